@@ -1,0 +1,40 @@
+#include "registry.h"
+
+#include <string.h>
+
+const struct hb_heap_ops *hb_find_heap(const char *name)
+{
+    for (size_t i = 0; hb_registered_heaps[i]; i++)
+        if (strcmp(hb_registered_heaps[i]->name, name) == 0)
+            return hb_registered_heaps[i];
+    return NULL;
+}
+
+void hb_print_heap_names(FILE *f)
+{
+    for (size_t i = 0; hb_registered_heaps[i]; i++)
+        fprintf(f, "%s%s", i ? ", " : "", hb_registered_heaps[i]->name);
+}
+
+int hb_validate_ops(const struct hb_heap_ops *ops, char *msg, size_t msg_len)
+{
+    const char *why = NULL;
+    if (!ops->name || !*ops->name)
+        why = "no name";
+    else if (!ops->create || !ops->alloc || !ops->free || !ops->stats)
+        why = "create, alloc, free and stats are required";
+    else if (!hb_is_pow2(ops->max_align) || ops->max_align < HB_DEFAULT_ALIGN)
+        why = "max_align must be a power of two >= HB_DEFAULT_ALIGN";
+    else if ((ops->caps & HB_CAP_EXPAND) && !ops->expand)
+        why = "HB_CAP_EXPAND without an expand operation";
+    else if ((ops->caps & HB_CAP_CONTRACT) && !ops->contract)
+        why = "HB_CAP_CONTRACT without a contract operation";
+    else if ((ops->caps & (HB_CAP_WALK | HB_CAP_TAGS)) && !ops->walk)
+        why = "HB_CAP_WALK or HB_CAP_TAGS without a walk operation";
+    else if ((ops->caps & (HB_CAP_CHECK | HB_CAP_DETECT_OVERWRITE)) && !ops->check)
+        why = "HB_CAP_CHECK or HB_CAP_DETECT_OVERWRITE without a check operation";
+    if (!why)
+        return 0;
+    snprintf(msg, msg_len, "heap '%s': %s", ops->name ? ops->name : "?", why);
+    return -1;
+}
