@@ -97,12 +97,26 @@ static hb_heap *bump_create(void *block, size_t len, const struct hb_config *cfg
     return h;
 }
 
-/* The block after `cur` that fits, or a new block from the memory manager. */
+/* Makes b the block right after cur (the block to move to next). */
+static void link_after_cur(hb_heap *h, struct bump_block *b)
+{
+    b->next = h->cur->next;
+    h->cur->next = b;
+}
+
+/* A spare block after `cur` that fits (moved to right after cur, so that the
+   spares left behind stay after the current block and count as free), or a
+   new block from the memory manager. */
 static struct bump_block *next_block_for(hb_heap *h, size_t size, size_t align)
 {
-    for (struct bump_block *b = h->cur->next; b; b = b->next)
-        if (hb_align_up(block_data_start(b), align) + size <= b->end)
+    for (struct bump_block **link = &h->cur->next; *link; link = &(*link)->next) {
+        struct bump_block *b = *link;
+        if (hb_align_up(block_data_start(b), align) + size <= b->end) {
+            *link = b->next;
+            link_after_cur(h, b);
             return b;
+        }
+    }
     if (!h->cfg.get_pages || size > SIZE_MAX / 2 - BUMP_BLOCK_HDR - align)
         return NULL;
     size_t need = BUMP_BLOCK_HDR + align + size;
@@ -111,8 +125,7 @@ static struct bump_block *next_block_for(hb_heap *h, size_t size, size_t align)
     if (!mem)
         return NULL;
     struct bump_block *b = init_block(mem, pages * h->cfg.page_size, pages);
-    b->next = h->cur->next; /* becomes the block right after cur */
-    h->cur->next = b;
+    link_after_cur(h, b);
     h->nblocks++;
     h->pool += b->len;
     return b;

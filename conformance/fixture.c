@@ -1,0 +1,371 @@
+/*
+ * fixture.c - the conformance suite's fixture: a heap over the simulated
+ * memory manager, and a shadow model that every heap operation is checked
+ * against (see suite.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suite.h"
+#include "crash.h"
+
+const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", NULL};
+
+/* Bytes the fixture skips at the start of the initial block's pages, so that
+   the initial block is default-aligned but not page-aligned (heaps must not
+   assume more).  They hold a pattern that must survive. */
+#define INITIAL_OFFSET HB_DEFAULT_ALIGN
+#define OFFSET_FILL 0x3Cu
+
+void fx_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    const char *base = strrchr(file, '/');
+    printf("    FAIL (%s:%d): ", base ? base + 1 : file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+    _exit(1);
+}
+
+void fx_note_op(const char *op, size_t size, size_t align, const void *ptr) { hb_crash_note(op, size, align, ptr); }
+
+int fx_has(const struct fx *f, unsigned caps) { return (f->ops->caps & caps) == caps; }
+
+static size_t pages_for(size_t bytes) { return (bytes + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE; }
+
+void fx_recreate(struct fx *f)
+{
+    struct hb_config cfg = hb_mm_config(f->mm, 0);
+    f->nlive = 0;
+    f->allocs = f->frees = f->failures = 0;
+    fx_note_op("create", f->initial_len, 0, f->initial);
+    f->h = f->ops->create(f->initial, f->initial_len, &cfg);
+    CHECK(f->h != NULL, "create over %zu bytes at %p returned NULL", f->initial_len, f->initial);
+    CHECK((unsigned char *)f->h >= (unsigned char *)f->initial &&
+              (unsigned char *)f->h < (unsigned char *)f->initial + f->initial_len,
+          "create returned %p, outside the initial block %p+%zu (global data must live inside it)", (void *)f->h,
+          f->initial, f->initial_len);
+}
+
+void fx_setup(struct fx *f, const struct fx_opts *o)
+{
+    uint64_t seed = f->seed;
+    const struct hb_heap_ops *ops = f->ops;
+    memset(f, 0, sizeof *f);
+    f->ops = ops;
+    f->seed = seed;
+    hb_rng_seed(&f->rng, seed);
+    f->checked_ops = o->checked_ops;
+    size_t initial = o->initial_bytes < ops->min_initial ? ops->min_initial : o->initial_bytes;
+    size_t init_pages = pages_for(initial + INITIAL_OFFSET);
+    size_t max = init_pages * HB_PAGE_SIZE + o->max_bytes;
+    size_t arena = o->arena_pages ? o->arena_pages : 2 * pages_for(max) + 16;
+    f->mm = hb_mm_create(arena, max, o->placement);
+    CHECK(f->mm != NULL, "cannot create a memory manager of %zu pages", arena);
+    unsigned char *block = hb_mm_get_pages(f->mm, init_pages);
+    CHECK(block != NULL, "memory manager refused the initial block");
+    memset(block, OFFSET_FILL, INITIAL_OFFSET);
+    f->initial = block + INITIAL_OFFSET;
+    f->initial_len = init_pages * HB_PAGE_SIZE - INITIAL_OFFSET;
+    f->cap = 64;
+    f->live = malloc(f->cap * sizeof *f->live);
+    CHECK(f->live != NULL, "out of host memory");
+    fx_recreate(f);
+}
+
+void fx_teardown(struct fx *f)
+{
+    free(f->live);
+    hb_mm_destroy(f->mm);
+    f->live = NULL;
+    f->mm = NULL;
+}
+
+void fx_stats(struct fx *f, struct hb_stats *s)
+{
+    memset(s, 0xEE, sizeof *s); /* a field the heap forgets shows up */
+    fx_note_op("stats", 0, 0, NULL);
+    f->ops->stats(f->h, s);
+}
+
+/* ---- shadow model ---------------------------------------------------- */
+
+/* Index of the first live block whose address is >= p. */
+static size_t lower_bound(const struct fx *f, const void *p)
+{
+    size_t lo = 0, hi = f->nlive;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((const void *)f->live[mid].ptr < p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static unsigned char pattern_byte(uint32_t id) { return (unsigned char)(1 + id % 251); }
+
+static void fill_pattern(const struct shadow *s) { memset(s->ptr, pattern_byte(s->id), s->span); }
+
+static void check_pattern(struct fx *f, const struct shadow *s, const char *when)
+{
+    unsigned char want = pattern_byte(s->id);
+    for (size_t i = 0; i < s->span; i++)
+        CHECK(s->ptr[i] == want,
+              "%s: block %p (size %zu, align %zu) was overwritten at offset %zu (byte 0x%02x, want 0x%02x): "
+              "the heap wrote into a live allocation or handed part of it out twice",
+              when, (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
+    (void)f;
+}
+
+/* Word and doubleword loads and stores at the block's start and end: a
+   block less aligned than promised traps here on MIPS32. */
+static void touch_block(const struct shadow *s)
+{
+    fx_note_op("touch (4- and 8-byte loads/stores)", s->size, s->align, s->ptr);
+    if (s->span >= 8) {
+        volatile uint64_t *first = (volatile uint64_t *)(void *)s->ptr;
+        volatile uint64_t *last = (volatile uint64_t *)(void *)(s->ptr + ((s->span - 8) & ~(size_t)7));
+        *first = *first;
+        *last = *last;
+    }
+    if (s->span >= 4) {
+        volatile uint32_t *first = (volatile uint32_t *)(void *)s->ptr;
+        volatile uint32_t *last = (volatile uint32_t *)(void *)(s->ptr + ((s->span - 4) & ~(size_t)3));
+        *first = *first;
+        *last = *last;
+    }
+}
+
+static void insert_shadow(struct fx *f, const struct shadow *s, size_t at)
+{
+    if (f->nlive == f->cap) {
+        f->cap *= 2;
+        f->live = realloc(f->live, f->cap * sizeof *f->live);
+        CHECK(f->live != NULL, "out of host memory");
+    }
+    memmove(f->live + at + 1, f->live + at, (f->nlive - at) * sizeof *f->live);
+    f->live[at] = *s;
+    f->nlive++;
+}
+
+static void check_unchanged_but_failure(struct fx *f, const struct hb_stats *before, size_t size, size_t align)
+{
+    struct hb_stats after;
+    fx_stats(f, &after);
+    CHECK(after.failures == before->failures + 1,
+          "alloc(%zu, %zu) returned NULL but the failure counter went from %llu to %llu", size, align,
+          (unsigned long long)before->failures, (unsigned long long)after.failures);
+    after.failures = before->failures;
+    CHECK(memcmp(before, &after, sizeof after) == 0,
+          "alloc(%zu, %zu) returned NULL but changed the heap's stats (pool %zu->%zu, free %zu->%zu, live "
+          "%zu->%zu, granted %zu->%zu, meta %zu->%zu)",
+          size, align, before->pool_bytes, after.pool_bytes, before->free_bytes, after.free_bytes, before->live,
+          after.live, before->granted_bytes, after.granted_bytes, before->meta_bytes, after.meta_bytes);
+}
+
+static void after_op(struct fx *f)
+{
+    if (!f->checked_ops)
+        return;
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[256] = "";
+        fx_note_op("check", 0, 0, NULL);
+        int rc = f->ops->check(f->h, msg, sizeof msg);
+        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
+    }
+    fx_verify_walk(f);
+    fx_verify_stats(f);
+}
+
+void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
+{
+    struct hb_stats before;
+    fx_stats(f, &before);
+    fx_note_op("alloc", size, align, NULL);
+    unsigned char *p = f->ops->alloc(f->h, size, align, tag);
+    if (!p) {
+        f->failures++;
+        check_unchanged_but_failure(f, &before, size, align);
+        after_op(f);
+        return NULL;
+    }
+    size_t want_align = align > HB_DEFAULT_ALIGN ? align : HB_DEFAULT_ALIGN;
+    CHECK((uintptr_t)p % want_align == 0,
+          "alloc(%zu, %zu) returned %p, which is not %zu-byte aligned (address mod %zu = %zu)", size, align,
+          (void *)p, want_align, want_align, (size_t)((uintptr_t)p % want_align));
+    struct shadow s = {p, size, size ? size : 1, align, tag, f->next_id++};
+    if (f->ops->usable_size) {
+        fx_note_op("usable_size", size, align, p);
+        size_t usable = f->ops->usable_size(f->h, p);
+        CHECK(usable >= s.span, "alloc(%zu, %zu) = %p: usable size %zu is less than asked", size, align, (void *)p,
+              usable);
+        s.span = usable;
+    }
+    CHECK(hb_mm_owns(f->mm, p, s.span),
+          "alloc(%zu, %zu) returned %p+%zu, which is not inside any block the memory manager lent the heap", size,
+          align, (void *)p, s.span);
+    CHECK(!(p < (unsigned char *)f->initial && p + s.span > (unsigned char *)f->initial - INITIAL_OFFSET),
+          "alloc(%zu, %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
+    size_t at = lower_bound(f, p);
+    if (at > 0) {
+        const struct shadow *prev = &f->live[at - 1];
+        CHECK(prev->ptr + prev->span <= p, "alloc(%zu, %zu) = %p overlaps live block %p+%zu (size %zu)", size, align,
+              (void *)p, (void *)prev->ptr, prev->span, prev->size);
+    }
+    if (at < f->nlive) {
+        const struct shadow *next = &f->live[at];
+        CHECK(p + s.span <= next->ptr, "alloc(%zu, %zu) = %p+%zu overlaps live block %p (size %zu)", size, align,
+              (void *)p, s.span, (void *)next->ptr, next->size);
+    }
+    touch_block(&s);
+    fill_pattern(&s);
+    insert_shadow(f, &s, at);
+    f->allocs++;
+    after_op(f);
+    return p;
+}
+
+void fx_free_index(struct fx *f, size_t i)
+{
+    struct shadow s = f->live[i];
+    check_pattern(f, &s, "before free");
+    memmove(f->live + i, f->live + i + 1, (f->nlive - i - 1) * sizeof *f->live);
+    f->nlive--;
+    fx_note_op("free", s.size, s.align, s.ptr);
+    int rc = f->ops->free(f->h, s.ptr);
+    CHECK(rc == HB_OK, "free(%p) (size %zu, align %zu) returned %d for a live block", (void *)s.ptr, s.size, s.align,
+          rc);
+    f->frees++;
+    after_op(f);
+}
+
+void fx_free(struct fx *f, void *p)
+{
+    size_t i = lower_bound(f, p);
+    CHECK(i < f->nlive && f->live[i].ptr == p, "suite bug: fx_free of %p, which is not live", p);
+    fx_free_index(f, i);
+}
+
+void fx_free_all(struct fx *f)
+{
+    while (f->nlive)
+        fx_free_index(f, hb_rng_below(&f->rng, (uint32_t)f->nlive));
+}
+
+/* ---- whole-heap verification ----------------------------------------- */
+
+struct walk_log {
+    struct hb_block_info *v;
+    size_t n, cap;
+};
+
+static int log_block(const struct hb_block_info *info, void *ctx)
+{
+    struct walk_log *w = ctx;
+    if (w->n == w->cap)
+        return 1; /* more blocks than live: stop, reported below */
+    w->v[w->n++] = *info;
+    return 0;
+}
+
+static int by_ptr(const void *a, const void *b)
+{
+    const struct hb_block_info *x = a, *y = b;
+    return (uintptr_t)x->ptr < (uintptr_t)y->ptr ? -1 : (uintptr_t)x->ptr > (uintptr_t)y->ptr;
+}
+
+void fx_verify_walk(struct fx *f)
+{
+    if (!fx_has(f, HB_CAP_WALK))
+        return;
+    struct walk_log w = {malloc((f->nlive + 1) * sizeof *w.v), 0, f->nlive + 1};
+    CHECK(w.v != NULL, "out of host memory");
+    fx_note_op("walk", 0, 0, NULL);
+    int rc = f->ops->walk(f->h, log_block, &w);
+    CHECK(w.n <= f->nlive, "walk visits more blocks than are live (%zu live)", f->nlive);
+    CHECK(rc == HB_OK, "walk returned %d", rc);
+    CHECK(w.n == f->nlive, "walk visits %zu blocks, %zu are live", w.n, f->nlive);
+    qsort(w.v, w.n, sizeof *w.v, by_ptr);
+    for (size_t i = 0; i < w.n; i++) {
+        const struct shadow *s = &f->live[i];
+        const struct hb_block_info *b = &w.v[i];
+        CHECK(b->ptr == s->ptr, "walk reports a block at %p; the live block there is %p", b->ptr, (void *)s->ptr);
+        CHECK(b->granted >= (s->size ? s->size : 1), "walk: block %p granted %zu < requested %zu", b->ptr, b->granted,
+              s->size);
+        CHECK(!f->ops->usable_size || b->granted == s->span, "walk: block %p granted %zu, usable_size says %zu",
+              b->ptr, b->granted, s->span);
+        CHECK(!fx_has(f, HB_CAP_REQUESTED) || b->requested == (s->size ? s->size : 1),
+              "walk: block %p requested %zu, was asked %zu", b->ptr, b->requested, s->size);
+        CHECK(!fx_has(f, HB_CAP_TAGS) || b->tag == s->tag, "walk: block %p tag \"%s\", was given \"%s\"", b->ptr,
+              b->tag ? b->tag : "(null)", s->tag ? s->tag : "(null)");
+    }
+    free(w.v);
+}
+
+void fx_verify_stats(struct fx *f)
+{
+    struct hb_stats s;
+    struct hb_mm_counters c;
+    fx_stats(f, &s);
+    hb_mm_counters(f->mm, &c);
+    size_t sum = s.meta_bytes + s.header_bytes + s.padding_bytes + s.granted_bytes + s.free_bytes;
+    CHECK(s.pool_bytes == sum,
+          "stats identity broken: pool %zu != meta %zu + header %zu + padding %zu + granted %zu + free %zu (= %zu)",
+          s.pool_bytes, s.meta_bytes, s.header_bytes, s.padding_bytes, s.granted_bytes, s.free_bytes, sum);
+    CHECK(s.pool_bytes == c.bytes_out - INITIAL_OFFSET,
+          "stats say the pool is %zu bytes; the memory manager lent the heap %zu", s.pool_bytes,
+          c.bytes_out - INITIAL_OFFSET);
+    CHECK(s.blocks == c.blocks_out, "stats say %zu blocks; the memory manager lent %zu", s.blocks, c.blocks_out);
+    CHECK(s.live == f->nlive, "stats say %zu live allocations; %zu are live", s.live, f->nlive);
+    CHECK(s.allocs == f->allocs && s.frees == f->frees && s.failures == f->failures,
+          "counters drifted: allocs %llu frees %llu failures %llu; the suite counted %llu, %llu, %llu",
+          (unsigned long long)s.allocs, (unsigned long long)s.frees, (unsigned long long)s.failures,
+          (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)f->failures);
+    CHECK(s.largest_free <= s.free_bytes, "largest free extent %zu exceeds free bytes %zu", s.largest_free,
+          s.free_bytes);
+    if (fx_has(f, HB_CAP_REQUESTED)) {
+        size_t req = 0;
+        for (size_t i = 0; i < f->nlive; i++)
+            req += f->live[i].size ? f->live[i].size : 1;
+        CHECK(s.requested_bytes == req, "stats say %zu bytes requested; live blocks asked %zu", s.requested_bytes,
+              req);
+    }
+    if (fx_has(f, HB_CAP_FREE) && f->ops->usable_size) {
+        size_t granted = 0;
+        for (size_t i = 0; i < f->nlive; i++)
+            granted += f->live[i].span;
+        CHECK(s.granted_bytes == granted, "stats say %zu bytes granted; live blocks' usable sizes add to %zu",
+              s.granted_bytes, granted);
+    }
+}
+
+void fx_verify_guards(struct fx *f)
+{
+    char msg[256];
+    CHECK(hb_mm_check_guards(f->mm, msg, sizeof msg) == 0, "write outside the heap's blocks: %s", msg);
+    const unsigned char *pre = (const unsigned char *)f->initial - INITIAL_OFFSET;
+    for (size_t i = 0; i < INITIAL_OFFSET; i++)
+        CHECK(pre[i] == OFFSET_FILL, "the heap wrote %zu bytes before the start of its initial block",
+              INITIAL_OFFSET - i);
+}
+
+void fx_verify(struct fx *f)
+{
+    for (size_t i = 0; i < f->nlive; i++)
+        check_pattern(f, &f->live[i], "verify");
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[256] = "";
+        fx_note_op("check", 0, 0, NULL);
+        CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() reports corruption: %s", msg);
+    }
+    fx_verify_walk(f);
+    fx_verify_stats(f);
+    fx_verify_guards(f);
+}

@@ -1,0 +1,111 @@
+/*
+ * suite.h - the conformance suite's case framework and fixture.
+ *
+ * Every case runs in its own forked child (runner.c), so a case reports a
+ * failure by printing what is wrong and exiting: CHECK() never returns when
+ * its condition is false.  A fixture (struct fx) holds the heap under test,
+ * its memory manager and a shadow model of every live allocation: what was
+ * asked for, what came back, and the fill pattern written into it.
+ */
+#ifndef HEAPBENCH_SUITE_H
+#define HEAPBENCH_SUITE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap.h"
+#include "mm.h"
+#include "rng.h"
+
+struct fx;
+typedef void (*hb_case_fn)(struct fx *f);
+
+struct hb_case {
+    const char *group;
+    const char *name;
+    unsigned needs; /* HB_CAP_* the case needs; it is skipped without them */
+    hb_case_fn run;
+    const char *what; /* one line: what the case proves */
+};
+
+extern const struct hb_case hb_cases[];
+extern const size_t hb_case_count;
+
+/* One live allocation as the suite sees it. */
+struct shadow {
+    unsigned char *ptr;
+    size_t size;  /* requested */
+    size_t span;  /* bytes the suite may use and fill: usable size if known */
+    size_t align; /* requested */
+    const char *tag;
+    uint32_t id;  /* seeds the fill pattern */
+};
+
+struct fx {
+    const struct hb_heap_ops *ops;
+    hb_heap *h;
+    hb_mm *mm;
+    void *initial;
+    size_t initial_len;
+    uint64_t seed;
+    struct hb_rng rng;
+    struct shadow *live; /* sorted by address */
+    size_t nlive, cap;
+    uint32_t next_id;
+    uint64_t allocs, frees, failures; /* what the counters must say */
+    int checked_ops;  /* verify stats/walk/check after every operation */
+};
+
+/* Fixture options. */
+struct fx_opts {
+    size_t initial_bytes;  /* initial block given to create */
+    size_t max_bytes;      /* memory manager maximum (0: initial only) */
+    size_t arena_pages;    /* arena size (0: enough for max_bytes) */
+    enum hb_mm_placement placement;
+    int checked_ops;
+};
+
+void fx_setup(struct fx *f, const struct fx_opts *o);
+void fx_teardown(struct fx *f);
+/* Rebuild the heap over the same initial block (for many short runs). */
+void fx_recreate(struct fx *f);
+
+/* Failure: print "FAIL: ..." and end the case (exit status 1). */
+_Noreturn void fx_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond))                                                                                                   \
+            fx_fail(__FILE__, __LINE__, __VA_ARGS__);                                                                  \
+    } while (0)
+
+/* Record the heap call under way, for the crash report of the runner. */
+void fx_note_op(const char *op, size_t size, size_t align, const void *ptr);
+
+/* alloc through the fixture: checks the result fully (alignment, inside the
+   pool, no overlap, usable size), fills it with its pattern and records it.
+   Returns NULL when the heap returned NULL (after checking the heap was left
+   unchanged but for the failure counter). */
+void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag);
+/* Checks the block's pattern, frees it, checks the result. */
+void fx_free(struct fx *f, void *p);
+/* Frees every live allocation, in random order. */
+void fx_free_all(struct fx *f);
+/* Frees the i-th live allocation in address order. */
+void fx_free_index(struct fx *f, size_t i);
+
+/* Whole-heap verification: patterns of every live block, heap check(),
+   walk against the shadow, stats against the shadow, memory manager guards. */
+void fx_verify(struct fx *f);
+void fx_verify_stats(struct fx *f);
+void fx_verify_walk(struct fx *f);
+void fx_verify_guards(struct fx *f);
+void fx_stats(struct fx *f, struct hb_stats *s);
+
+int fx_has(const struct fx *f, unsigned caps);
+
+/* Tags are string literals the suite owns, so walk can be compared by pointer. */
+extern const char *const fx_tags[4];
+
+#endif
