@@ -1,0 +1,849 @@
+/*
+ * slab.c - Bonwick-style object caches over one-page slabs, with large
+ * requests served page-granular straight from the memory manager.
+ *
+ * Algorithm
+ *   Requests of at most SLAB_SMALL_MAX (2048) bytes go to one of up to 17
+ *   object caches (size classes).  A cache owns slabs: one page each, a
+ *   descriptor at the start of the page and equal objects packed against
+ *   the page's end.  alloc pops the first free object of the cache's first
+ *   partial slab; free finds the slab by masking the pointer down to its
+ *   page and pushes the object back (LIFO).  A slab that becomes full leaves
+ *   the partial list; one that regains a free object goes back to its head.
+ *   When a slab empties the cache keeps it as hysteresis if it has no other
+ *   empty slab, else the page goes to the heap's free-page list at once.
+ *   Pages come from the initial block first (whole pages from its first
+ *   page boundary after the global data), then from the free-page list,
+ *   then one page at a time from get_pages.  contract() turns every empty
+ *   slab into a free page, then gives back every non-initial block whose
+ *   pages are all free.  Requests above 2048 bytes, or aligned to more than
+ *   2048, get their own block of whole pages from get_pages (pointer =
+ *   block start, page-aligned), returned by free at once; a small record in
+ *   an internal cache, hashed by address, lets free find it without a size.
+ *
+ * Classes
+ *   Nominal 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024,
+ *   1280, 1536, 2048; each rounded up to the granule G = HB_DEFAULT_ALIGN
+ *   (so 8 and 24 merge into 16 and 32 on x86).  Powers of two stay exact:
+ *   packed against the page end they are naturally aligned, so an aligned
+ *   request (align <= 2048) takes the power-of-two class >= max(size,
+ *   align).  Other classes grow to the largest multiple of G that still
+ *   fits as many objects per page (x86-64: 768->800, 1280->1328, 1536->
+ *   2000).  size -> class is a 257-entry table indexed by (size+7)>>3.
+ *
+ * Data structures
+ *   Every page of every slab-holding block starts with a struct slab:
+ *   owner, cache, free-object list, list links (cache partial list or the
+ *   free-page list), the block link and page count (used in a block's first
+ *   page only), live count and an allocation bitmap with one bit per
+ *   granule of the page.  A bit is set exactly at the start of each live
+ *   object, so free detects in O(1) a double free, an interior pointer and
+ *   a pointer into a free page.  Large records: {next, base, pages} in
+ *   64 hash buckets in the global data.
+ *
+ * Metadata (bytes; i386 / MIPS32 / x86-64)
+ *   Per slab page: descriptor 64 / 96 / 96 (meta) plus the page's tail that
+ *   holds no whole object (padding).  Per object: none; the class rounding
+ *   is part of the granted size.  Per large allocation: a record of
+ *   16 / 16 / 32 (header) and the page rounding (granted: usable).
+ *   Global: struct hb_heap, about 1.2 / 1.2 / 2.1 KiB (caches, the class
+ *   table, hash buckets), plus the initial block's slack before its first
+ *   page and after its last page (padding).
+ *
+ * Worst-case cost
+ *   alloc and free of a class object: O(1), no loop (the fast paths are
+ *   straight-line code, ~35 instructions).  Refilling a cache: O(objects
+ *   per page) to thread the new slab.  Large alloc: one get_pages call plus
+ *   O(1); large free: O(large allocations in one hash bucket).  contract,
+ *   stats, walk, check: O(pages + large allocations).
+ *
+ * Trade-offs
+ *   Fast and fragmentation-bounded for small objects, but a page holding a
+ *   single live object stays pinned, the descriptor and tail cost up to
+ *   half a page for the big classes (the 2048 class has 1 object a page),
+ *   and large requests cost whole pages and a memory-manager call each.
+ *   Large allocations never come from the initial or expanded blocks
+ *   (those hold slabs only), so without a memory manager only requests up
+ *   to 2048 bytes succeed.  free reads the word at the page start of any
+ *   non-page-aligned pointer inside the address hull of the slab blocks; a
+ *   pointer into a large allocation whose first words forge a descriptor
+ *   would fool it.  Capabilities lacking: TAGS and REQUESTED (they would
+ *   need a per-object header, defeating the packing), DETECT_OVERWRITE
+ *   (no red zones).  cfg.page_size must be HB_PAGE_SIZE (or 0).
+ */
+#include <string.h>
+
+#include "heap.h"
+
+#define SLAB_PAGE HB_PAGE_SIZE
+#define SLAB_GRAN HB_DEFAULT_ALIGN
+#define SLAB_SMALL_MAX ((size_t)2048)
+#define SLAB_TABLE_LEN (SLAB_SMALL_MAX / 8 + 1)
+#define SLAB_NOMINAL 17
+#define SLAB_BUCKETS 64
+#define WORD_BITS (sizeof(size_t) * 8)
+#define BITMAP_WORDS (SLAB_PAGE / SLAB_GRAN / WORD_BITS)
+
+static const unsigned short nominal_sizes[SLAB_NOMINAL] = {8,   16,  24,  32,  48,   64,   96,   128, 192,
+                                                           256, 384, 512, 768, 1024, 1280, 1536, 2048};
+
+struct slab_cache;
+
+/* The descriptor at the start of every page of a slab-holding block. */
+struct slab {
+    const struct hb_heap *owner; /* the heap: tells our pages from others */
+    struct slab_cache *cache;    /* NULL while the page is free */
+    void *free;                  /* LIFO list threaded through free objects */
+    struct slab *next, *prev;    /* cache partial list, or free-page list */
+    struct slab *bnext;          /* block list (first page of a block only) */
+    size_t block_pages;          /* pages in the block (first page), else 0 */
+    size_t inuse;                /* live objects */
+    size_t bitmap[BITMAP_WORDS]; /* bit per granule: set at live object starts */
+};
+
+#define SLAB_DESC hb_align_up(sizeof(struct slab), SLAB_GRAN)
+
+struct slab_cache {
+    size_t size;          /* object size: multiple of SLAB_GRAN */
+    struct slab *partial; /* slabs with a free object (empty ones too) */
+    struct slab *empty;   /* hysteresis hint: a slab of this cache, maybe empty */
+    size_t per_slab;      /* objects per slab */
+    size_t first;         /* offset of the first object in its page */
+    size_t internal;      /* 1 for the large-record cache (not user data) */
+};
+
+struct large_rec {
+    struct large_rec *next; /* hash chain */
+    void *base;             /* what alloc returned: the block start */
+    size_t pages;
+};
+
+struct hb_heap {
+    struct slab_cache caches[SLAB_NOMINAL]; /* first: class_off is from h */
+    struct slab_cache records;              /* internal: struct large_rec */
+    unsigned short class_off[SLAB_TABLE_LEN];
+    size_t nclasses;
+    struct slab *blocks;     /* block list; the initial pages come first */
+    struct slab *free_pages; /* doubly linked through next/prev */
+    struct large_rec *large[SLAB_BUCKETS];
+    uintptr_t lo, span; /* address hull of the slab-holding blocks */
+    uintptr_t init_start, init_end;
+    size_t pool;
+    size_t allocs_lo, allocs_wraps; /* successful allocs (64-bit on 32-bit hosts) */
+    uint64_t failures;
+    struct hb_config cfg;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static inline struct slab *page_of(uintptr_t p)
+{
+    return (struct slab *)hb_align_down(p, SLAB_PAGE);
+}
+static inline char *page_at(struct slab *head, size_t i)
+{
+    return (char *)head + i * SLAB_PAGE;
+}
+
+static inline size_t granule_bit(uintptr_t p)
+{
+    return (p & (SLAB_PAGE - 1)) / SLAB_GRAN;
+}
+static inline size_t *bitmap_word(struct slab *s, uintptr_t p)
+{
+    return &s->bitmap[granule_bit(p) / WORD_BITS];
+}
+static inline size_t bitmap_mask(uintptr_t p)
+{
+    return (size_t)1 << (granule_bit(p) % WORD_BITS);
+}
+static inline int bitmap_test(const struct slab *s, uintptr_t p)
+{
+    return (s->bitmap[granule_bit(p) / WORD_BITS] & bitmap_mask(p)) != 0;
+}
+
+static inline char *object_at(const struct slab *s, const struct slab_cache *c, size_t i)
+{
+    return (char *)s + c->first + i * c->size;
+}
+
+static inline void count_alloc(hb_heap *h)
+{
+    if (++h->allocs_lo == 0)
+        h->allocs_wraps++;
+}
+
+static inline uint64_t allocs_total(const hb_heap *h)
+{
+    uint64_t wraps = h->allocs_wraps;
+    if (sizeof(size_t) < sizeof(uint64_t))
+        return (wraps << (sizeof(size_t) * 8 % 64)) + h->allocs_lo;
+    return h->allocs_lo;
+}
+
+static inline void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
+{
+    uintptr_t hi = h->lo + h->span;
+    if (h->span == 0 || start < h->lo)
+        h->lo = start;
+    if (end > hi || h->span == 0)
+        hi = end;
+    h->span = hi - h->lo;
+}
+
+static inline void list_push(struct slab **head, struct slab *s)
+{
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+}
+
+static inline void list_unlink(struct slab **head, struct slab *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->next = s->prev = NULL;
+}
+
+static inline size_t bucket_of(const void *p)
+{
+    return ((uintptr_t)p / SLAB_PAGE) % SLAB_BUCKETS;
+}
+
+static int is_cache_of(const hb_heap *h, const struct slab_cache *c)
+{
+    if (c == &h->records)
+        return 1;
+    for (size_t i = 0; i < h->nclasses; i++)
+        if (c == &h->caches[i])
+            return 1;
+    return 0;
+}
+
+/* ---- pages and blocks ------------------------------------------------- */
+
+/* Writes the descriptor of a fresh free page and puts it on the free list. */
+static void page_init_free(hb_heap *h, struct slab *s, size_t block_pages)
+{
+    memset(s, 0, sizeof *s);
+    s->owner = h;
+    s->block_pages = block_pages;
+    list_push(&h->free_pages, s);
+}
+
+/* Carves [start, start + pages*PAGE) into free pages, one block. */
+static void block_add(hb_heap *h, struct slab *head, size_t pages)
+{
+    for (size_t i = pages; i-- > 0;) /* pushed backwards: popped in address order */
+        page_init_free(h, (struct slab *)page_at(head, i), i == 0 ? pages : 0);
+    struct slab **link = &h->blocks;
+    while (*link) /* append: the initial block stays first */
+        link = &(*link)->bnext;
+    *link = head;
+    head->bnext = NULL;
+    hull_add(h, (uintptr_t)head, (uintptr_t)page_at(head, pages));
+}
+
+/* A free page: from the free list, else a one-page block from get_pages. */
+static struct slab *page_get(hb_heap *h)
+{
+    if (!h->free_pages && h->cfg.get_pages) {
+        void *mem = h->cfg.get_pages(h->cfg.mm, 1);
+        if (mem) {
+            block_add(h, mem, 1);
+            h->pool += SLAB_PAGE;
+        }
+    }
+    struct slab *s = h->free_pages;
+    if (s)
+        list_unlink(&h->free_pages, s);
+    return s;
+}
+
+static void slab_to_free_page(hb_heap *h, struct slab *s)
+{
+    struct slab_cache *c = s->cache;
+    list_unlink(&c->partial, s);
+    if (c->empty == s)
+        c->empty = NULL;
+    s->cache = NULL;
+    s->free = NULL;
+    list_push(&h->free_pages, s);
+}
+
+/* ---- caches ----------------------------------------------------------- */
+
+static void cache_init(struct slab_cache *c, size_t size, int internal)
+{
+    memset(c, 0, sizeof *c);
+    c->size = size;
+    c->per_slab = (SLAB_PAGE - SLAB_DESC) / size;
+    c->first = SLAB_PAGE - c->per_slab * size;
+    c->internal = (size_t)internal;
+}
+
+/* Makes a free page a slab of c, threads its objects, puts it on partial. */
+static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
+{
+    struct slab *s = page_get(h);
+    if (!s)
+        return NULL;
+    void *head = NULL;
+    for (size_t i = c->per_slab; i-- > 0;) {
+        void **obj = (void **)object_at(s, c, i);
+        *obj = head;
+        head = obj;
+    }
+    s->cache = c;
+    s->free = head;
+    s->inuse = 0;
+    list_push(&c->partial, s);
+    return s;
+}
+
+/* Takes the first free object of s, the head of c's partial list. */
+static inline void *cache_pop(struct slab_cache *c, struct slab *s)
+{
+    void **obj = s->free;
+    void *next = *obj;
+    s->free = next;
+    s->inuse++;
+    *bitmap_word(s, (uintptr_t)obj) ^= bitmap_mask((uintptr_t)obj);
+    if (!next) { /* full: leaves the partial list */
+        c->partial = s->next;
+        if (s->next)
+            s->next->prev = NULL;
+        s->next = NULL;
+    }
+    return obj;
+}
+
+static void *cache_alloc(hb_heap *h, struct slab_cache *c)
+{
+    struct slab *s = c->partial;
+    if (!s)
+        s = cache_grow(h, c);
+    return s ? cache_pop(c, s) : NULL;
+}
+
+/* After a free made s non-full or empty: relink, apply hysteresis. */
+static int free_tail(hb_heap *h, struct slab *s, int was_full)
+{
+    struct slab_cache *c = s->cache;
+    if (was_full)
+        list_push(&c->partial, s);
+    if (s->inuse == 0 && c->empty != s) {
+        if (c->empty && c->empty->inuse == 0)
+            slab_to_free_page(h, s);
+        else
+            c->empty = s;
+    }
+    return HB_OK;
+}
+
+/* Releases an object of the internal record cache (always valid). */
+static void cache_release(hb_heap *h, void *ptr)
+{
+    struct slab *s = page_of((uintptr_t)ptr);
+    *bitmap_word(s, (uintptr_t)ptr) ^= bitmap_mask((uintptr_t)ptr);
+    void *head = s->free;
+    *(void **)ptr = head;
+    s->free = ptr;
+    s->inuse--;
+    if (s->inuse == 0 || !head)
+        free_tail(h, s, head == NULL);
+}
+
+/* ---- large allocations ------------------------------------------------ */
+
+static struct large_rec *large_find(const hb_heap *h, const void *p, struct large_rec ***linkp)
+{
+    struct large_rec *const *link = &h->large[bucket_of(p)];
+    for (; *link; link = &(*link)->next)
+        if ((*link)->base == p) {
+            if (linkp)
+                *linkp = (struct large_rec **)link;
+            return *link;
+        }
+    return NULL;
+}
+
+static void *large_alloc(hb_heap *h, size_t size)
+{
+    if (!h->cfg.get_pages || size > SIZE_MAX - (SLAB_PAGE - 1))
+        return NULL;
+    size_t pages = (size + SLAB_PAGE - 1) / SLAB_PAGE;
+    void *base = h->cfg.get_pages(h->cfg.mm, pages);
+    if (!base)
+        return NULL;
+    struct large_rec *r = cache_alloc(h, &h->records);
+    if (!r) {
+        h->cfg.put_pages(h->cfg.mm, base, pages);
+        return NULL;
+    }
+    r->base = base;
+    r->pages = pages;
+    r->next = h->large[bucket_of(base)];
+    h->large[bucket_of(base)] = r;
+    h->pool += pages * SLAB_PAGE;
+    return base;
+}
+
+static int large_free(hb_heap *h, void *ptr)
+{
+    struct large_rec **link;
+    struct large_rec *r = large_find(h, ptr, &link);
+    if (!r)
+        return HB_EBADPTR;
+    *link = r->next;
+    h->pool -= r->pages * SLAB_PAGE;
+    h->cfg.put_pages(h->cfg.mm, r->base, r->pages);
+    cache_release(h, r);
+    return HB_OK;
+}
+
+/* ---- alloc and free --------------------------------------------------- */
+
+static inline struct slab_cache *class_cache(hb_heap *h, size_t size)
+{
+    return (struct slab_cache *)((char *)h + h->class_off[(size + 7) >> 3]);
+}
+
+static void *alloc_fail(hb_heap *h)
+{
+    h->failures++;
+    return NULL;
+}
+
+/* Everything but a default-aligned class request with a partial slab. */
+static void *alloc_slow(hb_heap *h, size_t size, size_t align)
+{
+    align = hb_effective_align(align, SLAB_PAGE);
+    if (!align)
+        return alloc_fail(h);
+    size += size == 0;
+    void *p;
+    if (size <= SLAB_SMALL_MAX && align <= SLAB_SMALL_MAX) {
+        size_t need = size;
+        if (align > SLAB_GRAN) { /* power-of-two classes are naturally aligned */
+            need = align;
+            while (need < size)
+                need <<= 1;
+        }
+        p = need <= SLAB_SMALL_MAX ? cache_alloc(h, class_cache(h, need)) : large_alloc(h, size);
+    } else {
+        p = large_alloc(h, size);
+    }
+    if (!p)
+        return alloc_fail(h);
+    count_alloc(h);
+    return p;
+}
+
+static void *slab_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    if (size > SLAB_SMALL_MAX || align > SLAB_GRAN || (align & (align - 1)))
+        return alloc_slow(h, size, align);
+    struct slab_cache *c = class_cache(h, size);
+    struct slab *s = c->partial;
+    if (!s)
+        return alloc_slow(h, size, align);
+    void *p = cache_pop(c, s);
+    count_alloc(h);
+    return p;
+}
+
+static int free_slow(hb_heap *h, void *ptr)
+{
+    if (!ptr)
+        return HB_OK;
+    if (((uintptr_t)ptr & (SLAB_PAGE - 1)) == 0)
+        return large_free(h, ptr);
+    return HB_EBADPTR;
+}
+
+static int slab_free(hb_heap *h, void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    uintptr_t off = p & (SLAB_PAGE - 1);
+    if (p - h->lo >= h->span || off == 0)
+        return free_slow(h, ptr);
+    struct slab *s = (struct slab *)(p - off);
+    size_t *word = bitmap_word(s, p);
+    size_t mask = bitmap_mask(p);
+    if ((off & (SLAB_GRAN - 1)) || s->owner != h || !(*word & mask))
+        return HB_EBADPTR;
+    *word ^= mask;
+    void *head = s->free;
+    *(void **)ptr = head;
+    s->free = ptr;
+    if (--s->inuse == 0 || !head)
+        return free_tail(h, s, head == NULL);
+    return HB_OK;
+}
+
+/* ---- create, expand, contract ----------------------------------------- */
+
+static void classes_init(hb_heap *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SLAB_NOMINAL; i++) {
+        size_t size = hb_align_up(nominal_sizes[i], SLAB_GRAN);
+        if (!hb_is_pow2(size)) { /* grow while the objects per page stay */
+            size_t per = (SLAB_PAGE - SLAB_DESC) / size;
+            size_t grown = hb_align_down((SLAB_PAGE - SLAB_DESC) / per, SLAB_GRAN);
+            size_t next_pow2 = 1;
+            while (next_pow2 <= size)
+                next_pow2 <<= 1;
+            size = grown < next_pow2 ? grown : size;
+        }
+        if (n && size <= h->caches[n - 1].size)
+            continue;
+        cache_init(&h->caches[n++], size, 0);
+    }
+    h->nclasses = n;
+    size_t k = 0;
+    for (size_t i = 0; i < SLAB_TABLE_LEN; i++) {
+        size_t want = i ? i * 8 : 1;
+        while (h->caches[k].size < want)
+            k++;
+        h->class_off[i] = (unsigned short)((char *)&h->caches[k] - (char *)h);
+    }
+    cache_init(&h->records, hb_align_up(sizeof(struct large_rec), SLAB_GRAN), 1);
+}
+
+static hb_heap *slab_create(void *block, size_t len, const struct hb_config *cfg)
+{
+    if (!block || (uintptr_t)block % SLAB_GRAN || len < sizeof(struct hb_heap) + 2 * SLAB_PAGE)
+        return NULL;
+    if (cfg && cfg->page_size != 0 && cfg->page_size != SLAB_PAGE)
+        return NULL;
+    uintptr_t start = (uintptr_t)block, end = start + len;
+    if (end < start)
+        return NULL;
+    hb_heap *h = block;
+    memset(h, 0, sizeof *h);
+    if (cfg)
+        h->cfg = *cfg;
+    h->cfg.page_size = SLAB_PAGE;
+    classes_init(h);
+    h->init_start = start;
+    h->init_end = end;
+    h->pool = len;
+    uintptr_t first = hb_align_up(start + sizeof *h, SLAB_PAGE);
+    block_add(h, (struct slab *)first, (end - first) / SLAB_PAGE);
+    return h;
+}
+
+static int slab_expand(hb_heap *h, void *block, size_t len)
+{
+    if (!block || (uintptr_t)block % SLAB_PAGE || len < SLAB_PAGE || len % SLAB_PAGE ||
+        (uintptr_t)block + len < (uintptr_t)block)
+        return HB_EINVAL;
+    block_add(h, block, len / SLAB_PAGE);
+    h->pool += len;
+    return HB_OK;
+}
+
+static int block_all_free(const struct slab *head)
+{
+    for (size_t i = 0; i < head->block_pages; i++)
+        if (((const struct slab *)page_at((struct slab *)head, i))->cache)
+            return 0;
+    return 1;
+}
+
+static size_t slab_contract(hb_heap *h)
+{
+    for (size_t i = 0; i <= h->nclasses; i++) {
+        struct slab_cache *c = i < h->nclasses ? &h->caches[i] : &h->records;
+        for (struct slab *s = c->partial, *next; s; s = next) {
+            next = s->next;
+            if (s->inuse == 0)
+                slab_to_free_page(h, s);
+        }
+        c->empty = NULL;
+    }
+    size_t given = 0;
+    struct slab **link = &h->blocks;
+    h->span = 0;
+    while (*link) {
+        struct slab *head = *link;
+        size_t pages = head->block_pages;
+        if (head != h->blocks && block_all_free(head)) {
+            *link = head->bnext;
+            for (size_t i = 0; i < pages; i++)
+                list_unlink(&h->free_pages, (struct slab *)page_at(head, i));
+            h->pool -= pages * SLAB_PAGE;
+            given += pages * SLAB_PAGE;
+            h->cfg.put_pages(h->cfg.mm, head, pages);
+            continue;
+        }
+        hull_add(h, (uintptr_t)head, (uintptr_t)page_at(head, pages));
+        link = &head->bnext;
+    }
+    return given;
+}
+
+/* ---- inspection ------------------------------------------------------- */
+
+static size_t popcount_word(size_t w)
+{
+    size_t n = 0;
+    for (; w; w &= w - 1)
+        n++;
+    return n;
+}
+
+static void slab_stats(const hb_heap *h, struct hb_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->pool_bytes = h->pool;
+    st->meta_bytes = sizeof *h;
+    const struct slab *init = h->blocks;
+    st->padding_bytes = ((uintptr_t)init - h->init_start - sizeof *h) +
+                        (h->init_end - (uintptr_t)page_at((struct slab *)init, init->block_pages));
+    size_t live = 0;
+    for (const struct slab *head = h->blocks; head; head = head->bnext) {
+        st->blocks++;
+        size_t run = 0;
+        for (size_t i = 0; i < head->block_pages; i++) {
+            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
+            const struct slab_cache *c = s->cache;
+            if (!c) {
+                st->free_bytes += SLAB_PAGE;
+                run += SLAB_PAGE;
+                if (run > st->largest_free)
+                    st->largest_free = run;
+                continue;
+            }
+            run = 0;
+            st->meta_bytes += SLAB_DESC;
+            st->padding_bytes += c->first - SLAB_DESC;
+            size_t used = s->inuse * c->size;
+            if (c->internal)
+                st->header_bytes += used;
+            else {
+                st->granted_bytes += used;
+                live += s->inuse;
+            }
+            st->free_bytes += (c->per_slab - s->inuse) * c->size;
+            if (s->inuse < c->per_slab && c->size > st->largest_free)
+                st->largest_free = c->size;
+        }
+    }
+    for (size_t b = 0; b < SLAB_BUCKETS; b++)
+        for (const struct large_rec *r = h->large[b]; r; r = r->next) {
+            st->blocks++;
+            st->granted_bytes += r->pages * SLAB_PAGE;
+            live++;
+        }
+    st->live = live;
+    st->allocs = allocs_total(h);
+    st->frees = st->allocs - live;
+    st->failures = h->failures;
+}
+
+static int slab_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
+{
+    for (const struct slab *head = h->blocks; head; head = head->bnext)
+        for (size_t i = 0; i < head->block_pages; i++) {
+            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
+            const struct slab_cache *c = s->cache;
+            if (!c || c->internal)
+                continue;
+            for (size_t k = 0; k < c->per_slab; k++) {
+                char *obj = object_at(s, c, k);
+                if (!bitmap_test(s, (uintptr_t)obj))
+                    continue;
+                struct hb_block_info info = {obj, 0, c->size, NULL};
+                int rc = fn(&info, ctx);
+                if (rc)
+                    return rc;
+            }
+        }
+    for (size_t b = 0; b < SLAB_BUCKETS; b++)
+        for (const struct large_rec *r = h->large[b]; r; r = r->next) {
+            struct hb_block_info info = {r->base, 0, r->pages * SLAB_PAGE, NULL};
+            int rc = fn(&info, ctx);
+            if (rc)
+                return rc;
+        }
+    return HB_OK;
+}
+
+static size_t slab_usable_size(const hb_heap *h, const void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (!ptr)
+        return 0;
+    if ((p & (SLAB_PAGE - 1)) == 0) {
+        const struct large_rec *r = large_find(h, ptr, NULL);
+        return r ? r->pages * SLAB_PAGE : 0;
+    }
+    const struct slab *s = page_of(p);
+    if (p - h->lo >= h->span || p % SLAB_GRAN || s->owner != h || !s->cache || !bitmap_test(s, p))
+        return 0;
+    return s->cache->size;
+}
+
+/* Checks one slab page: bitmap, live count and free list agree. */
+static const char *check_slab(const hb_heap *h, const struct slab *s)
+{
+    const struct slab_cache *c = s->cache;
+    if (!is_cache_of(h, c))
+        return "slab descriptor names no cache of this heap";
+    if (s->inuse > c->per_slab)
+        return "slab has more live objects than fit";
+    size_t bits = 0;
+    for (size_t w = 0; w < BITMAP_WORDS; w++)
+        bits += popcount_word(s->bitmap[w]);
+    if (bits != s->inuse)
+        return "slab bitmap disagrees with its live count";
+    size_t starts = 0;
+    for (size_t k = 0; k < c->per_slab; k++)
+        starts += (size_t)bitmap_test(s, (uintptr_t)object_at(s, c, k));
+    if (starts != bits)
+        return "slab bitmap marks a granule that is no object start";
+    size_t nfree = 0;
+    for (const void *o = s->free; o; o = *(void *const *)o) {
+        uintptr_t p = (uintptr_t)o;
+        if (page_of(p) != s || p < (uintptr_t)s + c->first || (p - (uintptr_t)s - c->first) % c->size)
+            return "slab free list holds a pointer that is no object of the slab";
+        if (bitmap_test(s, p))
+            return "slab free list holds a live object";
+        if (++nfree > c->per_slab)
+            return "slab free list is too long (cycle?)";
+    }
+    if (nfree != c->per_slab - s->inuse)
+        return "slab free list length disagrees with its live count";
+    return NULL;
+}
+
+static const char *check_page(const hb_heap *h, const struct slab *s, size_t i, const struct slab *head,
+                              size_t *free_pages, size_t *partial)
+{
+    if (s->owner != h)
+        return "page descriptor has the wrong owner";
+    if (s->block_pages != (i == 0 ? head->block_pages : 0))
+        return "page descriptor has a wrong block page count";
+    if (!s->cache) {
+        for (size_t w = 0; w < BITMAP_WORDS; w++)
+            if (s->bitmap[w])
+                return "free page has allocation bits set";
+        if (s->free || s->inuse)
+            return "free page has objects";
+        ++*free_pages;
+        return NULL;
+    }
+    *partial += s->free != NULL;
+    return check_slab(h, s);
+}
+
+static const char *check_lists(const hb_heap *h, size_t free_pages, size_t partial)
+{
+    size_t n = 0;
+    for (const struct slab *s = h->free_pages, *prev = NULL; s; prev = s, s = s->next) {
+        if (s->cache || s->prev != prev || s->owner != h)
+            return "free-page list holds a page that is not free, or has a broken link";
+        if (++n > free_pages)
+            return "free-page list is longer than the free pages (cycle?)";
+    }
+    if (n != free_pages)
+        return "free-page list misses free pages";
+    n = 0;
+    for (size_t i = 0; i <= h->nclasses; i++) {
+        const struct slab_cache *c = i < h->nclasses ? &h->caches[i] : &h->records;
+        size_t empties = 0;
+        if (c->empty && c->empty->cache != c)
+            return "cache's empty-slab hint is not a slab of the cache";
+        for (const struct slab *s = c->partial, *prev = NULL; s; prev = s, s = s->next) {
+            if (s->cache != c || s->prev != prev || !s->free)
+                return "partial list holds a slab of another cache, a full one, or has a broken link";
+            empties += s->inuse == 0;
+            if (++n > partial)
+                return "partial lists are longer than the partial slabs (cycle?)";
+        }
+        if (empties > 1)
+            return "cache keeps more than one empty slab";
+    }
+    if (n != partial)
+        return "a slab with free objects is on no partial list";
+    return NULL;
+}
+
+static const char *check_large(const hb_heap *h)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < SLAB_BUCKETS; b++)
+        for (const struct large_rec *r = h->large[b]; r; r = r->next) {
+            if ((uintptr_t)r->base % SLAB_PAGE || r->pages == 0 || bucket_of(r->base) != b)
+                return "large record is misaligned, empty or in the wrong bucket";
+            const struct slab *s = page_of((uintptr_t)r);
+            if (s->cache != &h->records || !bitmap_test(s, (uintptr_t)r))
+                return "large record is no live object of the record cache";
+            n++;
+        }
+    size_t recs = 0;
+    for (const struct slab *head = h->blocks; head; head = head->bnext)
+        for (size_t i = 0; i < head->block_pages; i++) {
+            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
+            if (s->cache == &h->records)
+                recs += s->inuse;
+        }
+    return recs == n ? NULL : "live large records differ from the large allocations";
+}
+
+static int slab_check(const hb_heap *h, char *msg, size_t msg_len)
+{
+    size_t free_pages = 0, partial = 0, pool = h->init_end - h->init_start;
+    const char *why = NULL;
+    if (!h->blocks || (uintptr_t)h->blocks < h->init_start + sizeof *h ||
+        (uintptr_t)page_at(h->blocks, h->blocks->block_pages) > h->init_end)
+        why = "the initial pages are not inside the initial block";
+    for (const struct slab *head = h->blocks; head && !why; head = head->bnext) {
+        uintptr_t start = (uintptr_t)head, end = (uintptr_t)page_at((struct slab *)head, head->block_pages);
+        if (start % SLAB_PAGE || head->block_pages == 0 || start < h->lo || end - h->lo > h->span)
+            why = "block is misaligned, empty, or outside the address hull";
+        if (head != h->blocks)
+            pool += end - start;
+        for (size_t i = 0; i < head->block_pages && !why; i++)
+            why = check_page(h, (const struct slab *)page_at((struct slab *)head, i), i, head, &free_pages, &partial);
+    }
+    if (!why)
+        why = check_lists(h, free_pages, partial);
+    if (!why)
+        why = check_large(h);
+    if (!why) {
+        for (size_t b = 0; b < SLAB_BUCKETS; b++)
+            for (const struct large_rec *r = h->large[b]; r; r = r->next)
+                pool += r->pages * SLAB_PAGE;
+        if (pool != h->pool)
+            why = "pool size disagrees with the blocks held";
+    }
+    return why ? hb_report(msg, msg_len, why) : HB_OK;
+}
+
+const struct hb_heap_ops hb_heap_slab = {
+    .name = "slab",
+    .summary = "Bonwick object caches on one-page slabs, 8..2048 bytes; larger requests page-granular",
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .max_align = SLAB_PAGE,
+    .min_initial = sizeof(struct hb_heap) + 2 * SLAB_PAGE,
+    .create = slab_create,
+    .alloc = slab_alloc,
+    .free = slab_free,
+    .expand = slab_expand,
+    .contract = slab_contract,
+    .stats = slab_stats,
+    .walk = slab_walk,
+    .check = slab_check,
+    .usable_size = slab_usable_size,
+};
