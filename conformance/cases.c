@@ -18,7 +18,10 @@ static void setup(struct fx *f, size_t initial, size_t max, enum hb_mm_placement
     fx_setup(f, &o);
 }
 
-static const char *pick_tag(struct fx *f) { return fx_tags[hb_rng_below(&f->rng, 4)]; }
+static const char *pick_tag(struct fx *f)
+{
+    return fx_tags[hb_rng_below(&f->rng, 4)];
+}
 
 /* The alignments every heap must honour: 1..4096, then its own maximum (up
    to 16 MiB, beyond which the suite's arena would not fit a 32-bit target). */
@@ -115,8 +118,24 @@ static void alignment_invalid(struct fx *f)
     for (int i = 0; i < 10; i++)
         fx_alloc(f, 16 + 32 * (size_t)i, 0, "keep");
     size_t max = f->ops->max_align;
-    const size_t bad[] = {3,    5,        6,        7,    12,   24, 48, 100, 1000, 4095, 4097, 65535, SIZE_MAX,
-                          SIZE_MAX / 2 + 1, SIZE_MAX / 2, max > SIZE_MAX / 2 ? 3 : 2 * max, max + 1, max - 1};
+    const size_t bad[] = {3,
+                          5,
+                          6,
+                          7,
+                          12,
+                          24,
+                          48,
+                          100,
+                          1000,
+                          4095,
+                          4097,
+                          65535,
+                          SIZE_MAX,
+                          SIZE_MAX / 2 + 1,
+                          SIZE_MAX / 2,
+                          max > SIZE_MAX / 2 ? 3 : 2 * max,
+                          max + 1,
+                          max - 1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (bad[i] <= 2 || (hb_is_pow2(bad[i]) && bad[i] <= max))
             continue; /* max - 1 is valid when max is 2 */
@@ -337,8 +356,8 @@ static void free_permutations(struct fx *f)
                           (void *)f->live[k].ptr, b, count);
             if (fx_has(f, HB_CAP_CHECK)) {
                 char msg[256] = "";
-                CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() after free %zu of permutation %u: %s",
-                      i, count, msg);
+                CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() after free %zu of permutation %u: %s", i,
+                      count, msg);
             }
         }
         drain_and_compare(f, &fresh);
@@ -372,7 +391,8 @@ static void free_bad_pointers(struct fx *f)
     struct {
         const char *what;
         void *ptr;
-    } bad[] = {{"double free", p[3]}, {"a pointer one byte into a live block", p[5] + 1},
+    } bad[] = {{"double free", p[3]},
+               {"a pointer one byte into a live block", p[5] + 1},
                {"a pointer into the middle of a live block", p[5] + 4 * HB_DEFAULT_ALIGN}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fx_stats(f, &before);
@@ -399,8 +419,8 @@ static void grow_until_refused(struct fx *f)
             hb_mm_counters(f->mm, &c);
             if (c.refusals > 0)
                 break;
-            CHECK(0, "alloc(%zu) returned NULL before the memory manager refused a request (%zu bytes lent)",
-                  size, c.bytes_out);
+            CHECK(0, "alloc(%zu) returned NULL before the memory manager refused a request (%zu bytes lent)", size,
+                  c.bytes_out);
         }
     }
     hb_mm_counters(f->mm, &c);
@@ -418,8 +438,9 @@ static void contract_to_initial(struct fx *f)
     CHECK(returned == before.bytes_out - after.bytes_out,
           "contract says it returned %zu bytes; the memory manager got back %zu", returned,
           before.bytes_out - after.bytes_out);
-    CHECK(after.blocks_out == 1, "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)",
-          after.blocks_out, after.bytes_out);
+    CHECK(after.blocks_out == 1,
+          "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)", after.blocks_out,
+          after.bytes_out);
     fx_verify(f);
 }
 
@@ -438,8 +459,14 @@ static void expansion_grow(struct fx *f, enum hb_mm_placement placement)
     }
 }
 
-static void expansion_scattered(struct fx *f) { expansion_grow(f, HB_MM_SCATTERED); }
-static void expansion_contiguous(struct fx *f) { expansion_grow(f, HB_MM_CONTIGUOUS); }
+static void expansion_scattered(struct fx *f)
+{
+    expansion_grow(f, HB_MM_SCATTERED);
+}
+static void expansion_contiguous(struct fx *f)
+{
+    expansion_grow(f, HB_MM_CONTIGUOUS);
+}
 
 static void expansion_large_request(struct fx *f)
 {
@@ -464,8 +491,7 @@ static void expansion_explicit(struct fx *f)
     struct hb_stats before, after;
     fx_stats(f, &before);
     fx_note_op("expand", 8 * HB_PAGE_SIZE, 0, block);
-    CHECK(f->ops->expand(f->h, block, 8 * HB_PAGE_SIZE) == HB_OK, "expand(%p, %zu) failed", block,
-          8 * HB_PAGE_SIZE);
+    CHECK(f->ops->expand(f->h, block, 8 * HB_PAGE_SIZE) == HB_OK, "expand(%p, %zu) failed", block, 8 * HB_PAGE_SIZE);
     fx_stats(f, &after);
     CHECK(after.pool_bytes == before.pool_bytes + 8 * HB_PAGE_SIZE, "expand by %zu bytes: pool went from %zu to %zu",
           8 * HB_PAGE_SIZE, before.pool_bytes, after.pool_bytes);

@@ -18,7 +18,10 @@ void hb_crash_note(const char *op, size_t size, size_t align, const void *ptr)
     note_ptr = ptr;
 }
 
-static void put(const char *s) { (void)!write(STDOUT_FILENO, s, strlen(s)); }
+static void put(const char *s)
+{
+    (void)!write(STDOUT_FILENO, s, strlen(s));
+}
 
 static void put_uint(uint64_t v, unsigned base)
 {
@@ -37,12 +40,18 @@ static void put_uint(uint64_t v, unsigned base)
 static const char *signal_name(int sig)
 {
     switch (sig) {
-    case SIGSEGV: return "SIGSEGV (invalid memory access)";
-    case SIGBUS: return "SIGBUS (misaligned or invalid access)";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGABRT: return "SIGABRT (abort)";
-    default: return "signal";
+    case SIGSEGV:
+        return "SIGSEGV (invalid memory access)";
+    case SIGBUS:
+        return "SIGBUS (misaligned or invalid access)";
+    case SIGILL:
+        return "SIGILL";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGABRT:
+        return "SIGABRT (abort)";
+    default:
+        return "signal";
     }
 }
 

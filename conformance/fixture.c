@@ -32,11 +32,20 @@ void fx_fail(const char *file, int line, const char *fmt, ...)
     _exit(1);
 }
 
-void fx_note_op(const char *op, size_t size, size_t align, const void *ptr) { hb_crash_note(op, size, align, ptr); }
+void fx_note_op(const char *op, size_t size, size_t align, const void *ptr)
+{
+    hb_crash_note(op, size, align, ptr);
+}
 
-int fx_has(const struct fx *f, unsigned caps) { return (f->ops->caps & caps) == caps; }
+int fx_has(const struct fx *f, unsigned caps)
+{
+    return (f->ops->caps & caps) == caps;
+}
 
-static size_t pages_for(size_t bytes) { return (bytes + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE; }
+static size_t pages_for(size_t bytes)
+{
+    return (bytes + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE;
+}
 
 void fx_recreate(struct fx *f)
 {
@@ -109,9 +118,15 @@ static size_t lower_bound(const struct fx *f, const void *p)
     return lo;
 }
 
-static unsigned char pattern_byte(uint32_t id) { return (unsigned char)(1 + id % 251); }
+static unsigned char pattern_byte(uint32_t id)
+{
+    return (unsigned char)(1 + id % 251);
+}
 
-static void fill_pattern(const struct shadow *s) { memset(s->ptr, pattern_byte(s->id), s->span); }
+static void fill_pattern(const struct shadow *s)
+{
+    memset(s->ptr, pattern_byte(s->id), s->span);
+}
 
 static void check_pattern(struct fx *f, const struct shadow *s, const char *when)
 {
@@ -198,8 +213,8 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
     }
     size_t want_align = align > HB_DEFAULT_ALIGN ? align : HB_DEFAULT_ALIGN;
     CHECK((uintptr_t)p % want_align == 0,
-          "alloc(%zu, %zu) returned %p, which is not %zu-byte aligned (address mod %zu = %zu)", size, align,
-          (void *)p, want_align, want_align, (size_t)((uintptr_t)p % want_align));
+          "alloc(%zu, %zu) returned %p, which is not %zu-byte aligned (address mod %zu = %zu)", size, align, (void *)p,
+          want_align, want_align, (size_t)((uintptr_t)p % want_align));
     struct shadow s = {p, size, size ? size : 1, align, tag, f->next_id++};
     if (f->ops->usable_size) {
         fx_note_op("usable_size", size, align, p);
@@ -299,8 +314,8 @@ void fx_verify_walk(struct fx *f)
         CHECK(b->ptr == s->ptr, "walk reports a block at %p; the live block there is %p", b->ptr, (void *)s->ptr);
         CHECK(b->granted >= (s->size ? s->size : 1), "walk: block %p granted %zu < requested %zu", b->ptr, b->granted,
               s->size);
-        CHECK(!f->ops->usable_size || b->granted == s->span, "walk: block %p granted %zu, usable_size says %zu",
-              b->ptr, b->granted, s->span);
+        CHECK(!f->ops->usable_size || b->granted == s->span, "walk: block %p granted %zu, usable_size says %zu", b->ptr,
+              b->granted, s->span);
         CHECK(!fx_has(f, HB_CAP_REQUESTED) || b->requested == (s->size ? s->size : 1),
               "walk: block %p requested %zu, was asked %zu", b->ptr, b->requested, s->size);
         CHECK(!fx_has(f, HB_CAP_TAGS) || b->tag == s->tag, "walk: block %p tag \"%s\", was given \"%s\"", b->ptr,
@@ -334,8 +349,7 @@ void fx_verify_stats(struct fx *f)
         size_t req = 0;
         for (size_t i = 0; i < f->nlive; i++)
             req += f->live[i].size ? f->live[i].size : 1;
-        CHECK(s.requested_bytes == req, "stats say %zu bytes requested; live blocks asked %zu", s.requested_bytes,
-              req);
+        CHECK(s.requested_bytes == req, "stats say %zu bytes requested; live blocks asked %zu", s.requested_bytes, req);
     }
     if (fx_has(f, HB_CAP_FREE) && f->ops->usable_size) {
         size_t granted = 0;

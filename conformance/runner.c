@@ -125,10 +125,14 @@ static enum outcome run_case(const struct hb_heap_ops *ops, const struct hb_case
     running_child = 0;
     if (WIFEXITED(status)) {
         switch (WEXITSTATUS(status)) {
-        case 0: return PASS;
-        case 77: return SKIP;
-        case HB_CRASH_STATUS: return CRASH;
-        default: return FAIL;
+        case 0:
+            return PASS;
+        case 77:
+            return SKIP;
+        case HB_CRASH_STATUS:
+            return CRASH;
+        default:
+            return FAIL;
         }
     }
     int sig = WTERMSIG(status);
@@ -289,8 +293,7 @@ int main(int argc, char **argv)
             return 2;
         }
         if (expect && !broken) {
-            fprintf(stderr, "hb_conformance: --expect-failures needs a broken test heap; '%s' is not one\n",
-                    heaps[h]);
+            fprintf(stderr, "hb_conformance: --expect-failures needs a broken test heap; '%s' is not one\n", heaps[h]);
             return 2;
         }
         mismatch |= run_heap(ops, broken, group, only, seed, expect, &t);
@@ -299,7 +302,7 @@ int main(int argc, char **argv)
            t.n[FAIL] + t.n[CRASH] + t.n[TIMEOUT], t.n[SKIP], t.n[CRASH], t.n[TIMEOUT], (unsigned long long)seed);
     if (expect) {
         printf("%s\n", mismatch ? "broken heap NOT caught exactly by the cases that target it"
-                                 : "broken heap caught by exactly the cases that target it");
+                                : "broken heap caught by exactly the cases that target it");
         return mismatch;
     }
     if (t.n[FAIL] + t.n[CRASH] + t.n[TIMEOUT])

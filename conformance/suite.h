@@ -39,7 +39,7 @@ struct shadow {
     size_t span;  /* bytes the suite may use and fill: usable size if known */
     size_t align; /* requested */
     const char *tag;
-    uint32_t id;  /* seeds the fill pattern */
+    uint32_t id; /* seeds the fill pattern */
 };
 
 struct fx {
@@ -54,14 +54,14 @@ struct fx {
     size_t nlive, cap;
     uint32_t next_id;
     uint64_t allocs, frees, failures; /* what the counters must say */
-    int checked_ops;  /* verify stats/walk/check after every operation */
+    int checked_ops;                  /* verify stats/walk/check after every operation */
 };
 
 /* Fixture options. */
 struct fx_opts {
-    size_t initial_bytes;  /* initial block given to create */
-    size_t max_bytes;      /* memory manager maximum (0: initial only) */
-    size_t arena_pages;    /* arena size (0: enough for max_bytes) */
+    size_t initial_bytes; /* initial block given to create */
+    size_t max_bytes;     /* memory manager maximum (0: initial only) */
+    size_t arena_pages;   /* arena size (0: enough for max_bytes) */
     enum hb_mm_placement placement;
     int checked_ops;
 };
@@ -72,8 +72,7 @@ void fx_teardown(struct fx *f);
 void fx_recreate(struct fx *f);
 
 /* Failure: print "FAIL: ..." and end the case (exit status 1). */
-_Noreturn void fx_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+_Noreturn void fx_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define CHECK(cond, ...)                                                                                               \
     do {                                                                                                               \
         if (!(cond))                                                                                                   \
