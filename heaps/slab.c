@@ -114,8 +114,9 @@ struct slab_cache {
 
 struct large_rec {
     struct large_rec *next; /* hash chain */
-    void *base;             /* what alloc returned: the block start */
+    void *base;             /* what alloc returned: page-aligned */
     size_t pages;
+    size_t own; /* 1: its own get_pages block; 0: a run in a slab block */
 };
 
 struct hb_heap {
@@ -374,24 +375,76 @@ static struct large_rec *large_find(const hb_heap *h, const void *p, struct larg
     return NULL;
 }
 
+/* The in-block large run starting at page pg, if any (never page 0 of a
+   block, which keeps the block's descriptor). */
+static inline const struct large_rec *run_at(const hb_heap *h, size_t i, const char *pg)
+{
+    return i ? large_find(h, pg, NULL) : NULL;
+}
+
+/* First run of `pages` free pages inside a slab-holding block (page 0 of a
+   block excluded), taken off the free-page list; NULL if none. */
+static void *run_take(hb_heap *h, size_t pages)
+{
+    for (struct slab *head = h->blocks; head; head = head->bnext) {
+        size_t run = 0;
+        for (size_t i = 1; i < head->block_pages; i++) {
+            char *pg = page_at(head, i);
+            const struct large_rec *r = run_at(h, i, pg);
+            if (r) {
+                i += r->pages - 1;
+                run = 0;
+                continue;
+            }
+            run = ((struct slab *)pg)->cache ? 0 : run + 1;
+            if (run == pages) {
+                char *first = page_at(head, i + 1 - pages);
+                for (size_t k = 0; k < pages; k++)
+                    list_unlink(&h->free_pages, (struct slab *)(first + k * SLAB_PAGE));
+                return first;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Gives back the pages of a large allocation (block or in-block run). */
+static void large_release_pages(hb_heap *h, void *base, size_t pages, size_t own)
+{
+    if (own) {
+        h->pool -= pages * SLAB_PAGE;
+        h->cfg.put_pages(h->cfg.mm, base, pages);
+        return;
+    }
+    for (size_t k = pages; k-- > 0;)
+        page_init_free(h, (struct slab *)((char *)base + k * SLAB_PAGE), 0);
+}
+
+/* Whole pages: a block of its own from the memory manager, else (refused,
+   or no memory manager) a run of free pages in the blocks held. */
 static void *large_alloc(hb_heap *h, size_t size)
 {
-    if (!h->cfg.get_pages || size > SIZE_MAX - (SLAB_PAGE - 1))
+    if (size > SIZE_MAX - (SLAB_PAGE - 1))
         return NULL;
     size_t pages = (size + SLAB_PAGE - 1) / SLAB_PAGE;
-    void *base = h->cfg.get_pages(h->cfg.mm, pages);
-    if (!base)
+    size_t own = 1;
+    void *base = h->cfg.get_pages ? h->cfg.get_pages(h->cfg.mm, pages) : NULL;
+    if (base)
+        h->pool += pages * SLAB_PAGE;
+    else if ((base = run_take(h, pages)) != NULL)
+        own = 0;
+    else
         return NULL;
     struct large_rec *r = cache_alloc(h, &h->records);
     if (!r) {
-        h->cfg.put_pages(h->cfg.mm, base, pages);
+        large_release_pages(h, base, pages, own);
         return NULL;
     }
     r->base = base;
     r->pages = pages;
+    r->own = own;
     r->next = h->large[bucket_of(base)];
     h->large[bucket_of(base)] = r;
-    h->pool += pages * SLAB_PAGE;
     return base;
 }
 
@@ -402,8 +455,7 @@ static int large_free(hb_heap *h, void *ptr)
     if (!r)
         return HB_EBADPTR;
     *link = r->next;
-    h->pool -= r->pages * SLAB_PAGE;
-    h->cfg.put_pages(h->cfg.mm, r->base, r->pages);
+    large_release_pages(h, r->base, r->pages, r->own);
     cache_release(h, r);
     return HB_OK;
 }
@@ -552,11 +604,13 @@ static int slab_expand(hb_heap *h, void *block, size_t len)
     return HB_OK;
 }
 
-static int block_all_free(const struct slab *head)
+static int block_all_free(const hb_heap *h, struct slab *head)
 {
-    for (size_t i = 0; i < head->block_pages; i++)
-        if (((const struct slab *)page_at((struct slab *)head, i))->cache)
+    for (size_t i = 0; i < head->block_pages; i++) {
+        char *pg = page_at(head, i);
+        if (run_at(h, i, pg) || ((const struct slab *)pg)->cache)
             return 0;
+    }
     return 1;
 }
 
@@ -577,7 +631,7 @@ static size_t slab_contract(hb_heap *h)
     while (*link) {
         struct slab *head = *link;
         size_t pages = head->block_pages;
-        if (head != h->blocks && block_all_free(head)) {
+        if (head != h->blocks && block_all_free(h, head)) {
             *link = head->bnext;
             for (size_t i = 0; i < pages; i++)
                 list_unlink(&h->free_pages, (struct slab *)page_at(head, i));
@@ -615,7 +669,14 @@ static void slab_stats(const hb_heap *h, struct hb_stats *st)
         st->blocks++;
         size_t run = 0;
         for (size_t i = 0; i < head->block_pages; i++) {
-            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
+            const char *pg = page_at((struct slab *)head, i);
+            const struct large_rec *r = run_at(h, i, pg);
+            if (r) { /* counted with the large allocations below */
+                i += r->pages - 1;
+                run = 0;
+                continue;
+            }
+            const struct slab *s = (const struct slab *)pg;
             const struct slab_cache *c = s->cache;
             if (!c) {
                 st->free_bytes += SLAB_PAGE;
@@ -641,7 +702,7 @@ static void slab_stats(const hb_heap *h, struct hb_stats *st)
     }
     for (size_t b = 0; b < SLAB_BUCKETS; b++)
         for (const struct large_rec *r = h->large[b]; r; r = r->next) {
-            st->blocks++;
+            st->blocks += r->own;
             st->granted_bytes += r->pages * SLAB_PAGE;
             live++;
         }
@@ -655,7 +716,17 @@ static int slab_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
 {
     for (const struct slab *head = h->blocks; head; head = head->bnext)
         for (size_t i = 0; i < head->block_pages; i++) {
-            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
+            const char *pg = page_at((struct slab *)head, i);
+            const struct large_rec *r = run_at(h, i, pg);
+            if (r) {
+                struct hb_block_info info = {r->base, 0, r->pages * SLAB_PAGE, NULL};
+                int rc = fn(&info, ctx);
+                if (rc)
+                    return rc;
+                i += r->pages - 1;
+                continue;
+            }
+            const struct slab *s = (const struct slab *)pg;
             const struct slab_cache *c = s->cache;
             if (!c || c->internal)
                 continue;
@@ -671,6 +742,8 @@ static int slab_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
         }
     for (size_t b = 0; b < SLAB_BUCKETS; b++)
         for (const struct large_rec *r = h->large[b]; r; r = r->next) {
+            if (!r->own)
+                continue; /* visited in its block */
             struct hb_block_info info = {r->base, 0, r->pages * SLAB_PAGE, NULL};
             int rc = fn(&info, ctx);
             if (rc)
@@ -779,9 +852,11 @@ static const char *check_lists(const hb_heap *h, size_t free_pages, size_t parti
     return NULL;
 }
 
-static const char *check_large(const hb_heap *h)
+/* runs: in-block runs met walking the blocks; recs: live records counted
+   in the record cache's slabs. */
+static const char *check_large(const hb_heap *h, size_t runs, size_t recs)
 {
-    size_t n = 0;
+    size_t n = 0, in_block = 0;
     for (size_t b = 0; b < SLAB_BUCKETS; b++)
         for (const struct large_rec *r = h->large[b]; r; r = r->next) {
             if ((uintptr_t)r->base % SLAB_PAGE || r->pages == 0 || bucket_of(r->base) != b)
@@ -790,20 +865,16 @@ static const char *check_large(const hb_heap *h)
             if (s->cache != &h->records || !bitmap_test(s, (uintptr_t)r))
                 return "large record is no live object of the record cache";
             n++;
+            in_block += !r->own;
         }
-    size_t recs = 0;
-    for (const struct slab *head = h->blocks; head; head = head->bnext)
-        for (size_t i = 0; i < head->block_pages; i++) {
-            const struct slab *s = (const struct slab *)page_at((struct slab *)head, i);
-            if (s->cache == &h->records)
-                recs += s->inuse;
-        }
+    if (in_block != runs)
+        return "a large record claims an in-block run that is not inside any block";
     return recs == n ? NULL : "live large records differ from the large allocations";
 }
 
 static int slab_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t free_pages = 0, partial = 0, pool = h->init_end - h->init_start;
+    size_t free_pages = 0, partial = 0, runs = 0, recs = 0, pool = h->init_end - h->init_start;
     const char *why = NULL;
     if (!h->blocks || (uintptr_t)h->blocks < h->init_start + sizeof *h ||
         (uintptr_t)page_at(h->blocks, h->blocks->block_pages) > h->init_end)
@@ -814,17 +885,30 @@ static int slab_check(const hb_heap *h, char *msg, size_t msg_len)
             why = "block is misaligned, empty, or outside the address hull";
         if (head != h->blocks)
             pool += end - start;
-        for (size_t i = 0; i < head->block_pages && !why; i++)
-            why = check_page(h, (const struct slab *)page_at((struct slab *)head, i), i, head, &free_pages, &partial);
+        for (size_t i = 0; i < head->block_pages && !why; i++) {
+            const char *pg = page_at((struct slab *)head, i);
+            const struct large_rec *r = run_at(h, i, pg);
+            if (r) {
+                if (r->own || r->pages > head->block_pages - i)
+                    why = "in-block large run is marked as a block of its own, or overruns its block";
+                i += r->pages - 1;
+                runs++;
+                continue;
+            }
+            const struct slab *s = (const struct slab *)pg;
+            why = check_page(h, s, i, head, &free_pages, &partial);
+            if (s->cache == &h->records)
+                recs += s->inuse;
+        }
     }
     if (!why)
         why = check_lists(h, free_pages, partial);
     if (!why)
-        why = check_large(h);
+        why = check_large(h, runs, recs);
     if (!why) {
         for (size_t b = 0; b < SLAB_BUCKETS; b++)
             for (const struct large_rec *r = h->large[b]; r; r = r->next)
-                pool += r->pages * SLAB_PAGE;
+                pool += r->own * r->pages * SLAB_PAGE;
         if (pool != h->pool)
             why = "pool size disagrees with the blocks held";
     }
