@@ -1,0 +1,861 @@
+/*
+ * tlsf.c - Two-Level Segregated Fit: O(1) alloc and free with immediate
+ * coalescing (after Masmano, Ripoll, Crespo and Real, ECRTS 2004).
+ *
+ * Algorithm
+ *   Free blocks are kept in segregated lists.  A block's size class is
+ *   (fl, sl): fl, the first level, is the power of two below the size; sl,
+ *   the second level, splits that power-of-two range into 16 equal bins.
+ *   Sizes below 16 * ALIGN (256 bytes on x86, 128 on MIPS32) form class
+ *   fl = 0 with one bin per ALIGN step.  A one-bit-per-class bitmap at both
+ *   levels says which lists are non-empty, so finding a list with a block
+ *   that surely fits is one clz, a mask and one or two ctz: alloc rounds
+ *   the request up to the next bin boundary ("good fit", not best fit),
+ *   takes the head of the first non-empty list at or above it, and splits
+ *   off the tail.  free merges at once with free physical neighbours, found
+ *   through boundary tags, and puts the result at the head of its list.
+ *   Neither has a loop; only contract, check, walk and stats walk the heap.
+ *   16 bins (not 32) keep the control structure under one page on 64-bit
+ *   (32 bins would take 6 KiB there) at a cost of <= 6.25% internal waste
+ *   from the rounding of the search, instead of 3.1%.
+ *
+ * Data structures
+ *   Block: one header word, size | FREE | PREV_FREE.  Sizes are whole
+ *   chunks (header included), multiples of ALIGN (= HB_DEFAULT_ALIGN), and
+ *   the header sits one word below an ALIGN boundary, so every payload is
+ *   ALIGN-aligned.  A free block also holds its free-list links (next, and
+ *   pprev: the address of the pointer that points at it, head or
+ *   predecessor) and, in the last word of its chunk, a pointer back to its
+ *   header (classic TLSF's prev_phys), which the next block reads when its
+ *   PREV_FREE bit is set.  A used block's payload runs up to the next
+ *   header, so that word is usable while the block is live.
+ *   Pool: a run of memory ending in a sentinel header (size 0, used).  Each
+ *   memory manager block starts a pool (its record, struct tlsf_pool, at
+ *   its start) unless it begins exactly where a pool ends: then the old
+ *   sentinel becomes a free block covering the new memory and the block is
+ *   a further segment of that pool (up to TLSF_POOL_SEGS segments).  The
+ *   initial block's pool record sits in struct hb_heap.
+ *   Control (struct hb_heap): fl bitmap, 16-bit sl bitmaps (uint32_t on
+ *   every target), the list heads, counters, the pool list.
+ *
+ * Metadata
+ *   Per allocation: 1 word (4 bytes on 32-bit, 8 on 64-bit); chunks are
+ *   rounded to ALIGN, the rounding is usable (granted), no padding.
+ *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
+ *   32 (x86-64).
+ *   Global: struct hb_heap, 1716 bytes on i386, 1796 on MIPS32, 3296 on
+ *   x86-64 (24 or 25 first-level classes x 16 list heads dominate).
+ *   Per pool: struct tlsf_pool (48 bytes on 32-bit, 64 on 64-bit), the
+ *   sentinel word and up to ALIGN - 1 bytes of alignment at each end.
+ *
+ * Worst-case cost
+ *   alloc and free: O(1), no loops: one clz for the class, at most two ctz
+ *   for the search, two list removals and one insertion.  An aligned alloc
+ *   (align > ALIGN) searches for size + align + the minimum chunk and carves
+ *   once more.  Expansion scans the pool list (O(pools)) to find a pool to
+ *   merge with; contract, check, walk: O(blocks); stats: O(length of the
+ *   largest free block's list).
+ *
+ * Trade-offs and limits
+ *   Blocks are at most 2 GiB - ALIGN on every target (31-bit sizes keep
+ *   the class arithmetic in 32-bit words); requests above about 1.94 GiB
+ *   return NULL, so do memory manager blocks' bytes beyond 2 GiB (unused,
+ *   counted as metadata).  max_align is 64 KiB.  Good fit instead of best
+ *   fit: a request can be refused while a block of its own bin would fit.
+ *   contract gives back every pool that is one free block (except the
+ *   initial one) and every trailing segment of a pool that lies inside the
+ *   pool's last free block; an empty segment in the middle of a pool, with
+ *   live blocks after it, stays until they are freed.
+ *   Bad frees caught in O(1): a misaligned pointer, a header marked free
+ *   (double free; a block merged into its free neighbour keeps its FREE bit),
+ *   a header whose size is impossible, or whose neighbours' boundary tags
+ *   disagree.  Foreign pointers are read as headers: undefined.
+ *   Capabilities lacking: TAGS and REQUESTED (the one-word header has no
+ *   room and adding a word would cost 25-50% on small blocks),
+ *   DETECT_OVERWRITE (no redzones).
+ */
+#include <string.h>
+
+#include "heap.h"
+
+/* ---- geometry ---------------------------------------------------------- */
+
+#define TLSF_WORD sizeof(size_t)
+#define TLSF_ALIGN HB_DEFAULT_ALIGN
+#define TLSF_ALIGN_LOG2 (TLSF_ALIGN == 8 ? 3u : TLSF_ALIGN == 16 ? 4u : TLSF_ALIGN == 32 ? 5u : 6u)
+
+#define TLSF_SL_LOG2 4u
+#define TLSF_SL_COUNT (1u << TLSF_SL_LOG2)
+#define TLSF_FL_SHIFT (TLSF_SL_LOG2 + TLSF_ALIGN_LOG2) /* log2 of the first size out of class 0 */
+#define TLSF_SIZE_LOG2 31u                             /* chunks are below 2^31 */
+#define TLSF_FL_COUNT (TLSF_SIZE_LOG2 - TLSF_FL_SHIFT + 1)
+
+#define TLSF_FREE ((size_t)1)
+#define TLSF_PREV_FREE ((size_t)2)
+#define TLSF_FLAGS (TLSF_FREE | TLSF_PREV_FREE)
+
+/* Smallest chunk: header, two links and the back pointer. */
+#define TLSF_MIN_CHUNK ((4 * TLSF_WORD + TLSF_ALIGN - 1) & ~(TLSF_ALIGN - 1))
+/* Largest chunk a block may have. */
+#define TLSF_BLOCK_MAX (((size_t)1 << TLSF_SIZE_LOG2) - TLSF_ALIGN)
+/* Largest chunk alloc may search for: the start of the top bin, so that
+   rounding up to a bin boundary stays inside the class table. */
+#define TLSF_SEARCH_MAX (((size_t)1 << TLSF_SIZE_LOG2) - ((size_t)1 << (TLSF_SIZE_LOG2 - 1 - TLSF_SL_LOG2)))
+#define TLSF_REQUEST_MAX (TLSF_SEARCH_MAX - TLSF_WORD)
+#define TLSF_MAX_ALIGN ((size_t)65536)
+#define TLSF_POOL_SEGS 8
+
+_Static_assert(sizeof(size_t) == sizeof(void *), "one header word holds a size or a pointer");
+_Static_assert(TLSF_ALIGN % TLSF_WORD == 0 && (1u << TLSF_ALIGN_LOG2) == TLSF_ALIGN, "ALIGN: power of two >= word");
+_Static_assert(TLSF_FL_COUNT <= 32, "the first-level bitmap is one 32-bit word");
+
+typedef struct tlsf_block {
+    size_t size;                  /* chunk bytes | TLSF_FREE | TLSF_PREV_FREE */
+    struct tlsf_block *next_free; /* free blocks only: next in the list */
+    struct tlsf_block **pprev;    /* free blocks only: the pointer pointing here */
+} tlsf_block;
+
+struct tlsf_pool {
+    struct tlsf_pool *next;
+    tlsf_block *first;    /* first block header */
+    tlsf_block *sentinel; /* size 0, used; the pool ends here */
+    uintptr_t end;        /* one past the last segment */
+    uint32_t nsegs;
+    uint32_t pages[TLSF_POOL_SEGS]; /* segment page counts in address order; 0: the initial block */
+};
+
+struct hb_heap {
+    uint32_t fl_bitmap;
+    uint32_t sl_bitmap[TLSF_FL_COUNT];
+    tlsf_block *heads[TLSF_FL_COUNT][TLSF_SL_COUNT];
+    size_t granted; /* usable bytes of live blocks */
+    size_t frees;   /* modulo 2^width: live = allocs - frees stays exact */
+    uint64_t allocs, failures;
+    size_t pool_bytes, meta_bytes, segments;
+    struct tlsf_pool *pools;
+    struct hb_config cfg;
+    struct tlsf_pool pool0; /* the initial block */
+};
+
+#define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
+
+/* ---- block helpers ----------------------------------------------------- */
+
+static inline size_t block_size(const tlsf_block *b)
+{
+    return b->size & ~TLSF_FLAGS;
+}
+static inline int block_is_free(const tlsf_block *b)
+{
+    return (b->size & TLSF_FREE) != 0;
+}
+static inline int block_is_prev_free(const tlsf_block *b)
+{
+    return (b->size & TLSF_PREV_FREE) != 0;
+}
+static inline void *block_to_ptr(tlsf_block *b)
+{
+    return (char *)b + TLSF_WORD;
+}
+static inline tlsf_block *block_from_ptr(const void *p)
+{
+    return (tlsf_block *)((uintptr_t)p - TLSF_WORD);
+}
+static inline tlsf_block *block_at(const tlsf_block *b, size_t off)
+{
+    return (tlsf_block *)((uintptr_t)b + off);
+}
+static inline size_t block_usable(size_t chunk)
+{
+    return chunk - TLSF_WORD;
+}
+
+/* The back pointer lives in the word just below a header. */
+static inline tlsf_block *block_prev_phys(const tlsf_block *b)
+{
+    return ((tlsf_block *const *)b)[-1];
+}
+static inline void block_set_prev_phys(tlsf_block *b, tlsf_block *prev)
+{
+    ((tlsf_block **)b)[-1] = prev;
+}
+
+/* Chunk for a request: header + size, rounded to ALIGN, at least the minimum. */
+static inline size_t chunk_for_request(size_t size)
+{
+    size_t c = (size + TLSF_WORD + TLSF_ALIGN - 1) & ~(TLSF_ALIGN - 1);
+    return c < TLSF_MIN_CHUNK ? TLSF_MIN_CHUNK : c;
+}
+
+/* Index of the highest set bit of a non-zero 32-bit word. */
+static inline unsigned fls32(uint32_t x)
+{
+    return 31u - (unsigned)__builtin_clz(x);
+}
+static inline unsigned ctz32(uint32_t x)
+{
+    return (unsigned)__builtin_ctz(x);
+}
+
+/* ---- mapping ----------------------------------------------------------- */
+
+/*
+ * Class of a chunk, after adding `round` (0 to file a block, the bin width
+ * minus one to search).  Chunks below TLSF_SMALL are forced to the first
+ * log2 of class 1, which makes t < SL_COUNT and so fl = 0, sl = size/ALIGN;
+ * above, t is in [SL_COUNT, 2 SL_COUNT] and t >> SL_LOG2 is 1, or 2 when
+ * rounding carried into the next power of two.  One clz in all.
+ */
+static inline void mapping(size_t chunk, int search, unsigned *fl, unsigned *sl)
+{
+    uint32_t c = (uint32_t)chunk;
+    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
+    unsigned shift = f - TLSF_SL_LOG2;
+    uint32_t t = (c + (search ? (1u << shift) - 1 : 0)) >> shift;
+    *fl = f - TLSF_FL_SHIFT + (t >> TLSF_SL_LOG2);
+    *sl = t & (TLSF_SL_COUNT - 1);
+}
+
+static inline void mapping_insert(size_t chunk, unsigned *fl, unsigned *sl)
+{
+    mapping(chunk, 0, fl, sl);
+}
+static inline void mapping_search(size_t chunk, unsigned *fl, unsigned *sl)
+{
+    mapping(chunk, 1, fl, sl);
+}
+
+/* The smallest chunk that mapping_search sends to the bin it picks. */
+static inline size_t search_rounded(size_t chunk)
+{
+    uint32_t c = (uint32_t)chunk;
+    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
+    uint32_t mask = (1u << (f - TLSF_SL_LOG2)) - 1;
+    return (size_t)((c + mask) & ~mask);
+}
+
+/* ---- free lists -------------------------------------------------------- */
+
+/* Head of the first non-empty list at or above (fl, sl), or NULL. */
+static inline tlsf_block *find_suitable_block(const hb_heap *h, unsigned *fl, unsigned *sl)
+{
+    uint32_t sl_map = h->sl_bitmap[*fl] & (~0u << *sl);
+    if (!sl_map) {
+        uint32_t fl_map = h->fl_bitmap & (~0u << (*fl + 1));
+        if (!fl_map)
+            return NULL;
+        *fl = ctz32(fl_map);
+        sl_map = h->sl_bitmap[*fl];
+    }
+    *sl = ctz32(sl_map);
+    return h->heads[*fl][*sl];
+}
+
+static inline void list_mark_empty(hb_heap *h, unsigned fl, unsigned sl)
+{
+    h->sl_bitmap[fl] &= ~(1u << sl);
+    if (!h->sl_bitmap[fl])
+        h->fl_bitmap &= ~(1u << fl);
+}
+
+static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    unsigned fl, sl;
+    mapping_insert(chunk, &fl, &sl);
+    tlsf_block **head = &h->heads[fl][sl];
+    tlsf_block *next = *head;
+    b->next_free = next;
+    b->pprev = head;
+    if (next)
+        next->pprev = &b->next_free;
+    *head = b;
+    h->sl_bitmap[fl] |= 1u << sl;
+    h->fl_bitmap |= 1u << fl;
+}
+
+/* Unlink a free block from wherever it is; when its list empties (it was
+   the head and had no successor), the head slot tells the class. */
+static inline void block_remove(hb_heap *h, tlsf_block *b)
+{
+    tlsf_block *next = b->next_free;
+    tlsf_block **pprev = b->pprev;
+    *pprev = next;
+    if (next) {
+        next->pprev = pprev;
+        return;
+    }
+    size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)&h->heads[0][0]) / sizeof(tlsf_block *);
+    if (slot < (size_t)TLSF_FL_COUNT * TLSF_SL_COUNT)
+        list_mark_empty(h, (unsigned)(slot >> TLSF_SL_LOG2), (unsigned)(slot & (TLSF_SL_COUNT - 1)));
+}
+
+/* Take the head of list (fl, sl), which is b. */
+static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned fl, unsigned sl)
+{
+    tlsf_block *next = b->next_free;
+    h->heads[fl][sl] = next;
+    if (next)
+        next->pprev = &h->heads[fl][sl];
+    else
+        list_mark_empty(h, fl, sl);
+}
+
+/* ---- splitting and merging ---------------------------------------------- */
+
+/* b (free, off the lists, prev used) becomes used with `chunk` bytes; the
+   rest, if big enough, becomes a free block.  Returns the chunk kept. */
+static inline size_t block_split(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    size_t have = block_size(b);
+    size_t rest = have - chunk;
+    if (rest >= TLSF_MIN_CHUNK) {
+        tlsf_block *r = block_at(b, chunk);
+        r->size = rest | TLSF_FREE;
+        block_set_prev_phys(block_at(r, rest), r);
+        block_insert(h, r, rest);
+        b->size = chunk;
+        return chunk;
+    }
+    block_at(b, have)->size &= ~TLSF_PREV_FREE;
+    b->size = have;
+    return have;
+}
+
+/* ---- pools --------------------------------------------------------------- */
+
+/* First header position in [start, end): one word below an ALIGN boundary. */
+static inline uintptr_t first_header_at(uintptr_t start)
+{
+    return hb_align_up(start + TLSF_WORD, TLSF_ALIGN) - TLSF_WORD;
+}
+
+/* The sentinel position for a pool whose blocks start at `from` (a header
+   position) and whose memory ends at `end`: the last header position with
+   its word inside, and no block above TLSF_BLOCK_MAX. */
+static inline uintptr_t sentinel_at(uintptr_t from, uintptr_t end)
+{
+    size_t room = hb_align_down(end - TLSF_WORD - from, TLSF_ALIGN);
+    return from + (room > TLSF_BLOCK_MAX ? TLSF_BLOCK_MAX : room);
+}
+
+static inline void write_sentinel(tlsf_block *s, size_t flags)
+{
+    s->size = flags;
+}
+
+/* Free block b of `chunk` bytes (off the lists; its FREE bit, prev-free bit
+   and size are rewritten): merge with free neighbours and file it. */
+static inline void block_release(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    if (block_is_prev_free(b)) {
+        tlsf_block *prev = block_prev_phys(b);
+        block_remove(h, prev);
+        chunk += block_size(prev);
+        b = prev;
+    }
+    tlsf_block *next = block_at(b, chunk);
+    if (block_is_free(next)) {
+        block_remove(h, next);
+        chunk += block_size(next);
+        next = block_at(b, chunk);
+    }
+    next->size |= TLSF_PREV_FREE;
+    block_set_prev_phys(next, b);
+    b->size = chunk | TLSF_FREE;
+    block_insert(h, b, chunk);
+}
+
+/* Append [mem, mem+len) to a pool ending exactly at mem, if one can take it. */
+static int pool_try_merge(hb_heap *h, uintptr_t mem, size_t len, size_t pages)
+{
+    for (struct tlsf_pool *p = h->pools; p; p = p->next) {
+        if (p->end != mem || p->nsegs == TLSF_POOL_SEGS || pages > UINT32_MAX)
+            continue;
+        uintptr_t old = (uintptr_t)p->sentinel;
+        uintptr_t sent = old + hb_align_down(mem + len - TLSF_WORD - old, TLSF_ALIGN);
+        if (sent - (uintptr_t)p->first > TLSF_BLOCK_MAX)
+            continue;
+        tlsf_block *b = (tlsf_block *)old;
+        size_t chunk = sent - old;
+        h->meta_bytes -= p->end - old;
+        h->meta_bytes += mem + len - sent;
+        write_sentinel((tlsf_block *)sent, 0);
+        b->size = chunk | (b->size & TLSF_PREV_FREE);
+        block_release(h, b, chunk);
+        p->sentinel = (tlsf_block *)sent;
+        p->end = mem + len;
+        p->pages[p->nsegs++] = (uint32_t)pages;
+        return 1;
+    }
+    return 0;
+}
+
+/* Lay out a pool over [start, end) whose record is p; returns 0 if no block
+   of the minimum size fits. */
+static int pool_init(hb_heap *h, struct tlsf_pool *p, uintptr_t start, uintptr_t end, uint32_t pages)
+{
+    uintptr_t first = first_header_at(start);
+    if (first >= end || end - first < TLSF_MIN_CHUNK + TLSF_WORD)
+        return 0;
+    uintptr_t sent = sentinel_at(first, end);
+    tlsf_block *b = (tlsf_block *)first;
+    size_t chunk = sent - first;
+    p->first = b;
+    p->sentinel = (tlsf_block *)sent;
+    p->end = end;
+    p->nsegs = 1;
+    p->pages[0] = pages;
+    write_sentinel(p->sentinel, TLSF_PREV_FREE);
+    block_set_prev_phys(p->sentinel, b);
+    b->size = chunk | TLSF_FREE;
+    block_insert(h, b, chunk);
+    h->meta_bytes += (end - (uintptr_t)start) - chunk;
+    return 1;
+}
+
+/* Take a memory manager block of `pages` pages into the heap. */
+static int pool_add(hb_heap *h, void *mem, size_t len, size_t pages)
+{
+    uintptr_t m = (uintptr_t)mem;
+    if (!pool_try_merge(h, m, len, pages)) {
+        struct tlsf_pool *p = mem;
+        if (pages > UINT32_MAX || !pool_init(h, p, m + TLSF_POOL_HDR, m + len, (uint32_t)pages))
+            return 0;
+        h->meta_bytes += TLSF_POOL_HDR;
+        p->next = h->pools->next; /* after pool0, which stays first */
+        h->pools->next = p;
+    }
+    h->pool_bytes += len;
+    h->segments++;
+    return 1;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+static hb_heap *tlsf_create(void *block, size_t len, const struct hb_config *cfg)
+{
+    uintptr_t m = (uintptr_t)block;
+    if (!block || m % TLSF_ALIGN || len < sizeof(hb_heap) + TLSF_ALIGN + TLSF_MIN_CHUNK + TLSF_WORD ||
+        len > UINTPTR_MAX - m)
+        return NULL;
+    hb_heap *h = block;
+    memset(h, 0, sizeof *h);
+    h->cfg = *cfg;
+    h->pools = &h->pool0;
+    h->meta_bytes = sizeof *h;
+    if (!pool_init(h, &h->pool0, m + sizeof *h, m + len, 0))
+        return NULL;
+    h->pool_bytes = len;
+    h->segments = 1;
+    return h;
+}
+
+static void *alloc_fail(hb_heap *h)
+{
+    h->failures++;
+    return NULL;
+}
+
+/* Get a block from the memory manager big enough for a search of `need`. */
+static int grow_for(hb_heap *h, size_t need)
+{
+    if (!h->cfg.get_pages || !h->cfg.page_size)
+        return 0;
+    size_t ps = h->cfg.page_size;
+    size_t bytes = search_rounded(need) + TLSF_POOL_HDR + 2 * TLSF_ALIGN + TLSF_WORD;
+    size_t pages = (bytes + ps - 1) / ps;
+    void *mem = h->cfg.get_pages(h->cfg.mm, pages);
+    if (!mem)
+        return 0;
+    if (!pool_add(h, mem, pages * ps, pages)) {
+        h->cfg.put_pages(h->cfg.mm, mem, pages);
+        return 0;
+    }
+    return 1;
+}
+
+/* Find and take off its list a free block of at least `need` bytes,
+   growing the heap if there is none. */
+static tlsf_block *take_block(hb_heap *h, size_t need)
+{
+    unsigned fl, sl;
+    mapping_search(need, &fl, &sl);
+    tlsf_block *b = find_suitable_block(h, &fl, &sl);
+    if (!b) {
+        if (!grow_for(h, need))
+            return NULL;
+        mapping_search(need, &fl, &sl);
+        b = find_suitable_block(h, &fl, &sl);
+        if (!b)
+            return NULL;
+    }
+    block_remove_head(h, b, fl, sl);
+    return b;
+}
+
+static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    h->granted += block_usable(chunk);
+    h->allocs++;
+    return block_to_ptr(b);
+}
+
+static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk)
+{
+    tlsf_block *b = take_block(h, chunk);
+    if (!b)
+        return alloc_fail(h);
+    return grant(h, b, block_split(h, b, chunk));
+}
+
+static void *__attribute__((noinline)) alloc_aligned(hb_heap *h, size_t size, size_t align)
+{
+    if (!hb_is_pow2(align) || align > TLSF_MAX_ALIGN || size > TLSF_REQUEST_MAX)
+        return alloc_fail(h);
+    size_t chunk = chunk_for_request(size);
+    size_t need = chunk + align + TLSF_MIN_CHUNK;
+    if (need > TLSF_SEARCH_MAX)
+        return alloc_fail(h);
+    tlsf_block *b = take_block(h, need);
+    if (!b)
+        return alloc_fail(h);
+    /* Carve a leading free block so that the payload lands on `align`;
+       it must be a whole block, so a gap below the minimum moves on. */
+    uintptr_t p = (uintptr_t)block_to_ptr(b);
+    uintptr_t want = hb_align_up(p, align);
+    if (want != p && want - p < TLSF_MIN_CHUNK)
+        want = hb_align_up(p + TLSF_MIN_CHUNK, align);
+    size_t gap = want - p;
+    if (gap) {
+        size_t have = block_size(b);
+        tlsf_block *a = block_at(b, gap);
+        a->size = (have - gap) | TLSF_PREV_FREE;
+        block_set_prev_phys(a, b);
+        b->size = gap | TLSF_FREE;
+        block_insert(h, b, gap);
+        b = a;
+    }
+    size_t kept = block_split(h, b, chunk);
+    if (gap)
+        b->size |= TLSF_PREV_FREE; /* block_split assumes a used predecessor */
+    return grant(h, b, kept);
+}
+
+static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    if (align > TLSF_ALIGN)
+        return alloc_aligned(h, size, align);
+    if ((align & (align - 1)) || size > TLSF_REQUEST_MAX)
+        return alloc_fail(h);
+    size_t chunk = chunk_for_request(size);
+    unsigned fl, sl;
+    mapping_search(chunk, &fl, &sl);
+    tlsf_block *b = find_suitable_block(h, &fl, &sl);
+    if (!b)
+        return alloc_slow(h, chunk);
+    block_remove_head(h, b, fl, sl);
+    return grant(h, b, block_split(h, b, chunk));
+}
+
+static int tlsf_free(hb_heap *h, void *ptr)
+{
+    if (!ptr)
+        return HB_OK;
+    if ((uintptr_t)ptr & (TLSF_ALIGN - 1))
+        return HB_EBADPTR;
+    tlsf_block *b = block_from_ptr(ptr);
+    size_t hdr = b->size;
+    size_t chunk = hdr & ~TLSF_FLAGS;
+    if ((hdr & TLSF_FREE) || chunk < TLSF_MIN_CHUNK || chunk > TLSF_BLOCK_MAX)
+        return HB_EBADPTR;
+    tlsf_block *next = block_at(b, chunk);
+    size_t nhdr = next->size;
+    if (nhdr & TLSF_PREV_FREE)
+        return HB_EBADPTR;
+    h->granted -= block_usable(chunk);
+    h->frees++;
+    if (hdr & TLSF_PREV_FREE) {
+        tlsf_block *prev = block_prev_phys(b);
+        b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
+        block_remove(h, prev);
+        chunk += block_size(prev);
+        b = prev;
+    }
+    if (nhdr & TLSF_FREE) {
+        block_remove(h, next);
+        chunk += nhdr & ~TLSF_FLAGS;
+        next = block_at(b, chunk);
+        nhdr = next->size;
+    }
+    next->size = nhdr | TLSF_PREV_FREE;
+    block_set_prev_phys(next, b);
+    b->size = chunk | TLSF_FREE;
+    block_insert(h, b, chunk);
+    return HB_OK;
+}
+
+static int tlsf_expand(hb_heap *h, void *block, size_t len)
+{
+    size_t ps = h->cfg.page_size;
+    if (!block || !ps || (uintptr_t)block % ps || len < ps || len % ps || len > UINTPTR_MAX - (uintptr_t)block)
+        return HB_EINVAL;
+    return pool_add(h, block, len, len / ps) ? HB_OK : HB_EINVAL;
+}
+
+/* A pool that is one free block: give all its segments back. */
+static size_t pool_give_back(hb_heap *h, struct tlsf_pool *p)
+{
+    size_t ps = h->cfg.page_size;
+    uint32_t pages[TLSF_POOL_SEGS];
+    uint32_t n = p->nsegs;
+    uintptr_t end = p->end;
+    memcpy(pages, p->pages, sizeof pages);
+    block_remove(h, p->first);
+    size_t bytes = end - (uintptr_t)p;
+    h->meta_bytes -= bytes - block_size(p->first);
+    h->pool_bytes -= bytes;
+    h->segments -= n;
+    while (n--) { /* the last segment first: the record lives in the first */
+        end -= (size_t)pages[n] * ps;
+        h->cfg.put_pages(h->cfg.mm, (void *)end, pages[n]);
+    }
+    return bytes;
+}
+
+/* Give back the last segment of p if the pool's last free block covers it. */
+static size_t pool_trim_last_segment(hb_heap *h, struct tlsf_pool *p)
+{
+    size_t ps = h->cfg.page_size;
+    uint32_t k = p->nsegs - 1;
+    size_t seg_len = (size_t)p->pages[k] * ps;
+    uintptr_t seg = p->end - seg_len;
+    tlsf_block *s = p->sentinel;
+    uintptr_t sent = (uintptr_t)s;
+    if (sent + TLSF_WORD > seg) { /* the sentinel is in the segment: move it below */
+        uintptr_t first = (uintptr_t)p->first;
+        if (!block_is_prev_free(s) || seg < first + TLSF_WORD)
+            return 0;
+        tlsf_block *last = block_prev_phys(s);
+        uintptr_t l = (uintptr_t)last;
+        sent = first + hb_align_down(seg - TLSF_WORD - first, TLSF_ALIGN);
+        if (sent < l)
+            return 0;
+        block_remove(h, last);
+        if (sent - l >= TLSF_MIN_CHUNK) {
+            last->size = (sent - l) | TLSF_FREE;
+            write_sentinel((tlsf_block *)sent, TLSF_PREV_FREE);
+            block_set_prev_phys((tlsf_block *)sent, last);
+            block_insert(h, last, sent - l);
+        } else {
+            sent = l; /* too little left for a block: the sentinel moves down */
+            write_sentinel((tlsf_block *)sent, 0);
+        }
+    }
+    h->meta_bytes -= p->end - (uintptr_t)s;
+    h->meta_bytes += seg - sent;
+    h->pool_bytes -= seg_len;
+    h->segments--;
+    p->sentinel = (tlsf_block *)sent;
+    p->end = seg;
+    p->nsegs = k;
+    h->cfg.put_pages(h->cfg.mm, (void *)seg, p->pages[k]);
+    return seg_len;
+}
+
+static int pool_is_one_free_block(const struct tlsf_pool *p)
+{
+    return p->first != p->sentinel && block_is_free(p->first) &&
+           block_at(p->first, block_size(p->first)) == p->sentinel;
+}
+
+static size_t tlsf_contract(hb_heap *h)
+{
+    size_t returned = 0;
+    if (!h->cfg.put_pages)
+        return 0;
+    struct tlsf_pool **link = &h->pools;
+    while (*link) {
+        struct tlsf_pool *p = *link;
+        while (p->nsegs > 1) {
+            size_t n = pool_trim_last_segment(h, p);
+            if (!n)
+                break;
+            returned += n;
+        }
+        if (p != &h->pool0 && pool_is_one_free_block(p)) {
+            *link = p->next;
+            returned += pool_give_back(h, p);
+            continue;
+        }
+        link = &p->next;
+    }
+    return returned;
+}
+
+static inline size_t live_count(const hb_heap *h)
+{
+    return (size_t)h->allocs - h->frees;
+}
+
+static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->pool_bytes = h->pool_bytes;
+    s->meta_bytes = h->meta_bytes;
+    s->header_bytes = live_count(h) * TLSF_WORD;
+    s->granted_bytes = h->granted;
+    s->free_bytes = h->pool_bytes - h->meta_bytes - s->header_bytes - h->granted;
+    if (h->fl_bitmap) {
+        unsigned fl = fls32(h->fl_bitmap);
+        unsigned sl = fls32(h->sl_bitmap[fl]);
+        for (const tlsf_block *b = h->heads[fl][sl]; b; b = b->next_free)
+            if (block_size(b) > s->largest_free)
+                s->largest_free = block_size(b);
+    }
+    s->blocks = h->segments;
+    s->live = live_count(h);
+    s->allocs = h->allocs;
+    s->frees = h->allocs - live_count(h);
+    s->failures = h->failures;
+}
+
+static int tlsf_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
+{
+    for (const struct tlsf_pool *p = h->pools; p; p = p->next) {
+        for (tlsf_block *b = p->first; b != p->sentinel; b = block_at(b, block_size(b))) {
+            if (block_is_free(b))
+                continue;
+            struct hb_block_info info = {block_to_ptr(b), 0, block_usable(block_size(b)), NULL};
+            int r = fn(&info, ctx);
+            if (r)
+                return r;
+        }
+    }
+    return HB_OK;
+}
+
+static size_t tlsf_usable_size(const hb_heap *h, const void *ptr)
+{
+    (void)h;
+    return block_usable(block_size(block_from_ptr(ptr)));
+}
+
+/* ---- check --------------------------------------------------------------- */
+
+/* Physical invariants of one pool; adds up its free and used bytes. */
+static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_t *free_bytes, size_t *free_blocks,
+                              size_t *granted, size_t *live)
+{
+    uintptr_t first = (uintptr_t)p->first, sent = (uintptr_t)p->sentinel;
+    if ((first + TLSF_WORD) % TLSF_ALIGN || (sent - first) % TLSF_ALIGN || sent < first)
+        return "pool: first block or sentinel misplaced";
+    if (sent + TLSF_WORD > p->end || p->nsegs == 0 || p->nsegs > TLSF_POOL_SEGS)
+        return "pool: sentinel past the end, or bad segment count";
+    if (block_size(p->sentinel) != 0 || block_is_free(p->sentinel))
+        return "pool: sentinel is not a used block of size 0";
+    if (p != &h->pool0 && p->pages[0] == 0)
+        return "pool: a memory manager block without its page count";
+    int prev_free = 0;
+    const tlsf_block *prev = NULL;
+    uintptr_t at = first;
+    while (at != sent) {
+        const tlsf_block *b = (const tlsf_block *)at;
+        size_t sz = block_size(b);
+        if (sz < TLSF_MIN_CHUNK || sz % TLSF_ALIGN || sz > sent - at)
+            return "block: size out of range or not a multiple of ALIGN";
+        if (block_is_prev_free(b) != prev_free)
+            return "block: PREV_FREE bit disagrees with the previous block";
+        if (prev_free && block_prev_phys(b) != prev)
+            return "block: back pointer of a free block is wrong";
+        if (block_is_free(b)) {
+            if (prev_free)
+                return "block: two free blocks are adjacent (missed coalescing)";
+            *free_bytes += sz;
+            ++*free_blocks;
+        } else {
+            *granted += block_usable(sz);
+            ++*live;
+        }
+        prev_free = block_is_free(b);
+        prev = b;
+        at += sz;
+    }
+    if (block_is_prev_free(p->sentinel) != prev_free || (prev_free && block_prev_phys(p->sentinel) != prev))
+        return "sentinel: boundary tag disagrees with the last block";
+    return NULL;
+}
+
+/* Every list: free blocks of its class, links consistent, bitmaps right. */
+static const char *check_lists(const hb_heap *h, size_t *listed)
+{
+    for (unsigned fl = 0; fl < TLSF_FL_COUNT; fl++) {
+        if (!(h->fl_bitmap >> fl & 1u) != !h->sl_bitmap[fl])
+            return "bitmap: first-level bit disagrees with the second-level word";
+        if (h->sl_bitmap[fl] >> TLSF_SL_COUNT)
+            return "bitmap: second-level bits beyond SL_COUNT";
+        for (unsigned sl = 0; sl < TLSF_SL_COUNT; sl++) {
+            tlsf_block *const *link = &h->heads[fl][sl];
+            if (!(h->sl_bitmap[fl] >> sl & 1u) != !*link)
+                return "bitmap: second-level bit disagrees with its list";
+            for (const tlsf_block *b = *link; b; link = &b->next_free, b = b->next_free) {
+                unsigned f, s;
+                if ((uintptr_t)b % TLSF_WORD || ((uintptr_t)b + TLSF_WORD) % TLSF_ALIGN)
+                    return "list: misaligned block";
+                if (!block_is_free(b))
+                    return "list: a used block is on a free list";
+                if (b->pprev != link)
+                    return "list: pprev does not point at the link to the block";
+                mapping_insert(block_size(b), &f, &s);
+                if (f != fl || s != sl)
+                    return "list: block filed in the wrong size class";
+                if (++*listed > (SIZE_MAX >> 1))
+                    return "list: cycle";
+            }
+        }
+    }
+    return NULL;
+}
+
+static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
+{
+    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, segs = 0;
+    const char *why = NULL;
+    for (const struct tlsf_pool *p = h->pools; p && !why; p = p->next) {
+        why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
+        segs += p->nsegs;
+        pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);
+        if (free_blocks > (SIZE_MAX >> 1))
+            why = "pool list: cycle";
+    }
+    if (!why)
+        why = check_lists(h, &listed);
+    if (why)
+        return hb_report(msg, msg_len, why);
+    if (listed != free_blocks)
+        return hb_report(msg, msg_len, "free blocks on lists differ from free blocks in the pools");
+    if (granted != h->granted || live != live_count(h))
+        return hb_report(msg, msg_len, "granted bytes or live count differ from the blocks");
+    if (pool != h->pool_bytes || segs != h->segments)
+        return hb_report(msg, msg_len, "pool bytes or segment count differ from the pool records");
+    if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted != free_bytes)
+        return hb_report(msg, msg_len, "stats identity broken: metadata bytes are off");
+    return HB_OK;
+}
+
+const struct hb_heap_ops hb_heap_tlsf = {
+    .name = "tlsf",
+    .summary = "two-level segregated fit (16 bins), O(1) alloc/free, boundary tags, pools merged when adjacent",
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .max_align = TLSF_MAX_ALIGN,
+    .min_initial = 4096,
+    .create = tlsf_create,
+    .alloc = tlsf_alloc,
+    .free = tlsf_free,
+    .expand = tlsf_expand,
+    .contract = tlsf_contract,
+    .stats = tlsf_stats,
+    .walk = tlsf_walk,
+    .check = tlsf_check,
+    .usable_size = tlsf_usable_size,
+};
