@@ -42,6 +42,13 @@
 
 #define HB_WORD_BYTES ((size_t)sizeof(void *))
 
+/* The build target's name (CMake's HB_TARGET_NAME: "host", "x86", "mips32",
+   "mips32be"), the name tests and results carry.  The build defines it;
+   outside the build it falls back to the architecture's name. */
+#ifndef HB_TARGET
+#define HB_TARGET HB_ARCH_NAME
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define HB_BIG_ENDIAN 1
 #define HB_ENDIAN_NAME "big"
