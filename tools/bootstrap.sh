@@ -2,33 +2,84 @@
 # tools/bootstrap.sh - install what heapbench needs, idempotently.
 #
 #   tools/bootstrap.sh [test|bench]
+#   ARCHES="host x86 mips32 mips32be" tools/bootstrap.sh test   # the default set
 #
-# Checks the Debian packages the build needs (dpkg-query, well under a
-# second when all is present) and installs only what is missing.  apt-get
-# update runs only when something must be installed.  A non-root user is told
-# the exact command to run instead.
+# For every target named in ARCHES: the Debian packages it needs (checked
+# with one dpkg-query call; installed only when missing, and only then after
+# `apt-get update`), and for each cross target a static Google Benchmark
+# built from Debian's source package into .cache/gbench/<target> (see
+# tools/gbench-cross.sh; skipped at once when its stamp matches).  When all
+# is present this takes well under a second.  A non-root user who lacks
+# packages is told the exact command to run instead.
+#
+# A cross target is any arch/<target>.cmake: its HB_CROSS_TRIPLE names the
+# cross compiler packages (gcc-<triple>, g++-<triple>) and its
+# HB_CROSS_EMULATOR is one of qemu-user's programs.
 set -euo pipefail
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-test}
+ARCHES=${ARCHES:-host x86 mips32 mips32be}
 
-# Packages every build needs.
-packages=(cmake make gcc g++ libc6-dev)
+case $what in
+test | bench) ;;
+*)
+  echo "usage: tools/bootstrap.sh [test|bench]" >&2
+  exit 2
+  ;;
+esac
 
+# Packages every build needs (the host build links Debian's Google Benchmark).
+packages=(cmake make gcc g++ libc6-dev libbenchmark-dev)
+# Packages `make bench` needs on top (tools/bench.sh plots with gnuplot and
+# compares runs with libbenchmark-tools' compare.py).
+bench_packages=(gnuplot-nox libbenchmark-tools)
+# Packages every cross target needs: QEMU user mode to run it, and dpkg-dev
+# plus the archive keyring to fetch and unpack Debian source packages.
+cross_packages=(qemu-user dpkg-dev debian-archive-keyring)
+
+cross=()
+for t in $ARCHES; do
+  [ "$t" = host ] && continue
+  tc=$repo/arch/$t.cmake
+  if [ ! -f "$tc" ]; then
+    echo "bootstrap: unknown target '$t' (no arch/$t.cmake; targets: host" \
+      "$(cd "$repo/arch" && ls -1 ./*.cmake | sed -e 's|^\./||' -e 's/\.cmake$//' | grep -vx cross | tr '\n' ' '))" >&2
+    exit 2
+  fi
+  triple=$(sed -n 's/^set(HB_CROSS_TRIPLE \(.*\))$/\1/p' "$tc")
+  [ -n "$triple" ] || {
+    echo "bootstrap: arch/$t.cmake sets no HB_CROSS_TRIPLE" >&2
+    exit 2
+  }
+  cross+=("$t")
+  packages+=("gcc-$triple" "g++-$triple")
+done
+[ "${#cross[@]}" -eq 0 ] || packages+=("${cross_packages[@]}")
+[ "$what" = test ] || packages+=("${bench_packages[@]}")
+
+# One dpkg-query for all: prints "name status" for the known ones.
 missing=()
+installed=" $(dpkg-query -W -f='${Package}:${db:Status-Status} ' "${packages[@]}" 2>/dev/null || true) "
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [ "$status" = installed ] || missing+=("$p")
+  case $installed in
+  *" $p:installed "*) ;;
+  *) missing+=("$p") ;;
+  esac
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
-    echo "heapbench needs these Debian packages: ${missing[*]}" >&2
-    echo "Run as root:" >&2
-    echo "  $cmd" >&2
+    echo "heapbench ($what: $ARCHES) needs these Debian packages: ${missing[*]}" >&2
+    echo "Run as root, then run make again:" >&2
+    echo "  sudo sh -c '$cmd'" >&2
     exit 1
   fi
   echo "bootstrap ($what): installing ${missing[*]}"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# Google Benchmark for the cross targets (a no-op when the cache is current).
+[ "${#cross[@]}" -eq 0 ] || "$repo/tools/gbench-cross.sh" "${cross[@]}"
