@@ -1,23 +1,64 @@
-# heapbench - thin driver over CMake.  See README.md.
-#   make test     build and run the conformance suite (installs what is missing)
-#   make bench    build and run the benchmarks
+# heapbench - thin driver over CMake.  See README.md and arch/README.md.
+#   make test     build and run the conformance suite on every target in
+#                 ARCHES (installs what is missing first)
+#   make test ARCHES=mips32      one target only
+#   make test-x86                one target, without the bootstrap step
+#   make bench    build and run the benchmarks (tools/bench.sh)
+#
+# Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
+# arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
+# builds in $(BUILD)/<target>; its tests are named and labelled after it
+# (ctest --test-dir build/mips32 -L mips32).
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ARCHES ?= host x86 mips32 mips32be
+HEAPS ?=
+WORKLOADS ?=
 
-.PHONY: all test bench deps clean format tidy
+.PHONY: all test bench deps bench-deps clean format tidy
+.PRECIOUS: $(BUILD)/%/CMakeCache.txt
 
 all: test
 
 deps:
-	@tools/bootstrap.sh test
+	@ARCHES="$(ARCHES)" tools/bootstrap.sh test
 
-$(BUILD)/host/CMakeCache.txt:
-	cmake -S . -B $(BUILD)/host -DHB_SANITIZE=ON
+bench-deps:
+	@ARCHES="$(ARCHES)" tools/bootstrap.sh bench
 
-test: deps $(BUILD)/host/CMakeCache.txt
-	cmake --build $(BUILD)/host -j $(JOBS)
-	ctest --test-dir $(BUILD)/host --output-on-failure -j $(JOBS)
+# Every target runs, even after one failed; then the summary names the
+# failures and make exits non-zero.
+test: deps
+	@mkdir -p $(BUILD); failed=; for t in $(ARCHES); do \
+	  start=$$(date +%s); \
+	  echo "==== heapbench: target $$t ($(BUILD)/$$t) ===="; \
+	  if $(MAKE) --no-print-directory test-$$t; then :; else failed="$$failed $$t"; fi; \
+	  echo "$$t $$(( $$(date +%s) - start ))" >>$(BUILD)/.test-times.$$$$; \
+	done; \
+	tools/test-summary.sh $(BUILD) $(BUILD)/.test-times.$$$$ $(ARCHES); rc=$$?; \
+	rm -f $(BUILD)/.test-times.$$$$; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED on:$$failed" >&2; exit 1; fi; exit $$rc
 
+# One target: configure (when the cache is missing), build, run its tests.
+test-%: build-%
+	@rm -f $(BUILD)/$*/ctest-junit.xml
+	ctest --test-dir $(BUILD)/$* --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml
+
+build-%: $(BUILD)/%/CMakeCache.txt
+	cmake --build $(BUILD)/$* -j $(JOBS)
+
+configure-%:
+	tools/configure.sh $* $(BUILD)/$*
+
+$(BUILD)/%/CMakeCache.txt:
+	tools/configure.sh $* $(BUILD)/$*
+
+bench: bench-deps
+	@if [ ! -f tools/bench.sh ]; then \
+	  echo "make bench: tools/bench.sh does not exist yet (the benchmark driver is not written)" >&2; exit 1; fi
+	ARCHES="$(ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" JOBS="$(JOBS)" bash tools/bench.sh
+
+# The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:
 	rm -rf $(BUILD)
 
