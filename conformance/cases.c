@@ -164,6 +164,11 @@ static void alignment_size_zero(struct fx *f)
 static void overflow_huge_sizes(struct fx *f)
 {
     setup(f, 64 * KiB, 1024 * KiB, HB_MM_SCATTERED, 1);
+    /* Grow the pool and drain it first, so that the heap holds spare blocks:
+       their fit tests must not wrap either. */
+    for (int i = 0; i < 40; i++)
+        fx_alloc(f, 4000, 0, "grow");
+    fx_free_all(f);
     for (int i = 0; i < 8; i++)
         fx_alloc(f, 100, 0, "keep");
     const size_t aligns[] = {0, 1, 8, HB_DEFAULT_ALIGN, 64, 4096, f->ops->max_align};

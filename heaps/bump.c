@@ -111,7 +111,8 @@ static struct bump_block *next_block_for(hb_heap *h, size_t size, size_t align)
 {
     for (struct bump_block **link = &h->cur->next; *link; link = &(*link)->next) {
         struct bump_block *b = *link;
-        if (hb_align_up(block_data_start(b), align) + size <= b->end) {
+        uintptr_t start = hb_align_up(block_data_start(b), align);
+        if (start <= b->end && size <= b->end - start) { /* no wrap for huge sizes */
             *link = b->next;
             link_after_cur(h, b);
             return b;
