@@ -1,0 +1,132 @@
+/*
+ * bench.h - the bench runner's parts: subjects (what is measured), the
+ * meters (speed, fragmentation and metadata) that drive a workload's
+ * operation sequence through a subject, and the Google Benchmark C shim.
+ */
+#ifndef HEAPBENCH_BENCH_H
+#define HEAPBENCH_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap.h"
+#include "mm.h"
+#include "workload.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- subjects -------------------------------------------------------------- */
+
+enum hb_subject_kind {
+    HB_SUBJECT_HEAP,   /* a registered kernel heap, fed by the simulated memory manager */
+    HB_SUBJECT_MALLOC, /* the C library's malloc: a host speed baseline, not a kernel heap */
+    HB_SUBJECT_EMPTY   /* an empty operation: the harness overhead */
+};
+
+struct hb_subject {
+    const char *name;
+    const char *summary;
+    enum hb_subject_kind kind;
+    const struct hb_heap_ops *ops; /* HB_SUBJECT_HEAP only */
+};
+
+typedef void *(*hb_alloc_fn)(hb_heap *h, size_t size, size_t align, const char *tag);
+typedef int (*hb_free_fn)(hb_heap *h, void *ptr);
+
+/* One subject ready to run one workload. */
+struct hb_instance {
+    const struct hb_subject *subject;
+    hb_mm *mm;
+    size_t arena_pages, initial_pages;
+    void *initial;
+    hb_heap *h;
+    hb_alloc_fn alloc;
+    hb_free_fn free;
+    size_t mm_recreated; /* times the memory manager had to be rebuilt (blocks not given back) */
+};
+
+extern const struct hb_subject hb_subject_malloc, hb_subject_empty;
+
+/* The arena (bytes) the workload needs on this subject: sized from the
+   sequence's peak live set (and, for heaps that do not reuse freed memory,
+   from its total), capped by the target's address space. */
+size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq);
+int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const struct hb_opseq *seq, char *err,
+                     size_t errlen);
+/* After a drained run: a fresh heap, as if newly opened. */
+int hb_instance_reset(struct hb_instance *in, char *err, size_t errlen);
+void hb_instance_close(struct hb_instance *in);
+
+/* ---- meters ---------------------------------------------------------------- */
+
+uint64_t hb_now_ns(void);
+
+struct hb_speed_sample {
+    double alloc_ns, free_ns; /* total over the sequence */
+    uint64_t nalloc, nfree, nulls;
+};
+
+/* Runs the sequence once, timing runs of consecutive allocs and of
+   consecutive frees separately.  slots has seq->nslots entries. */
+void hb_speed_run(struct hb_instance *in, const struct hb_opseq *seq, void **slots, struct hb_speed_sample *out);
+
+#define HB_SERIES_MAX 200
+
+struct hb_series_point {
+    uint64_t op;
+    double ext_frag;
+    uint64_t free_bytes, largest_free, pool_bytes, live_bytes;
+};
+
+struct hb_quality {
+    /* fragmentation */
+    uint64_t peak_pool_bytes;   /* the memory manager's peak bytes lent */
+    uint64_t peak_live_bytes;   /* peak requested bytes of successful allocations */
+    double footprint_ratio;     /* peak_pool_bytes / peak_live_bytes */
+    double ext_frag_mean, ext_frag_max, ext_frag_at_peak;
+    uint64_t samples;
+    uint64_t nulls;             /* allocs that returned NULL */
+    int64_t first_null_op;      /* -1: none */
+    int64_t catastrophic_op;    /* first NULL while free_bytes >= size; -1: none */
+    uint64_t cat_size, cat_free, cat_largest, cat_live_bytes;
+    /* metadata */
+    uint64_t meta_bytes_peak, meta_bytes_end;
+    double header_per_alloc, padding_per_alloc; /* averages over the samples */
+    uint64_t header_bytes_peak, padding_bytes_peak;
+    uint64_t identity_violations;
+    int guard_damaged, check_failed;
+    char check_msg[160];
+    uint32_t nseries;
+    struct hb_series_point series[HB_SERIES_MAX];
+};
+
+/* Runs the sequence once on a heap subject, sampling stats. */
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q);
+
+/* ---- Google Benchmark shim ------------------------------------------------- */
+
+struct hb_gb_sample {
+    double alloc_ns, free_ns; /* per alloc / per free, mean over one repetition's iterations */
+    double nulls;             /* NULL allocs per iteration */
+    uint64_t iterations;
+};
+
+typedef void (*hb_gb_body)(void *ctx, struct hb_speed_sample *out);
+typedef void (*hb_gb_record)(void *ctx, size_t bench, int64_t rep, const struct hb_gb_sample *s);
+
+int hb_gb_available(void);        /* 1 when built over Google Benchmark */
+const char *hb_gb_version(void);  /* "1.7.1" or "none" */
+/* Registers a benchmark; returns its index. */
+size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64_t iterations);
+/* Runs every registered benchmark reps times (randomly interleaved when
+   interleave), calls rec for every repetition, and writes Google
+   Benchmark's JSON to json_out (not when GB is absent).  0 on success. */
+int hb_gb_run(int reps, int interleave, uint64_t seed, const char *json_out, hb_gb_record rec, void *rctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
