@@ -1,0 +1,780 @@
+/*
+ * bitmap.c - the chunk-map ("bitmap") heap of the OSDev wiki, as FlingOS
+ * uses it, with the known faults of its public copies fixed.
+ *
+ * Algorithm
+ *   Every block of the pool is cut into fixed-size chunks (cfg.param: 16 or
+ *   32 bytes, default 16; never less than HB_DEFAULT_ALIGN, so every chunk
+ *   start is default-aligned).  A chunk map holds one id byte per chunk:
+ *   0 = free, otherwise the id of the allocation that owns the chunk.  An
+ *   allocation is a run of chunks with one id that differs from the ids of
+ *   the chunks just before and just after it (three candidates, 1..3, always
+ *   leave one), so free needs neither a size nor a header: it reads the id
+ *   of the pointer's chunk and clears the run of equal ids.
+ *   Beside the id map each block keeps a free bit per chunk (1 = free) in
+ *   machine words, and alloc searches those a word at a time:
+ *    - runs of n <= W chunks (W = bits per word): per word, a few
+ *      shift-and steps (log2 n) turn the free bits into "a fit starts
+ *      here" bits, masked with the aligned positions; ctz picks the first;
+ *    - longer runs: a run-length scan that skips whole words of used or
+ *      free chunks (one ctz and one clz per word);
+ *    - alignments of W chunks or more: jump between aligned candidates,
+ *      skipping used and free stretches a word at a time.
+ *   Alignment is exact: the search looks for a run whose first chunk
+ *   address is aligned and takes exactly those chunks (no over-allocation,
+ *   so nothing leaks on free).  Next fit: each block remembers where its
+ *   last allocation ended and the search starts there, in the block that
+ *   served last, and wraps around.  When no block can serve, the heap asks
+ *   cfg.get_pages for a block (at least BM_GROW_PAGES pages, or exactly
+ *   what the request needs if the manager refuses that) and returns NULL
+ *   only when the manager refuses.
+ *
+ * Data structures
+ *   struct hb_heap at the start of the initial block holds the globals and
+ *   the initial block's descriptor.  Every other block starts with its own
+ *   struct bm_block.  After the descriptor: the free-bit words, the id
+ *   bytes, then (rounded up to the chunk size) the chunks.  Blocks are a
+ *   singly linked list; free finds a pointer's block by a range test.
+ *
+ * Metadata (C = chunk size)
+ *   Per allocation: no header; the chunk map costs 1 byte + 1 bit per chunk
+ *   whether used or not, i.e. 1.125/C of the pool (7.0% at C=16, 3.5% at
+ *   C=32), reported as meta_bytes.  Rounding a request up to whole chunks
+ *   is part of granted (usable size is the whole run).
+ *   Global: struct hb_heap, 112 bytes on 32-bit (i386, MIPS32) and 176 on
+ *   64-bit; per extra block struct bm_block, 44 / 88 bytes.  The gap before
+ *   the first chunk (chunk alignment) and the tail too small for a chunk
+ *   are reported as padding_bytes.
+ *
+ * Worst-case cost (N chunks in the block searched, W = 32 or 64, B blocks)
+ *   alloc: O(B + N/W * log W) per block searched: O(total chunks / W) scan;
+ *   a full block is skipped in O(1) by its free-chunk count.  Expansion adds
+ *   one get_pages call.  free: O(B) to find the block + O(n) for a run of n
+ *   chunks (id bytes and free bits).  walk/check/stats: O(N).
+ *
+ * Trade-offs
+ *   No header means free is safe against a wrong size and bad frees are
+ *   detected, but every chunk pays map bytes even when the pool is empty,
+ *   and small requests round up to a whole chunk.  Next fit spreads
+ *   allocations through the block (fast, fewer rescans) at some cost in
+ *   fragmentation against first fit.  A request larger than any block's
+ *   contiguous free space needs a new block: blocks are never merged.
+ *   Alignment above the chunk size costs only the search, never slack
+ *   chunks; max_align is 64 KiB (BM_MAX_ALIGN): larger alignments would
+ *   make a fresh block for a small request mostly slack.
+ *
+ * Capabilities lacking
+ *   TAGS and REQUESTED: keeping a tag or a size per allocation needs a
+ *   header, which this design exists to avoid.  DETECT_OVERWRITE: no
+ *   padding or canaries around allocations.  A double free is detected
+ *   unless a new allocation starts at exactly the same chunk.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "heap.h"
+
+typedef unsigned long bm_word; /* a machine word on ILP32 and LP64 targets */
+
+#define BM_W ((size_t)(sizeof(bm_word) * CHAR_BIT))
+#define BM_ALL (~(bm_word)0)
+#define BM_NONE SIZE_MAX
+#define BM_MAX_ALIGN ((size_t)1 << 16)
+#define BM_GROW_PAGES ((size_t)4)
+#define BM_DEFAULT_CHUNK ((size_t)16)
+
+struct bm_block {
+    struct bm_block *next;
+    bm_word *freebits;  /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
+    unsigned char *ids; /* one id per chunk, 0 = free */
+    uintptr_t base;     /* address of chunk 0, aligned to the chunk size */
+    size_t nchunks;
+    size_t nwords;
+    size_t free_chunks;
+    size_t hint; /* next-fit start: the chunk after the last allocation */
+    void *mem;   /* the block as given */
+    size_t len;
+    size_t pages; /* 0: the initial block, never given back */
+};
+
+struct hb_heap {
+    struct bm_block first; /* the initial block's descriptor */
+    struct bm_block *cur;  /* the block that served last */
+    struct hb_config cfg;
+    size_t chunk, shift; /* chunk size and its log2 */
+    size_t nblocks, pool;
+    size_t live, granted_chunks;
+    uint64_t allocs, frees, failures;
+};
+
+/* What one search looks for: n chunks whose first one is aligned to
+   `align` bytes, i.e. whose index is `off` modulo `step` (off per block). */
+struct bm_req {
+    size_t n;
+    size_t align;
+    size_t step;
+};
+
+/* ---- bit helpers --------------------------------------------------- */
+
+static inline size_t ctz_word(bm_word w)
+{
+    return (size_t)__builtin_ctzl(w);
+}
+static inline size_t leading_ones(bm_word w)
+{
+    return w == BM_ALL ? BM_W : (size_t)__builtin_clzl(~w);
+}
+static inline bm_word low_bits(size_t r)
+{
+    return r >= BM_W ? BM_ALL : ((bm_word)1 << r) - 1;
+}
+
+static inline size_t popcount_word(bm_word w)
+{
+    return (size_t)__builtin_popcountl(w);
+}
+
+static void set_free_bits(bm_word *f, size_t i, size_t n)
+{
+    while (n) {
+        size_t bit = i % BM_W, take = BM_W - bit < n ? BM_W - bit : n;
+        f[i / BM_W] |= low_bits(take) << bit;
+        i += take;
+        n -= take;
+    }
+}
+
+static void clear_free_bits(bm_word *f, size_t i, size_t n)
+{
+    while (n) {
+        size_t bit = i % BM_W, take = BM_W - bit < n ? BM_W - bit : n;
+        f[i / BM_W] &= ~(low_bits(take) << bit);
+        i += take;
+        n -= take;
+    }
+}
+
+/* First chunk in [from, to) whose free bit is 0 (used), or `to`. */
+static size_t first_used(const struct bm_block *b, size_t from, size_t to)
+{
+    if (from >= to)
+        return to;
+    size_t k = from / BM_W;
+    bm_word w = ~b->freebits[k] & (BM_ALL << (from % BM_W));
+    for (;;) {
+        if (w) {
+            size_t i = k * BM_W + ctz_word(w);
+            return i < to ? i : to;
+        }
+        if (++k * BM_W >= to)
+            return to;
+        w = ~b->freebits[k];
+    }
+}
+
+/* First free chunk at or after `from`, or nchunks. */
+static size_t first_free(const struct bm_block *b, size_t from)
+{
+    if (from >= b->nchunks)
+        return b->nchunks;
+    size_t k = from / BM_W;
+    bm_word w = b->freebits[k] & (BM_ALL << (from % BM_W));
+    for (;;) {
+        if (w)
+            return k * BM_W + ctz_word(w); /* bits past nchunks are 0 */
+        if (++k == b->nwords)
+            return b->nchunks;
+        w = b->freebits[k];
+    }
+}
+
+/* ---- alignment ----------------------------------------------------- */
+
+/* The index, modulo step, of the chunks of b that start `align`-aligned. */
+static inline size_t aligned_offset(const hb_heap *h, const struct bm_block *b, size_t align)
+{
+    if (align <= h->chunk)
+        return 0;
+    return ((align - (b->base & (align - 1))) & (align - 1)) >> h->shift;
+}
+
+/* The first index >= x that is off modulo step. */
+static inline size_t first_aligned_from(size_t x, size_t step, size_t off)
+{
+    if (step == 1)
+        return x;
+    if (x <= off)
+        return off;
+    return off + ((x - off + step - 1) & ~(step - 1));
+}
+
+/* Bits at positions off, off+step, ... of a word (step < W, both powers of 2). */
+static inline bm_word aligned_pattern(size_t step, size_t off)
+{
+    return step == 1 ? BM_ALL : (BM_ALL / low_bits(step)) << off;
+}
+
+/* ---- searches: each returns the first fitting start in [from, limit),
+        or BM_NONE; a run may extend past limit but never past nchunks ---- */
+
+/* Bit i of the result: chunks i .. i+n-1 are all free, where lo holds
+   chunks 0..W-1 and hi chunks W..2W-1 (n <= W, so the answer is exact). */
+static inline bm_word fit_starts(bm_word lo, bm_word hi, size_t n)
+{
+    size_t have = 1;
+    while (have < n && lo) {
+        size_t t = have < n - have ? have : n - have; /* 1 <= t < W */
+        lo &= (lo >> t) | (hi << (BM_W - t));
+        hi &= hi >> t;
+        have += t;
+    }
+    return lo;
+}
+
+/* n <= W and step < W: one word of fit starts at a time. */
+static size_t find_short(const struct bm_block *b, size_t from, size_t limit, size_t n, bm_word pattern)
+{
+    const bm_word *f = b->freebits;
+    size_t k = from / BM_W, last = (limit - 1) / BM_W;
+    bm_word lo = f[k] & (BM_ALL << (from % BM_W));
+    for (;;) {
+        bm_word hi = k + 1 < b->nwords ? f[k + 1] : 0;
+        if (lo) {
+            bm_word starts = (n == 1 ? lo : fit_starts(lo, hi, n)) & pattern;
+            if (k == last)
+                starts &= low_bits(limit - k * BM_W);
+            if (starts)
+                return k * BM_W + ctz_word(starts);
+        }
+        if (k == last)
+            return BM_NONE;
+        lo = hi;
+        k++;
+    }
+}
+
+/* n > W and step < W: a fit spans at least one word boundary, so only runs
+   that touch a word's top or bottom matter: track the run open at each
+   boundary (whole words of free or used chunks cost one test). */
+static size_t find_long(const struct bm_block *b, size_t from, size_t limit, size_t n, size_t step, size_t off)
+{
+    size_t k = from / BM_W, run = BM_NONE;
+    bm_word w = b->freebits[k] & (BM_ALL << (from % BM_W));
+    for (;;) {
+        size_t base = k * BM_W;
+        if (w == BM_ALL) {
+            if (run == BM_NONE)
+                run = base;
+        } else {
+            if (run != BM_NONE) {
+                size_t end = base + ctz_word(~w);
+                size_t s = first_aligned_from(run, step, off);
+                if (s < limit && s < end && n <= end - s)
+                    return s;
+                run = BM_NONE;
+            }
+            size_t top = leading_ones(w);
+            if (top)
+                run = base + BM_W - top;
+        }
+        if (++k == b->nwords || (k * BM_W >= limit && (run == BM_NONE || run >= limit)))
+            break;
+        w = b->freebits[k];
+    }
+    if (run != BM_NONE) { /* open at the end of the map: nchunks is a multiple of W */
+        size_t s = first_aligned_from(run, step, off);
+        if (s < limit && s < b->nchunks && n <= b->nchunks - s)
+            return s;
+    }
+    return BM_NONE;
+}
+
+/* step >= W: at most one candidate per word; test each, skipping the used
+   and free stretches in between a word at a time. */
+static size_t find_aligned(const struct bm_block *b, size_t from, size_t limit, size_t n, size_t step, size_t off)
+{
+    size_t s = first_aligned_from(from, step, off);
+    while (s < limit && s < b->nchunks && n <= b->nchunks - s) {
+        size_t used = first_used(b, s, s + n);
+        if (used == s + n)
+            return s;
+        s = first_aligned_from(first_free(b, used), step, off);
+    }
+    return BM_NONE;
+}
+
+static size_t find_in_range(const hb_heap *h, const struct bm_block *b, size_t from, size_t limit,
+                            const struct bm_req *r)
+{
+    if (from >= limit)
+        return BM_NONE;
+    size_t off = aligned_offset(h, b, r->align);
+    if (r->step >= BM_W)
+        return find_aligned(b, from, limit, r->n, r->step, off);
+    if (r->n > BM_W)
+        return find_long(b, from, limit, r->n, r->step, off);
+    return find_short(b, from, limit, r->n, aligned_pattern(r->step, off));
+}
+
+/* Next fit inside one block: from the hint to the end, then from 0. */
+static size_t find_in_block(const hb_heap *h, const struct bm_block *b, const struct bm_req *r)
+{
+    if (b->free_chunks < r->n)
+        return BM_NONE;
+    size_t s = find_in_range(h, b, b->hint, b->nchunks, r);
+    if (s == BM_NONE)
+        s = find_in_range(h, b, 0, b->hint, r);
+    return s;
+}
+
+/* ---- block layout -------------------------------------------------- */
+
+static inline size_t words_for(size_t nchunks)
+{
+    return (nchunks + BM_W - 1) / BM_W;
+}
+
+/* Where chunk 0 goes when the maps for n chunks start at maps. */
+static inline uintptr_t chunk_base(uintptr_t maps, size_t n, size_t chunk)
+{
+    return hb_align_up(maps + words_for(n) * sizeof(bm_word) + n, chunk);
+}
+
+static int layout_fits(uintptr_t maps, uintptr_t end, size_t n, size_t chunk)
+{
+    uintptr_t base = chunk_base(maps, n, chunk);
+    return base >= maps && base <= end && n <= (end - base) / chunk;
+}
+
+/* The most chunks that fit, with their maps, in [maps, end). */
+static size_t chunks_that_fit(uintptr_t maps, uintptr_t end, size_t chunk)
+{
+    if (end <= maps)
+        return 0;
+    size_t avail = end - maps, per = 8 * chunk + 9; /* 8 chunks cost 8*chunk + 8 id bytes + 1 map byte */
+    size_t n = avail / per * 8 + avail % per * 8 / per;
+    while (n && !layout_fits(maps, end, n, chunk))
+        n--;
+    while (layout_fits(maps, end, n + 1, chunk))
+        n++;
+    return n;
+}
+
+/* Lay out a block whose maps start at `maps` (after its descriptor). */
+static int init_block(const hb_heap *h, struct bm_block *b, void *mem, size_t len, size_t pages, uintptr_t maps)
+{
+    uintptr_t end = (uintptr_t)mem + len;
+    size_t n = chunks_that_fit(maps, end, h->chunk);
+    if (n == 0)
+        return 0;
+    b->next = NULL;
+    b->nchunks = n;
+    b->nwords = words_for(n);
+    b->freebits = (bm_word *)maps;
+    b->ids = (unsigned char *)(maps + b->nwords * sizeof(bm_word));
+    b->base = chunk_base(maps, n, h->chunk);
+    memset(b->freebits, 0, b->nwords * sizeof(bm_word));
+    set_free_bits(b->freebits, 0, n);
+    memset(b->ids, 0, n);
+    b->free_chunks = n;
+    b->hint = 0;
+    b->mem = mem;
+    b->len = len;
+    b->pages = pages;
+    return 1;
+}
+
+static inline uintptr_t maps_after(uintptr_t at, size_t descriptor)
+{
+    return hb_align_up(at + descriptor, sizeof(bm_word));
+}
+
+/* A block of the pool from the memory manager or expand(): its descriptor
+   at its start.  NULL when it cannot hold a single chunk. */
+static struct bm_block *add_block(hb_heap *h, void *mem, size_t len, size_t pages)
+{
+    struct bm_block *b = mem;
+    if (!init_block(h, b, mem, len, pages, maps_after((uintptr_t)mem, sizeof *b)))
+        return NULL;
+    b->next = h->first.next;
+    h->first.next = b;
+    h->nblocks++;
+    h->pool += len;
+    return b;
+}
+
+/* Does a page-aligned block of `pages` pages hold an aligned run for r?
+   Above the page size the block's address modulo align is unknown, so the
+   worst offset is assumed. */
+static int pages_serve(const hb_heap *h, size_t pages, const struct bm_req *r)
+{
+    size_t ps = h->cfg.page_size;
+    uintptr_t maps = maps_after(0, sizeof(struct bm_block));
+    size_t n = chunks_that_fit(maps, pages * ps, h->chunk);
+    size_t off;
+    if (r->align <= h->chunk)
+        off = 0;
+    else if (r->align <= ps)
+        off = ((r->align - (chunk_base(maps, n, h->chunk) & (r->align - 1))) & (r->align - 1)) >> h->shift;
+    else
+        off = r->step - 1;
+    return off < n && r->n <= n - off;
+}
+
+/* The fewest pages, at least min_pages, of a new block that serves r;
+   0 when no such block can be described in a size_t. */
+static size_t pages_for(const hb_heap *h, const struct bm_req *r, size_t min_pages)
+{
+    size_t ps = h->cfg.page_size, chunk = h->chunk;
+    size_t cap = (SIZE_MAX / 4) / (chunk + 2); /* keeps every byte count below SIZE_MAX / 2 */
+    if (r->n > cap || r->step > cap - r->n)
+        return 0;
+    size_t bytes = sizeof(struct bm_block) + sizeof(bm_word) + chunk + r->n * (chunk + 2);
+    size_t pages = bytes / ps + 1;
+    if (pages < min_pages)
+        pages = min_pages;
+    while (!pages_serve(h, pages, r))
+        pages++;
+    return pages;
+}
+
+/* Grow the pool by a block from the memory manager that serves r. */
+static struct bm_block *grow(hb_heap *h, const struct bm_req *r)
+{
+    if (!h->cfg.get_pages || !h->cfg.page_size)
+        return NULL;
+    size_t need = pages_for(h, r, 1);
+    if (!need)
+        return NULL;
+    size_t want = pages_for(h, r, BM_GROW_PAGES);
+    void *mem = h->cfg.get_pages(h->cfg.mm, want);
+    if (!mem && want > need)
+        mem = h->cfg.get_pages(h->cfg.mm, want = need);
+    if (!mem)
+        return NULL;
+    struct bm_block *b = add_block(h, mem, want * h->cfg.page_size, want);
+    if (!b && h->cfg.put_pages) /* cannot happen: pages_for checked the layout */
+        h->cfg.put_pages(h->cfg.mm, mem, want);
+    return b;
+}
+
+/* ---- allocation ---------------------------------------------------- */
+
+/* Mark chunks s .. s+n-1 of b as one allocation with an id that differs
+   from both neighbours'. */
+static void *take_run(hb_heap *h, struct bm_block *b, size_t s, size_t n)
+{
+    unsigned char before = s ? b->ids[s - 1] : 0;
+    unsigned char after = s + n < b->nchunks ? b->ids[s + n] : 0;
+    unsigned char id = 1;
+    while (id == before || id == after)
+        id++;
+    memset(b->ids + s, id, n);
+    clear_free_bits(b->freebits, s, n);
+    b->free_chunks -= n;
+    b->hint = s + n < b->nchunks ? s + n : 0;
+    h->cur = b;
+    h->live++;
+    h->granted_chunks += n;
+    h->allocs++;
+    return (void *)(b->base + (s << h->shift));
+}
+
+static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    struct bm_req r;
+    r.align = hb_effective_align(align, BM_MAX_ALIGN);
+    if (!r.align) {
+        h->failures++;
+        return NULL;
+    }
+    r.n = size ? (size >> h->shift) + ((size & (h->chunk - 1)) != 0) : 1;
+    r.step = r.align > h->chunk ? r.align >> h->shift : 1;
+
+    struct bm_block *b = h->cur;
+    do {
+        size_t s = find_in_block(h, b, &r);
+        if (s != BM_NONE)
+            return take_run(h, b, s, r.n);
+        b = b->next ? b->next : &h->first;
+    } while (b != h->cur);
+
+    b = grow(h, &r);
+    size_t s = b ? find_in_block(h, b, &r) : BM_NONE;
+    if (s == BM_NONE) {
+        h->failures++;
+        return NULL;
+    }
+    return take_run(h, b, s, r.n);
+}
+
+/* ---- free ---------------------------------------------------------- */
+
+static struct bm_block *block_of(const hb_heap *h, uintptr_t a)
+{
+    for (const struct bm_block *b = &h->first; b; b = b->next)
+        if (a - b->base < (b->nchunks << h->shift))
+            return (struct bm_block *)b;
+    return NULL;
+}
+
+/* The chunk index of a live allocation's first chunk at a, or BM_NONE. */
+static size_t run_start_of(const hb_heap *h, const struct bm_block *b, uintptr_t a)
+{
+    uintptr_t off = a - b->base;
+    if (off & (h->chunk - 1))
+        return BM_NONE;
+    size_t i = off >> h->shift;
+    unsigned char id = b->ids[i];
+    if (!id || (i && b->ids[i - 1] == id))
+        return BM_NONE;
+    return i;
+}
+
+/* Chunks in the run of equal ids starting at i. */
+static size_t run_length(const struct bm_block *b, size_t i)
+{
+    unsigned char id = b->ids[i];
+    size_t j = i + 1;
+    while (j < b->nchunks && b->ids[j] == id)
+        j++;
+    return j - i;
+}
+
+static int bm_free(hb_heap *h, void *ptr)
+{
+    if (!ptr)
+        return HB_OK;
+    struct bm_block *b = block_of(h, (uintptr_t)ptr);
+    size_t i = b ? run_start_of(h, b, (uintptr_t)ptr) : BM_NONE;
+    if (i == BM_NONE)
+        return HB_EBADPTR;
+    size_t n = run_length(b, i);
+    memset(b->ids + i, 0, n);
+    set_free_bits(b->freebits, i, n);
+    b->free_chunks += n;
+    h->live--;
+    h->granted_chunks -= n;
+    h->frees++;
+    return HB_OK;
+}
+
+static size_t bm_usable_size(const hb_heap *h, const void *ptr)
+{
+    const struct bm_block *b = ptr ? block_of(h, (uintptr_t)ptr) : NULL;
+    size_t i = b ? run_start_of(h, b, (uintptr_t)ptr) : BM_NONE;
+    return i == BM_NONE ? 0 : run_length(b, i) << h->shift;
+}
+
+/* ---- create, expand, contract -------------------------------------- */
+
+static size_t chunk_size_from(size_t param)
+{
+    size_t chunk = param ? param : BM_DEFAULT_CHUNK;
+    if ((chunk != 16 && chunk != 32) || chunk < HB_DEFAULT_ALIGN)
+        return 0;
+    return chunk;
+}
+
+static hb_heap *bm_create(void *block, size_t len, const struct hb_config *cfg)
+{
+    size_t chunk = chunk_size_from(cfg ? cfg->param : 0);
+    if (!block || !chunk || (uintptr_t)block % HB_DEFAULT_ALIGN || len < sizeof(hb_heap) ||
+        (uintptr_t)block + len < (uintptr_t)block)
+        return NULL;
+    if (cfg && cfg->get_pages && !hb_is_pow2(cfg->page_size))
+        return NULL;
+    hb_heap *h = block;
+    memset(h, 0, sizeof *h);
+    if (cfg)
+        h->cfg = *cfg;
+    h->chunk = chunk;
+    h->shift = (size_t)__builtin_ctzl((unsigned long)chunk);
+    if (!init_block(h, &h->first, block, len, 0, maps_after((uintptr_t)block, sizeof *h)))
+        return NULL;
+    h->cur = &h->first;
+    h->nblocks = 1;
+    h->pool = len;
+    return h;
+}
+
+static int bm_expand(hb_heap *h, void *block, size_t len)
+{
+    size_t ps = h->cfg.page_size;
+    if (!block || !hb_is_pow2(ps) || (uintptr_t)block % ps || len < ps || len % ps ||
+        (uintptr_t)block + len < (uintptr_t)block)
+        return HB_EINVAL;
+    return add_block(h, block, len, len / ps) ? HB_OK : HB_EINVAL;
+}
+
+static size_t bm_contract(hb_heap *h)
+{
+    size_t returned = 0;
+    if (!h->cfg.put_pages)
+        return 0;
+    struct bm_block **link = &h->first.next;
+    while (*link) {
+        struct bm_block *b = *link;
+        if (b->free_chunks != b->nchunks) {
+            link = &b->next;
+            continue;
+        }
+        *link = b->next;
+        if (h->cur == b)
+            h->cur = &h->first;
+        h->nblocks--;
+        h->pool -= b->len;
+        returned += b->len;
+        h->cfg.put_pages(h->cfg.mm, b->mem, b->pages);
+    }
+    return returned;
+}
+
+/* ---- inspection ---------------------------------------------------- */
+
+/* Bytes of a block's own metadata: descriptor (the whole struct hb_heap for
+   the initial block), free-bit words and id bytes. */
+static size_t block_meta(const struct bm_block *b)
+{
+    size_t descriptor = b->pages ? sizeof(struct bm_block) : sizeof(struct hb_heap);
+    return descriptor + b->nwords * sizeof(bm_word) + b->nchunks;
+}
+
+static size_t longest_free_run(const struct bm_block *b)
+{
+    size_t best = 0, i = first_free(b, 0);
+    while (i < b->nchunks) {
+        size_t end = first_used(b, i, b->nchunks);
+        if (end - i > best)
+            best = end - i;
+        i = first_free(b, end);
+    }
+    return best;
+}
+
+static void bm_stats(const hb_heap *h, struct hb_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    size_t free_chunks = 0, chunk_bytes = 0, largest = 0;
+    for (const struct bm_block *b = &h->first; b; b = b->next) {
+        s->meta_bytes += block_meta(b);
+        chunk_bytes += b->nchunks << h->shift;
+        free_chunks += b->free_chunks;
+        size_t run = longest_free_run(b);
+        if (run > largest)
+            largest = run;
+    }
+    s->pool_bytes = h->pool;
+    s->granted_bytes = h->granted_chunks << h->shift;
+    s->free_bytes = free_chunks << h->shift;
+    s->padding_bytes = h->pool - s->meta_bytes - chunk_bytes;
+    s->largest_free = largest << h->shift;
+    s->blocks = h->nblocks;
+    s->live = h->live;
+    s->allocs = h->allocs;
+    s->frees = h->frees;
+    s->failures = h->failures;
+}
+
+static int bm_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
+{
+    for (const struct bm_block *b = &h->first; b; b = b->next) {
+        size_t i = first_used(b, 0, b->nchunks);
+        while (i < b->nchunks) {
+            size_t n = run_length(b, i);
+            struct hb_block_info info = {(void *)(b->base + (i << h->shift)), 0, n << h->shift, NULL};
+            int rc = fn(&info, ctx);
+            if (rc)
+                return rc;
+            i = first_used(b, i + n, b->nchunks);
+        }
+    }
+    return HB_OK;
+}
+
+/* Invariants of one block: its layout lies inside it, the maps agree (free
+   bit set exactly where the id is 0, no bit set past nchunks), the counted
+   free chunks match the bits, the hint is inside the map.  Adds its used
+   chunks and its allocations (runs of one non-zero id) to the totals. */
+static const char *check_block(const hb_heap *h, const struct bm_block *b, size_t *used, size_t *runs)
+{
+    uintptr_t mem = (uintptr_t)b->mem, end = mem + b->len;
+    uintptr_t maps = (uintptr_t)b->freebits;
+    if (b->nchunks == 0 || b->nwords != words_for(b->nchunks))
+        return "block map size inconsistent with its chunk count";
+    if (maps < mem || maps % sizeof(bm_word) || (uintptr_t)b->ids != maps + b->nwords * sizeof(bm_word) ||
+        b->base != chunk_base(maps, b->nchunks, h->chunk) || b->base > end || b->nchunks > (end - b->base) >> h->shift)
+        return "block layout outside its block or misaligned";
+    if (b->hint >= b->nchunks)
+        return "next-fit hint past the end of the map";
+    size_t free_bits = 0;
+    for (size_t k = 0; k < b->nwords; k++)
+        free_bits += popcount_word(b->freebits[k]);
+    if (b->nchunks % BM_W && (b->freebits[b->nwords - 1] & ~low_bits(b->nchunks % BM_W)))
+        return "free bit set past the end of the map";
+    if (free_bits != b->free_chunks)
+        return "block free-chunk count differs from its free bits";
+    for (size_t i = 0; i < b->nchunks; i++) {
+        unsigned char id = b->ids[i];
+        int bit = (b->freebits[i / BM_W] >> (i % BM_W)) & 1;
+        if (id > 3)
+            return "chunk id out of range 0..3";
+        if (bit != (id == 0))
+            return "free bit and chunk id disagree";
+        if (id) {
+            (*used)++;
+            if (i == 0 || b->ids[i - 1] != id)
+                (*runs)++;
+        }
+    }
+    return NULL;
+}
+
+static int bm_check(const hb_heap *h, char *msg, size_t msg_len)
+{
+    size_t used = 0, runs = 0, nblocks = 0, pool = 0;
+    int cur_found = 0;
+    for (const struct bm_block *b = &h->first; b; b = b->next) {
+        if (++nblocks > h->nblocks)
+            return hb_report(msg, msg_len, "block list longer than the block count (cycle?)");
+        if ((b == &h->first) != (b->pages == 0))
+            return hb_report(msg, msg_len, "only the initial block may have no page count");
+        const char *why = check_block(h, b, &used, &runs);
+        if (why)
+            return hb_report(msg, msg_len, why);
+        pool += b->len;
+        cur_found |= b == h->cur;
+    }
+    if (nblocks != h->nblocks)
+        return hb_report(msg, msg_len, "block count differs from the block list");
+    if (pool != h->pool)
+        return hb_report(msg, msg_len, "pool size differs from the sum of block lengths");
+    if (!cur_found)
+        return hb_report(msg, msg_len, "current block is not in the block list");
+    if (used != h->granted_chunks)
+        return hb_report(msg, msg_len, "granted chunk count differs from the used chunks in the maps");
+    if (runs != h->live)
+        return hb_report(msg, msg_len, "live count differs from the allocations in the maps");
+    if (h->allocs - h->frees != h->live)
+        return hb_report(msg, msg_len, "allocs - frees differs from the live count");
+    return HB_OK;
+}
+
+const struct hb_heap_ops hb_heap_bitmap = {
+    .name = "bitmap",
+    .summary = "chunk map with per-allocation ids (no header), word-at-a-time next-fit scan",
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .max_align = BM_MAX_ALIGN,
+    .min_initial = 1024,
+    .create = bm_create,
+    .alloc = bm_alloc,
+    .free = bm_free,
+    .expand = bm_expand,
+    .contract = bm_contract,
+    .stats = bm_stats,
+    .walk = bm_walk,
+    .check = bm_check,
+    .usable_size = bm_usable_size,
+};
