@@ -84,6 +84,13 @@
 #define WORD_BITS (sizeof(size_t) * 8)
 #define BITMAP_WORDS (SLAB_PAGE / SLAB_GRAN / WORD_BITS)
 
+/* Keeps the rare paths out of line, so the fast paths need no stack frame. */
+#if defined(__GNUC__)
+#define SLAB_SLOW __attribute__((noinline, cold))
+#else
+#define SLAB_SLOW
+#endif
+
 static const unsigned short nominal_sizes[SLAB_NOMINAL] = {8,   16,  24,  32,  48,   64,   96,   128, 192,
                                                            256, 384, 512, 768, 1024, 1280, 1536, 2048};
 
@@ -120,9 +127,9 @@ struct large_rec {
 };
 
 struct hb_heap {
-    struct slab_cache caches[SLAB_NOMINAL]; /* first: class_off is from h */
-    struct slab_cache records;              /* internal: struct large_rec */
-    unsigned short class_off[SLAB_TABLE_LEN];
+    unsigned short class_off[SLAB_TABLE_LEN]; /* (size+7)>>3 -> cache, as offset from h */
+    struct slab_cache caches[SLAB_NOMINAL];
+    struct slab_cache records; /* internal: struct large_rec */
     size_t nclasses;
     struct slab *blocks;     /* block list; the initial pages come first */
     struct slab *free_pages; /* doubly linked through next/prev */
@@ -308,16 +315,16 @@ static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
     return s;
 }
 
-/* Takes the first free object of s, the head of c's partial list. */
-static inline void *cache_pop(struct slab_cache *c, struct slab *s)
+/* Takes the first free object of s, the head of its cache's partial list. */
+static inline void *cache_pop(struct slab *s)
 {
     void **obj = s->free;
     void *next = *obj;
     s->free = next;
     s->inuse++;
     *bitmap_word(s, (uintptr_t)obj) ^= bitmap_mask((uintptr_t)obj);
-    if (!next) { /* full: leaves the partial list */
-        c->partial = s->next;
+    if (!next) { /* full: leaves the partial list (c reloaded: rare) */
+        s->cache->partial = s->next;
         if (s->next)
             s->next->prev = NULL;
         s->next = NULL;
@@ -330,11 +337,11 @@ static void *cache_alloc(hb_heap *h, struct slab_cache *c)
     struct slab *s = c->partial;
     if (!s)
         s = cache_grow(h, c);
-    return s ? cache_pop(c, s) : NULL;
+    return s ? cache_pop(s) : NULL;
 }
 
 /* After a free made s non-full or empty: relink, apply hysteresis. */
-static int free_tail(hb_heap *h, struct slab *s, int was_full)
+SLAB_SLOW static int free_tail(hb_heap *h, struct slab *s, int was_full)
 {
     struct slab_cache *c = s->cache;
     if (was_full)
@@ -474,7 +481,7 @@ static void *alloc_fail(hb_heap *h)
 }
 
 /* Everything but a default-aligned class request with a partial slab. */
-static void *alloc_slow(hb_heap *h, size_t size, size_t align)
+SLAB_SLOW static void *alloc_slow(hb_heap *h, size_t size, size_t align)
 {
     align = hb_effective_align(align, SLAB_PAGE);
     if (!align)
@@ -507,12 +514,11 @@ static void *slab_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     struct slab *s = c->partial;
     if (!s)
         return alloc_slow(h, size, align);
-    void *p = cache_pop(c, s);
-    count_alloc(h);
-    return p;
+    count_alloc(h); /* first: h is dead after it */
+    return cache_pop(s);
 }
 
-static int free_slow(hb_heap *h, void *ptr)
+SLAB_SLOW static int free_slow(hb_heap *h, void *ptr)
 {
     if (!ptr)
         return HB_OK;
