@@ -3,63 +3,64 @@
  * mask and a one-byte-per-granule side table (no per-allocation header).
  *
  * Algorithm
- *   Memory is handed out in blocks of MIN << k bytes ("order k"), MIN being
- *   16 bytes or HB_DEFAULT_ALIGN if larger.  Block addresses are absolute:
- *   a block of order k starts at an address that is a multiple of its size,
- *   and its buddy is simply (address XOR size).  Each pool block given to
- *   the heap is one "region"; its usable span [base, end) need not be a
- *   power of two nor start on a large boundary: it is carved greedily into
- *   maximal naturally aligned power-of-two blocks.  alloc takes the order
- *   k = ceil(log2(max(size, align, MIN))) - log2(MIN), finds the smallest
- *   non-empty order j >= k with one count-trailing-zeros on the mask, pops
- *   that block and splits it down to k, pushing each upper half.  free finds
- *   the block's order in the side table and merges while the buddy lies in
- *   the same region, is free and has the same order.  Merges never leave a
- *   region, so regions need not be contiguous or in address order.
+ *   Memory is handed out in blocks of MIN << k bytes ("order k"); MIN is
+ *   16 bytes, or HB_DEFAULT_ALIGN if larger.  Each block of the pool is a
+ *   "region" whose buddy span [base, end) need not be a power of two: it is
+ *   carved greedily into maximal power-of-two blocks, each aligned to its
+ *   size relative to the region's origin, the 4 KiB boundary at or below
+ *   base.  The buddy of a block is origin + ((p - origin) XOR size).  alloc
+ *   takes order k = ceil(log2(max(size, align, MIN))) - log2(MIN), finds the
+ *   smallest non-empty order j >= k with one count-trailing-zeros on the
+ *   mask, pops that block and splits it down to k, pushing each upper half.
+ *   free reads the order from the side table and merges while the buddy lies
+ *   in the same region's span, is free and has the same order.  Merges never
+ *   leave a region, so regions need not be contiguous or in address order.
  *
- * Alignment
- *   Because blocks are aligned to their size in absolute terms, any
- *   alignment up to max_align = 1 MiB is served by choosing an order whose
- *   size is >= the alignment; no padding is ever needed.  When expanding,
- *   the region asked for is big enough to hold such a block whatever page
- *   address the memory manager picks (twice the block size past the
- *   region's metadata when the block is larger than a page).
+ * Alignment (max_align = 4096)
+ *   Origins are 4096-aligned, so a block of order k is aligned to
+ *   min(2^k, 4096) in absolute terms: any alignment up to 4096 is served by
+ *   an order whose size is >= the alignment, never by padding.  Blocks from
+ *   the memory manager are page-aligned, so their origin is their first
+ *   byte and a 2^n-page block is one whole buddy block.
  *
  * Data structures
  *   struct hb_heap (start of the initial block): the non-empty mask (one
  *   bit per order), the heads of the doubly linked free lists (one per
- *   order, threaded through the free blocks themselves: next and prev, so a
- *   16-byte block holds its node even on 64-bit), the region list, the
- *   config and the counters.  Each region starts with a struct bud_region
- *   (its span, its free bytes) followed by its side table: one byte per MIN
- *   granule of [base, end).  A byte is 0 inside a block; at a block's first
- *   granule it is HEAD | order, plus FREE if the block is free.  The
- *   "allocated start" marker is HEAD without FREE: free() needs no header
- *   and rejects anything else.
+ *   order, threaded through the free blocks: next and prev fit in 16 bytes
+ *   even on 64-bit), the region list (largest first), config and counters.
+ *   A region's descriptor is a struct bud_region followed by its side
+ *   table, one byte per granule of the span: 0 inside a block; at a block's
+ *   first granule HEAD | order, plus FREE if free, or META if the block
+ *   holds another region's descriptor.  HEAD alone is the "allocated start"
+ *   marker: free() needs no header and rejects anything else.  The
+ *   descriptor goes at the tail of the initial block; for a block added
+ *   later it is allocated from the heap itself when a block is free for it
+ *   (so the new block is all buddy span), else placed at the block's tail.
  *
  * Metadata
- *   Per allocation: none beyond the side table's byte per 16-byte granule
- *   (1/16 of the pool, 6.25%; rounding to a power of two is the real cost:
- *   up to ~50% internal waste, reported as granted bytes since the whole
- *   block is usable).  Global: struct hb_heap, 64-bit 624 bytes (60 orders),
- *   32-bit 176 bytes (28 orders); per region 56 bytes (64-bit) or 28
- *   (32-bit) plus its side table, rounded up to MIN.
+ *   Per allocation: the side table's byte per 16-byte granule (1/16 of the
+ *   span) and nothing else; rounding up to a power of two is the real cost
+ *   (up to ~50% internal waste, reported as granted since it is usable).
+ *   Global: struct hb_heap, 64-bit 400 bytes (32 orders), 32-bit 184 bytes
+ *   (28 orders); per region 64 (64-bit) or 32 (32-bit) bytes of header.
  *
  * Worst-case cost
- *   alloc: O(1) search (mask + ctz) + O(log n) split + region lookup;
- *   free: region lookup + O(log n) merge.  The region lookup scans the
- *   region list (largest region first): O(R).  Growth asks the memory
- *   manager for max(need, pool / 2), so R stays O(log pool) unless the
- *   caller expands by many small blocks or the manager is nearly full.
- *   expand/contract: O(R + log n); walk/check: O(n).
+ *   alloc: O(1) search (mask + ctz), O(log n) split, and a region lookup;
+ *   free: region lookup and O(log n) merge.  The region lookup scans the
+ *   region list, largest first: O(R), one step with a single region.  Growth
+ *   asks the memory manager for max(need, pool / 2) first, so R stays
+ *   O(log pool) unless the caller expands by many small blocks or the
+ *   manager is nearly full.  expand: O(R + log n); contract: O(R^2 log n)
+ *   (a region holding another's descriptor empties only after it);
+ *   walk/check: O(n).  Blocks are capped at order 31 (32 GiB on 64-bit).
  *
  * Trade-offs
- *   Fast and simple, with cheap coalescing and no headers, but internal
- *   fragmentation up to half a block, and free memory split across regions
- *   cannot combine.  The side table holds no room for the requested size
- *   or a tag.  Capabilities lacking: HB_CAP_TAGS and HB_CAP_REQUESTED (the
- *   byte per granule keeps only the order and two flags), and
- *   HB_CAP_DETECT_OVERWRITE (no red zones: a block is used up to its end).
+ *   Fast, simple, cheap coalescing and no headers, but internal
+ *   fragmentation up to half a block; free memory in different regions
+ *   cannot combine, and the largest block of a span of L bytes may be as
+ *   small as L/4 (L/2 when it starts on its origin).  Capabilities lacking:
+ *   HB_CAP_TAGS and HB_CAP_REQUESTED (the byte per granule keeps only the
+ *   order and three flags) and HB_CAP_DETECT_OVERWRITE (no red zones).
  */
 #include <limits.h>
 #include <string.h>
@@ -70,15 +71,16 @@
 enum { BUD_MIN = HB_DEFAULT_ALIGN > 16 ? (int)HB_DEFAULT_ALIGN : 16 };
 enum { BUD_SHIFT = BUD_MIN == 16 ? 4 : BUD_MIN == 32 ? 5 : BUD_MIN == 64 ? 6 : 7 };
 _Static_assert(BUD_MIN == 1 << BUD_SHIFT, "granule must be a power of two up to 128");
-/* Orders 0 .. BUD_ORDERS-1; the largest block is half the address space. */
-enum { BUD_ORDERS = (int)(sizeof(size_t) * CHAR_BIT) - BUD_SHIFT };
-_Static_assert(BUD_ORDERS <= 63, "order must fit in the side table's 6 bits");
+/* Orders 0 .. BUD_ORDERS-1: at most 32 (5 bits), at most half the address space. */
+enum { BUD_ADDR_ORDERS = (int)(sizeof(size_t) * CHAR_BIT) - BUD_SHIFT };
+enum { BUD_ORDERS = BUD_ADDR_ORDERS < 32 ? BUD_ADDR_ORDERS : 32 };
 
 #define BUD_MAX_BLOCK ((size_t)BUD_MIN << (BUD_ORDERS - 1))
-#define BUD_MAX_ALIGN ((size_t)1 << 20)
+#define BUD_ORIGIN_ALIGN ((size_t)4096)
+#define BUD_MAX_ALIGN BUD_ORIGIN_ALIGN
 
 /* Side-table byte. */
-enum { BUD_HEAD = 0x80, BUD_FREE = 0x40, BUD_ORDER_MASK = 0x3f };
+enum { BUD_HEAD = 0x80, BUD_FREE = 0x40, BUD_META = 0x20, BUD_ORDER_MASK = 0x1f };
 
 struct bud_node {
     struct bud_node *next, *prev;
@@ -87,26 +89,29 @@ _Static_assert(sizeof(struct bud_node) <= BUD_MIN, "a free node must fit in the 
 
 struct bud_region {
     struct bud_region *next;
-    uintptr_t base, end; /* the buddy span: MIN-aligned, one table byte per granule */
+    uintptr_t origin;    /* 4096-aligned, <= base: block offsets are relative to it */
+    uintptr_t base, end; /* the buddy span, granule-aligned */
     uintptr_t start;     /* the block as given */
     size_t len;
-    size_t pages; /* 0 for the initial block, never given back */
-    size_t free;  /* bytes in free blocks of this region */
+    size_t pages;      /* 0 for the initial block, never given back */
+    size_t free;       /* bytes in free blocks of this region */
+    size_t desc_bytes; /* size of the heap block holding this descriptor; 0 if in the region's block */
     /* the side table follows */
 };
+_Static_assert(sizeof(struct bud_region) % sizeof(void *) == 0, "the side table follows an aligned header");
 
 struct hb_heap {
     size_t mask; /* bit k set iff head[k] is not empty */
     struct bud_node *head[BUD_ORDERS];
-    struct bud_region *regions; /* by capacity, largest first */
+    struct bud_region *regions; /* by span size, largest first */
     struct bud_region *initial;
     struct hb_config cfg;
     int can_grow;
-    size_t nregions, pool, meta, padding, free, granted, live;
+    size_t nregions, pool, meta, free, granted, live;
     uint64_t allocs, frees, failures;
 };
 
-#define BUD_HEAP_SIZE hb_align_up(sizeof(struct hb_heap), HB_DEFAULT_ALIGN)
+#define BUD_HEAP_SIZE hb_align_up(sizeof(struct hb_heap), BUD_MIN)
 
 /* ---- bit helpers ---- */
 
@@ -165,7 +170,7 @@ static inline size_t region_granule(const struct bud_region *r, uintptr_t p)
 {
     return (p - r->base) >> BUD_SHIFT;
 }
-static inline size_t region_capacity(const struct bud_region *r)
+static inline size_t region_span(const struct bud_region *r)
 {
     return r->end - r->base;
 }
@@ -173,8 +178,18 @@ static inline int region_holds(const struct bud_region *r, uintptr_t p)
 {
     return p - r->base < r->end - r->base;
 }
+static inline size_t descriptor_bytes(size_t span)
+{
+    return sizeof(struct bud_region) + (span >> BUD_SHIFT);
+}
 
-/* The region whose buddy span holds p, or NULL. */
+/* The buddy of the block at p of `size` bytes (it may lie outside the span). */
+static inline uintptr_t buddy_of(const struct bud_region *r, uintptr_t p, size_t size)
+{
+    return r->origin + ((p - r->origin) ^ size);
+}
+
+/* The region whose span holds p, or NULL. */
 static inline struct bud_region *region_of(const hb_heap *h, uintptr_t p)
 {
     struct bud_region *r = h->regions;
@@ -183,35 +198,21 @@ static inline struct bud_region *region_of(const hb_heap *h, uintptr_t p)
     return r;
 }
 
-/* Where the buddy span of a region lies when its header is at hdr inside the
-   block [start, start+len): the table follows the header, base is the next
-   granule after the table, and the table has a byte per granule of the span.
-   0 if not even one granule fits. */
-static int region_layout(uintptr_t hdr, uintptr_t start, size_t len, uintptr_t *base, uintptr_t *end)
+/* Granules of a span starting at base (granule-aligned) when the span and
+   then its descriptor must fit below limit: 0 if none fits. */
+static size_t tail_layout_granules(uintptr_t base, uintptr_t limit)
 {
-    uintptr_t table = hdr + sizeof(struct bud_region);
-    uintptr_t limit = hb_align_down(start + len, BUD_MIN);
-    if (table >= limit)
+    if (limit < base || limit - base < sizeof(struct bud_region) + BUD_MIN + 1)
         return 0;
-    size_t n = (limit - table) / (BUD_MIN + 1); /* table bytes + granules fit */
-    uintptr_t b = hb_align_up(table + n, BUD_MIN);
-    if (b >= limit)
-        return 0;
-    size_t fit = (limit - b) >> BUD_SHIFT;
-    if (fit < n)
-        n = fit;
-    if (n == 0)
-        return 0;
-    *base = b;
-    *end = b + (n << BUD_SHIFT);
-    return 1;
+    return (limit - base - sizeof(struct bud_region)) / (BUD_MIN + 1);
 }
 
-/* Order of the maximal naturally aligned block at p that ends by end. */
-static inline unsigned carve_order(uintptr_t p, uintptr_t end)
+/* Order of the maximal aligned block at p that ends by end. */
+static inline unsigned carve_order(const struct bud_region *r, uintptr_t p)
 {
-    unsigned by_align = bit_ctz((size_t)p) - BUD_SHIFT;
-    unsigned by_room = bit_msb((size_t)(end - p)) - BUD_SHIFT;
+    uintptr_t off = p - r->origin;
+    unsigned by_align = off ? bit_ctz((size_t)off) - BUD_SHIFT : BUD_ORDERS - 1;
+    unsigned by_room = bit_msb((size_t)(r->end - p)) - BUD_SHIFT;
     unsigned k = by_align < by_room ? by_align : by_room;
     return k < BUD_ORDERS - 1 ? k : BUD_ORDERS - 1;
 }
@@ -252,6 +253,8 @@ static inline struct bud_node *list_pop(hb_heap *h, unsigned k)
     return n;
 }
 
+/* ---- blocks ---- */
+
 /* Marks the block at p free with order k and puts it on its list. */
 static inline void block_make_free(hb_heap *h, struct bud_region *r, uintptr_t p, unsigned k)
 {
@@ -259,166 +262,35 @@ static inline void block_make_free(hb_heap *h, struct bud_region *r, uintptr_t p
     list_push(h, p, k);
 }
 
-/* Splits the free-list-detached block p of order j down to order k, freeing
-   each upper half. */
-static inline void block_split(hb_heap *h, struct bud_region *r, uintptr_t p, unsigned j, unsigned k)
+/* Takes a block of order k (>= the smallest non-empty order j >= k, which
+   must exist) off the lists, splits it down to k and marks it `mark | k`;
+   moves its bytes out of the free counts.  Returns it and its region. */
+static inline uintptr_t block_take(hb_heap *h, unsigned k, unsigned mark, struct bud_region **rp)
 {
+    unsigned j = k + bit_ctz(h->mask >> k);
+    uintptr_t p = (uintptr_t)list_pop(h, j);
+    struct bud_region *r = region_of(h, p);
     while (j > k) {
         j--;
         block_make_free(h, r, p + order_size(j), j);
     }
+    region_table(r)[region_granule(r, p)] = (unsigned char)(mark | k);
+    r->free -= order_size(k);
+    h->free -= order_size(k);
+    *rp = r;
+    return p;
 }
 
-/* Inserts a region (header already placed) and frees its whole span. */
-static void region_add(hb_heap *h, struct bud_region *r, uintptr_t start, size_t len, size_t pages, uintptr_t base,
-                       uintptr_t end)
+/* Gives back the block at p (granule i) of order k: merges it with its
+   buddies and puts the result on its list; moves its bytes into the free
+   counts. */
+static inline void block_release(hb_heap *h, struct bud_region *r, uintptr_t p, size_t i, unsigned k)
 {
-    r->base = base;
-    r->end = end;
-    r->start = start;
-    r->len = len;
-    r->pages = pages;
-    r->free = end - base;
-    memset(region_table(r), 0, (end - base) >> BUD_SHIFT);
-    struct bud_region **link = &h->regions;
-    while (*link && region_capacity(*link) >= region_capacity(r))
-        link = &(*link)->next;
-    r->next = *link;
-    *link = r;
-    h->nregions++;
-    h->pool += len;
-    h->meta += base - start;
-    h->padding += start + len - end;
-    h->free += end - base;
-    for (uintptr_t p = base; p < end; p += order_size(carve_order(p, end)))
-        block_make_free(h, r, p, carve_order(p, end));
-}
-
-/* Could a region of len bytes at any page-aligned address hold a naturally
-   aligned block of `block` bytes? */
-static int region_len_fits(size_t len, size_t block, size_t page)
-{
-    uintptr_t base, end;
-    if (!region_layout(0, 0, len, &base, &end))
-        return 0;
-    size_t room = end - base;
-    if (block <= page) /* the block's alignment is the same at every page */
-        return hb_align_up(base, block) + block <= end;
-    return room >= 2 * block - BUD_MIN; /* worst case: base just past a boundary */
-}
-
-/* Smallest page multiple that fits a block of `block` bytes. */
-static size_t region_len_for(size_t block, size_t page)
-{
-    size_t len = hb_align_up(sizeof(struct bud_region) + 2 * BUD_MIN + block + block / BUD_MIN, page);
-    while (!region_len_fits(len, block, page))
-        len += page;
-    return len;
-}
-
-/* Asks the memory manager for a region holding a block of order k (and
-   preferably half the pool more, so the region count stays logarithmic).
-   1 on success. */
-static int heap_grow(hb_heap *h, unsigned k)
-{
-    size_t block = order_size(k), page = h->cfg.page_size;
-    if (!h->can_grow || block > SIZE_MAX / 4)
-        return 0;
-    size_t need = region_len_for(block, page);
-    size_t want = hb_align_up(h->pool / 2, page);
-    void *mem = NULL;
-    size_t len = need;
-    if (want > need && want <= SIZE_MAX / 4) {
-        len = want;
-        mem = h->cfg.get_pages(h->cfg.mm, len / page);
-    }
-    if (!mem) {
-        len = need;
-        mem = h->cfg.get_pages(h->cfg.mm, len / page);
-    }
-    if (!mem)
-        return 0;
-    uintptr_t base, end;
-    if (!region_layout((uintptr_t)mem, (uintptr_t)mem, len, &base, &end))
-        return 0; /* cannot happen: region_len_for checked the layout */
-    region_add(h, mem, (uintptr_t)mem, len, len / page, base, end);
-    return (h->mask >> k) != 0;
-}
-
-/* ---- operations ---- */
-
-static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cfg)
-{
-    uintptr_t s = (uintptr_t)block, base, end;
-    if (!block || s % HB_DEFAULT_ALIGN || len < BUD_HEAP_SIZE)
-        return NULL;
-    uintptr_t hdr = s + BUD_HEAP_SIZE;
-    if (!region_layout(hdr, s, len, &base, &end))
-        return NULL;
-    hb_heap *h = block;
-    memset(h, 0, sizeof *h);
-    if (cfg)
-        h->cfg = *cfg;
-    h->can_grow = h->cfg.get_pages && h->cfg.put_pages && hb_is_pow2(h->cfg.page_size) && h->cfg.page_size >= BUD_MIN;
-    h->initial = (struct bud_region *)hdr;
-    region_add(h, h->initial, s, len, 0, base, end);
-    return h;
-}
-
-static void *alloc_failed(hb_heap *h)
-{
-    h->failures++;
-    return NULL;
-}
-
-static void *buddy_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
-{
-    (void)tag;
-    size_t a = hb_effective_align(align, BUD_MAX_ALIGN);
-    if (!a || size > BUD_MAX_BLOCK)
-        return alloc_failed(h);
-    unsigned k = order_for_bytes(size > a ? size : a); /* size 0 gets order 0 */
-    size_t avail = h->mask >> k;
-    if (!avail) {
-        if (!heap_grow(h, k))
-            return alloc_failed(h);
-        avail = h->mask >> k;
-    }
-    unsigned j = k + bit_ctz(avail);
-    uintptr_t p = (uintptr_t)list_pop(h, j);
-    struct bud_region *r = region_of(h, p);
-    block_split(h, r, p, j, k);
-    region_table(r)[region_granule(r, p)] = (unsigned char)(BUD_HEAD | k);
-    size_t bytes = order_size(k);
-    r->free -= bytes;
-    h->free -= bytes;
-    h->granted += bytes;
-    h->live++;
-    h->allocs++;
-    return (void *)p;
-}
-
-static int buddy_free(hb_heap *h, void *ptr)
-{
-    if (!ptr)
-        return HB_OK;
-    uintptr_t p = (uintptr_t)ptr;
-    struct bud_region *r = region_of(h, p);
-    if (!r || (p & (BUD_MIN - 1)))
-        return HB_EBADPTR;
     unsigned char *table = region_table(r);
-    size_t i = region_granule(r, p);
-    if ((table[i] & (BUD_HEAD | BUD_FREE)) != BUD_HEAD)
-        return HB_EBADPTR; /* inside a block, or already free */
-    unsigned k = table[i] & BUD_ORDER_MASK;
-    size_t bytes = order_size(k);
-    r->free += bytes;
-    h->free += bytes;
-    h->granted -= bytes;
-    h->live--;
-    h->frees++;
+    r->free += order_size(k);
+    h->free += order_size(k);
     for (; k < BUD_ORDERS - 1; k++) {
-        uintptr_t buddy = p ^ order_size(k);
+        uintptr_t buddy = buddy_of(r, p, order_size(k));
         if (!region_holds(r, buddy))
             break;
         size_t bi = region_granule(r, buddy);
@@ -435,52 +307,262 @@ static int buddy_free(hb_heap *h, void *ptr)
     }
     table[i] = (unsigned char)(BUD_HEAD | BUD_FREE | k);
     list_push(h, p, k);
+}
+
+/* A heap block for a region descriptor of `bytes`, without growing; NULL if
+   no free block is large enough.  Its bytes count as metadata. */
+static struct bud_region *descriptor_alloc(hb_heap *h, size_t bytes, size_t *got)
+{
+    if (bytes > BUD_MAX_BLOCK)
+        return NULL;
+    unsigned k = order_for_bytes(bytes);
+    if (!(h->mask >> k))
+        return NULL;
+    struct bud_region *owner;
+    uintptr_t p = block_take(h, k, BUD_HEAD | BUD_META, &owner);
+    h->meta += order_size(k);
+    *got = order_size(k);
+    return (struct bud_region *)p;
+}
+
+static void descriptor_free(hb_heap *h, struct bud_region *d)
+{
+    uintptr_t p = (uintptr_t)d;
+    struct bud_region *owner = region_of(h, p);
+    size_t i = region_granule(owner, p);
+    unsigned k = region_table(owner)[i] & BUD_ORDER_MASK;
+    h->meta -= order_size(k);
+    block_release(h, owner, p, i, k);
+}
+
+/* The origin of a span: a 4096-aligned point at or below base, chosen so
+   that the span holds a block of the largest power of two 2^K <= its
+   length.  The boundary at or below base does unless base sits just past
+   it; then the origin goes 2^K below the last 4096 boundary that leaves
+   2^K bytes above it (the big block is carved at the span's top). */
+static uintptr_t region_origin(uintptr_t base, uintptr_t end)
+{
+    uintptr_t low = hb_align_down(base, BUD_ORIGIN_ALIGN);
+    size_t big = (size_t)1 << bit_msb((size_t)(end - base));
+    if (big > BUD_MAX_BLOCK)
+        big = BUD_MAX_BLOCK;
+    if (big <= BUD_ORIGIN_ALIGN || low + hb_align_up(base - low, big) + big <= end)
+        return low;
+    uintptr_t top = hb_align_down(end - big, BUD_ORIGIN_ALIGN);
+    return top >= base ? top - big : low;
+}
+
+/* Inserts region r (descriptor placed) for the block [start, start+len) with
+   span [base, end) and frees the whole span. */
+static void region_add(hb_heap *h, struct bud_region *r, uintptr_t start, size_t len, size_t pages, uintptr_t base,
+                       uintptr_t end, size_t desc_bytes)
+{
+    r->origin = region_origin(base, end);
+    r->base = base;
+    r->end = end;
+    r->start = start;
+    r->len = len;
+    r->pages = pages;
+    r->free = 0;
+    r->desc_bytes = desc_bytes;
+    memset(region_table(r), 0, (end - base) >> BUD_SHIFT);
+    struct bud_region **link = &h->regions;
+    while (*link && region_span(*link) >= region_span(r))
+        link = &(*link)->next;
+    r->next = *link;
+    *link = r;
+    h->nregions++;
+    h->pool += len;
+    h->meta += len - (end - base);
+    r->free = end - base;
+    h->free += end - base;
+    for (uintptr_t p = base; p < end;) {
+        unsigned k = carve_order(r, p);
+        block_make_free(h, r, p, k);
+        p += order_size(k);
+    }
+}
+
+/* Adds the page-aligned block [s, s+len) as a region: its descriptor comes
+   from the heap if a free block fits it (then the whole block is span), else
+   from the block's tail.  0 if the block is too small. */
+static int region_attach(hb_heap *h, uintptr_t s, size_t len, size_t pages)
+{
+    size_t span = len & ~(size_t)(BUD_MIN - 1), got = 0;
+    struct bud_region *r = descriptor_alloc(h, descriptor_bytes(span), &got);
+    if (!r) {
+        size_t n = tail_layout_granules(s, s + len);
+        if (!n)
+            return 0;
+        span = n << BUD_SHIFT;
+        r = (struct bud_region *)(s + span);
+    }
+    region_add(h, r, s, len, pages, s, s + span, got);
+    return 1;
+}
+
+/* Page multiple >= at_least holding a block of `block` bytes at offset 0
+   (page-aligned blocks are their own origin), with the descriptor inside
+   unless the heap has a free block for it now. */
+static size_t grow_len(const hb_heap *h, size_t block, size_t at_least)
+{
+    size_t page = h->cfg.page_size;
+    size_t len = hb_align_up(block > at_least ? block : at_least, page);
+    size_t d = descriptor_bytes(len);
+    if (d <= BUD_MAX_BLOCK && (h->mask >> order_for_bytes(d)))
+        return len;
+    len = hb_align_up(block + block / BUD_MIN + sizeof(struct bud_region) + 2 * BUD_MIN, page);
+    if (len < at_least)
+        len = hb_align_up(at_least, page);
+    while (tail_layout_granules(0, len) << BUD_SHIFT < block)
+        len += page;
+    return len;
+}
+
+/* Asks the memory manager for a region holding a block of order k, first
+   with half the pool more, then a quarter, ... so that the region count
+   stays logarithmic even near the manager's limit.  1 on success. */
+static int heap_grow(hb_heap *h, unsigned k)
+{
+    size_t block = order_size(k), page = h->cfg.page_size;
+    if (!h->can_grow || block > SIZE_MAX / 4 || h->pool / 2 > SIZE_MAX / 4)
+        return 0;
+    size_t need = grow_len(h, block, 0), len;
+    void *mem = NULL;
+    for (size_t extra = h->pool / 2; !mem; extra /= 2) {
+        len = grow_len(h, block, extra);
+        mem = h->cfg.get_pages(h->cfg.mm, len / page);
+        if (len == need)
+            break;
+    }
+    if (!mem)
+        return 0;
+    if (!region_attach(h, (uintptr_t)mem, len, len / page)) {
+        h->cfg.put_pages(h->cfg.mm, mem, len / page); /* cannot happen: grow_len sized it */
+        return 0;
+    }
+    return (h->mask >> k) != 0;
+}
+
+/* Takes a wholly free region's blocks (its carve: merging restores exactly
+   the maximal blocks) off the free lists, then gives back its descriptor
+   and its block.  The region is already off the region list. */
+static size_t region_release(hb_heap *h, struct bud_region *r)
+{
+    for (uintptr_t p = r->base; p < r->end;) {
+        unsigned k = carve_order(r, p);
+        list_unlink(h, (struct bud_node *)p, k);
+        p += order_size(k);
+    }
+    h->nregions--;
+    h->pool -= r->len;
+    h->meta -= r->len - region_span(r);
+    h->free -= region_span(r);
+    void *block = (void *)r->start;
+    size_t len = r->len, pages = r->pages;
+    if (r->desc_bytes)
+        descriptor_free(h, r);
+    h->cfg.put_pages(h->cfg.mm, block, pages);
+    return len;
+}
+
+/* ---- operations ---- */
+
+static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cfg)
+{
+    uintptr_t s = (uintptr_t)block;
+    if (!block || s % HB_DEFAULT_ALIGN || len < BUD_HEAP_SIZE || s + len < s)
+        return NULL;
+    uintptr_t base = s + BUD_HEAP_SIZE;
+    size_t n = tail_layout_granules(base, s + len);
+    if (!n)
+        return NULL;
+    hb_heap *h = block;
+    memset(h, 0, sizeof *h);
+    if (cfg)
+        h->cfg = *cfg;
+    h->can_grow =
+        h->cfg.get_pages && h->cfg.put_pages && hb_is_pow2(h->cfg.page_size) && h->cfg.page_size >= BUD_ORIGIN_ALIGN;
+    h->initial = (struct bud_region *)(base + (n << BUD_SHIFT));
+    region_add(h, h->initial, s, len, 0, base, base + (n << BUD_SHIFT), 0);
+    return h;
+}
+
+static void *alloc_failed(hb_heap *h)
+{
+    h->failures++;
+    return NULL;
+}
+
+static void *buddy_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    size_t a = hb_effective_align(align, BUD_MAX_ALIGN);
+    if (!a || size > BUD_MAX_BLOCK)
+        return alloc_failed(h);
+    unsigned k = order_for_bytes(size > a ? size : a); /* size 0 gets order 0 */
+    if (!(h->mask >> k) && !heap_grow(h, k))
+        return alloc_failed(h);
+    struct bud_region *r;
+    uintptr_t p = block_take(h, k, BUD_HEAD, &r);
+    h->granted += order_size(k);
+    h->live++;
+    h->allocs++;
+    return (void *)p;
+}
+
+static int buddy_free(hb_heap *h, void *ptr)
+{
+    if (!ptr)
+        return HB_OK;
+    uintptr_t p = (uintptr_t)ptr;
+    struct bud_region *r = region_of(h, p);
+    if (!r || (p & (BUD_MIN - 1)))
+        return HB_EBADPTR;
+    size_t i = region_granule(r, p);
+    unsigned e = region_table(r)[i];
+    if ((e & (BUD_HEAD | BUD_FREE | BUD_META)) != BUD_HEAD)
+        return HB_EBADPTR; /* inside a block, already free, or a descriptor */
+    unsigned k = e & BUD_ORDER_MASK;
+    h->granted -= order_size(k);
+    h->live--;
+    h->frees++;
+    block_release(h, r, p, i, k);
     return HB_OK;
 }
 
 static int buddy_expand(hb_heap *h, void *block, size_t len)
 {
     size_t page = h->cfg.page_size;
-    uintptr_t s = (uintptr_t)block, base, end;
-    if (!block || !hb_is_pow2(page) || s % page || len < page || len % page)
+    uintptr_t s = (uintptr_t)block;
+    if (!block || !hb_is_pow2(page) || s % page || len < page || len % page || s + len < s)
         return HB_EINVAL;
     for (const struct bud_region *r = h->regions; r; r = r->next)
         if (s < r->start + r->len && r->start < s + len)
             return HB_EINVAL; /* overlaps a block the heap holds */
-    if (!region_layout(s, s, len, &base, &end))
-        return HB_EINVAL;
-    region_add(h, block, s, len, len / page, base, end);
-    return HB_OK;
+    return region_attach(h, s, len, len / page) ? HB_OK : HB_EINVAL;
 }
 
-/* Takes a wholly free region's blocks (its carve: merging restores exactly
-   the maximal blocks) off the free lists and gives the block back. */
-static size_t region_release(hb_heap *h, struct bud_region *r)
-{
-    for (uintptr_t p = r->base; p < r->end; p += order_size(carve_order(p, r->end)))
-        list_unlink(h, (struct bud_node *)p, carve_order(p, r->end));
-    h->nregions--;
-    h->pool -= r->len;
-    h->meta -= r->base - r->start;
-    h->padding -= r->start + r->len - r->end;
-    h->free -= r->end - r->base;
-    size_t len = r->len;
-    h->cfg.put_pages(h->cfg.mm, (void *)r->start, r->pages);
-    return len;
-}
-
+/* Returns every wholly free region but the initial one; repeats while a
+   pass returned something, since a region holding another's descriptor
+   empties only once that one is gone. */
 static size_t buddy_contract(hb_heap *h)
 {
     size_t returned = 0;
-    struct bud_region **link = &h->regions;
-    while (*link) {
-        struct bud_region *r = *link;
-        if (r == h->initial || r->free != region_capacity(r) || !h->cfg.put_pages) {
-            link = &r->next;
-            continue;
+    int again = h->cfg.put_pages != NULL;
+    while (again) {
+        again = 0;
+        struct bud_region **link = &h->regions;
+        while (*link) {
+            struct bud_region *r = *link;
+            if (r == h->initial || r->free != region_span(r)) {
+                link = &r->next;
+                continue;
+            }
+            *link = r->next;
+            returned += region_release(h, r);
+            again = 1;
         }
-        *link = r->next;
-        returned += region_release(h, r);
     }
     return returned;
 }
@@ -490,7 +572,6 @@ static void buddy_stats(const hb_heap *h, struct hb_stats *s)
     memset(s, 0, sizeof *s);
     s->pool_bytes = h->pool;
     s->meta_bytes = h->meta;
-    s->padding_bytes = h->padding;
     s->granted_bytes = h->granted;
     s->free_bytes = h->free;
     s->largest_free = h->mask ? order_size(bit_msb(h->mask)) : 0;
@@ -511,7 +592,7 @@ static int buddy_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
             if (!(e & BUD_HEAD))
                 break; /* corrupt; check() says so */
             size_t bytes = order_size(e & BUD_ORDER_MASK);
-            if (!(e & BUD_FREE)) {
+            if (!(e & (BUD_FREE | BUD_META))) {
                 struct hb_block_info info = {(void *)p, 0, bytes, NULL};
                 int rc = fn(&info, ctx);
                 if (rc)
@@ -530,52 +611,82 @@ static size_t buddy_usable_size(const hb_heap *h, const void *ptr)
     if (!r || (p & (BUD_MIN - 1)))
         return 0;
     unsigned e = region_table(r)[region_granule(r, p)];
-    return (e & (BUD_HEAD | BUD_FREE)) == BUD_HEAD ? order_size(e & BUD_ORDER_MASK) : 0;
+    return (e & (BUD_HEAD | BUD_FREE | BUD_META)) == BUD_HEAD ? order_size(e & BUD_ORDER_MASK) : 0;
 }
 
-/* Invariants of one region's side table: heads tile [base, end); every block
-   is naturally aligned and inside the span; inner granules are 0; no two
-   free buddies of the same order (they would have merged); the free bytes
-   match.  Counts free blocks per order into per_order. */
-static const char *check_region(const struct bud_region *r, size_t *per_order, size_t *granted, size_t *live)
+/* ---- check ---- */
+
+struct bud_tally {
+    size_t per_order[BUD_ORDERS]; /* free blocks */
+    size_t granted, live, meta_blocks;
+};
+
+/* One region's side table: heads tile [base, end); every block is aligned
+   to its size relative to the origin and inside the span; inner granules
+   are 0; no two free buddies of the same order (they would have merged);
+   the free bytes match. */
+static const char *check_region(const struct bud_region *r, struct bud_tally *t)
 {
     const unsigned char *table = region_table(r);
-    if (r->base % BUD_MIN || r->end % BUD_MIN || r->base >= r->end)
-        return "region span is not granule-aligned or empty";
-    if (r->start > (uintptr_t)r || r->base < (uintptr_t)(table + region_granule(r, r->end)) ||
-        r->end > r->start + r->len)
-        return "region header, table and span overlap or leave the block";
+    if (r->base % BUD_MIN || r->end % BUD_MIN || r->base >= r->end || r->origin % BUD_ORIGIN_ALIGN ||
+        r->origin > r->base)
+        return "region span or origin misaligned or empty";
+    if (r->base < r->start || r->end > r->start + r->len)
+        return "region span leaves its block";
+    if (!r->desc_bytes &&
+        ((uintptr_t)r < r->end || (uintptr_t)(table + (region_span(r) >> BUD_SHIFT)) > r->start + r->len))
+        return "embedded descriptor overlaps the span or leaves the block";
     size_t free_bytes = 0;
     uintptr_t p = r->base;
     while (p < r->end) {
         unsigned e = table[region_granule(r, p)];
         if (!(e & BUD_HEAD))
             return "side table: a block does not start where the previous one ends";
+        if ((e & BUD_FREE) && (e & BUD_META))
+            return "side table: block marked both free and descriptor";
         unsigned k = e & BUD_ORDER_MASK;
         if (k >= BUD_ORDERS)
             return "side table: order out of range";
         size_t bytes = order_size(k);
-        if (p & (bytes - 1))
+        if ((p - r->origin) & (bytes - 1))
             return "side table: block not aligned to its size";
         if (bytes > r->end - p)
-            return "side table: block runs past the region's end";
+            return "side table: block runs past the span's end";
         for (size_t g = 1; g < bytes >> BUD_SHIFT; g++)
             if (table[region_granule(r, p) + g])
                 return "side table: marker inside a block";
         if (e & BUD_FREE) {
             free_bytes += bytes;
-            per_order[k]++;
-            uintptr_t buddy = p ^ bytes;
+            t->per_order[k]++;
+            uintptr_t buddy = buddy_of(r, p, bytes);
             if (region_holds(r, buddy) && table[region_granule(r, buddy)] == e)
                 return "two free buddies of the same order were not merged";
+        } else if (e & BUD_META) {
+            t->meta_blocks += bytes;
         } else {
-            *granted += bytes;
-            (*live)++;
+            t->granted += bytes;
+            t->live++;
         }
         p += bytes;
     }
     if (free_bytes != r->free)
         return "region free-byte count disagrees with its side table";
+    return NULL;
+}
+
+/* A descriptor kept in the heap is a descriptor block of the right size. */
+static const char *check_descriptor(const hb_heap *h, const struct bud_region *r)
+{
+    if (!r->desc_bytes)
+        return NULL;
+    uintptr_t p = (uintptr_t)r;
+    const struct bud_region *owner = region_of(h, p);
+    if (!owner || owner == r)
+        return "descriptor outside every other region";
+    unsigned e = region_table(owner)[region_granule(owner, p)];
+    if ((e & ~BUD_ORDER_MASK) != (BUD_HEAD | BUD_META) || order_size(e & BUD_ORDER_MASK) != r->desc_bytes ||
+        r->desc_bytes < descriptor_bytes(region_span(r)))
+        return "descriptor block is not marked as such or is too small";
     return NULL;
 }
 
@@ -603,39 +714,44 @@ static const char *check_lists(const hb_heap *h, const size_t *per_order)
         if (n != per_order[k])
             return "a free block is missing from its free list";
     }
+    if ((h->mask >> (BUD_ORDERS - 1)) >> 1)
+        return "non-empty mask has bits beyond the last order";
     return NULL;
 }
 
 static int buddy_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t per_order[BUD_ORDERS] = {0};
-    size_t granted = 0, live = 0, pool = 0, meta = 0, padding = 0, free_bytes = 0, n = 0;
+    struct bud_tally t;
+    memset(&t, 0, sizeof t);
+    size_t pool = 0, meta = 0, free_bytes = 0, desc = 0, n = 0;
     int initial_seen = 0;
     const char *why = NULL;
     for (const struct bud_region *r = h->regions; r && !why; r = r->next) {
         if (++n > h->nregions)
             return hb_report(msg, msg_len, "region list longer than the region count (or cyclic)");
-        if (r->next && region_capacity(r->next) > region_capacity(r))
-            why = "region list not ordered by capacity";
-        else
-            why = check_region(r, per_order, &granted, &live);
+        if (r->next && region_span(r->next) > region_span(r))
+            why = "region list not ordered by span";
+        else if (!(why = check_region(r, &t)))
+            why = check_descriptor(h, r);
         initial_seen |= r == h->initial;
         pool += r->len;
-        meta += r->base - r->start;
-        padding += r->start + r->len - r->end;
+        meta += r->len - region_span(r);
         free_bytes += r->free;
+        desc += r->desc_bytes;
     }
     if (why)
         return hb_report(msg, msg_len, why);
-    if (!initial_seen)
-        return hb_report(msg, msg_len, "the initial region is not in the region list");
-    if (n != h->nregions || pool != h->pool || meta != h->meta || padding != h->padding)
+    if (!initial_seen || h->initial->desc_bytes || h->initial->pages)
+        return hb_report(msg, msg_len, "the initial region is missing or not the initial block");
+    if (desc != t.meta_blocks)
+        return hb_report(msg, msg_len, "descriptor blocks in the side tables disagree with the regions");
+    if (n != h->nregions || pool != h->pool || meta + desc != h->meta)
         return hb_report(msg, msg_len, "region totals disagree with the heap's counters");
-    if (free_bytes != h->free || granted != h->granted || live != h->live)
+    if (free_bytes != h->free || t.granted != h->granted || t.live != h->live)
         return hb_report(msg, msg_len, "free/granted/live counters disagree with the side tables");
-    if (h->pool != h->meta + h->padding + h->granted + h->free)
-        return hb_report(msg, msg_len, "stats identity broken: pool != meta + padding + granted + free");
-    why = check_lists(h, per_order);
+    if (h->pool != h->meta + h->granted + h->free)
+        return hb_report(msg, msg_len, "stats identity broken: pool != meta + granted + free");
+    why = check_lists(h, t.per_order);
     return why ? hb_report(msg, msg_len, why) : HB_OK;
 }
 
