@@ -1,36 +1,21 @@
-/* Bug: reserves only three quarters of what it promises (a size computed in
-   the wrong unit), so a block runs into the next one's memory. */
+/* Bug: believes every block is twice the size it reserved (a size kept in
+   the wrong unit), so each block runs into the memory after it. */
 #include "../broken_base.h"
+
+static size_t overlap_usable(const hb_heap *h, const void *p) { return 2 * bb_usable_size(h, p); }
 
 static void *overlap_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
-    return bb_alloc(h, size > 64 ? size - size / 4 : size, align, tag);
+    return bb_alloc(h, size / 2 + 1, align, tag);
 }
 
-static size_t overlap_usable(const hb_heap *h, const void *p)
-{
-    size_t n = bb_usable_size(h, p);
-    return n > 64 ? n + n / 3 : n; /* what it believes it gave */
-}
-
-static const struct hb_heap_ops ops = {"broken_overlap",
-                                       "blocks overlap their neighbours",
-                                       BB_CAPS,
-                                       1u << 20,
-                                       512,
-                                       bb_create,
-                                       overlap_alloc,
-                                       bb_free,
-                                       bb_expand,
-                                       bb_contract,
-                                       bb_stats,
-                                       NULL,
-                                       bb_check,
-                                       overlap_usable};
+static const struct hb_heap_ops ops = {
+    "broken_overlap", "blocks overlap their neighbours", BB_CAPS, 1u << 20, 512, bb_create, overlap_alloc, bb_free,
+    bb_expand, bb_contract, bb_stats, NULL, bb_check, overlap_usable};
 
 const struct hb_broken_heap hb_broken_overlap = {
     &ops, "hands out blocks that overlap the next block",
-    "alignment.powers alignment.default alignment.invalid overflow.huge_sizes overflow.fill_until_null "
-    "integrity.random integrity.small_blocks free.null free.permutations free.drain expansion.scattered "
-    "expansion.contiguous expansion.large_request expansion.explicit expansion.contract_keeps_live "
-    "accounting.shadow accounting.full_heap"};
+    "alignment.powers alignment.default alignment.nearly_full alignment.invalid alignment.size_zero "
+    "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.small_blocks free.null "
+    "free.permutations free.drain expansion.scattered expansion.contiguous expansion.large_request "
+    "expansion.explicit expansion.contract_keeps_live accounting.shadow accounting.full_heap"};
