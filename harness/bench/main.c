@@ -432,6 +432,7 @@ static int run_speed(const char *gb_json_tmp, size_t nbench)
             c->alloc[c->nreps] = r.s.alloc_ns;
             c->free_[c->nreps] = r.s.free_ns;
             c->nulls = r.s.nulls;
+            c->iterations = r.s.iterations;
             c->nreps++;
         }
         if (++seen % step == 0 || seen == total)

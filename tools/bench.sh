@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# tools/bench.sh - what `make bench` runs (after tools/bootstrap.sh bench).
+#
+# Builds hb-bench for every target, runs it, and leaves one run folder
+# results/<UTC time>/ (results/latest points at it) with, per target,
+# <target>.json (every figure + environment), <target>-gbench.json (Google
+# Benchmark's own output), CSV views and the summary table; then prints the
+# tables and the total time.
+#
+# Environment (all optional):
+#   ARCHES="host x86 mips32 mips32be"   targets to run (cross ones need arch/<t>.cmake)
+#   HEAPS=buddy,slab                    heaps (malloc is the host baseline row)
+#   WORKLOADS=churn,fill-16-same        workloads
+#   SEED=1                              run seed
+#   BENCH_OUT=results/<id>              run folder
+#   JOBS=2                              cross targets run this many at a time (after the host)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+t0=$(date +%s.%N)
+
+ARCHES=${ARCHES:-"host x86 mips32 mips32be"}
+ARCHES=${ARCHES//,/ }
+SEED=${SEED:-1}
+JOBS=${JOBS:-2}
+run_id=$(date -u +%Y%m%d-%H%M%S)
+out=${BENCH_OUT:-results/$run_id}
+mkdir -p "$out"
+
+args=(--seed "$SEED" --out "$out")
+[ -n "${HEAPS:-}" ] && args+=(--heap "$HEAPS")
+[ -n "${WORKLOADS:-}" ] && args+=(--workload "$WORKLOADS")
+
+nproc=$(nproc 2>/dev/null || echo 2)
+
+# build <target>: configures (if needed) and builds hb-bench; prints the build dir.
+build() {
+  local t=$1 dir
+  if [ "$t" = host ]; then
+    dir=build/host-bench
+    [ -f "$dir/CMakeCache.txt" ] ||
+      cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHB_SANITIZE=OFF >"$out/.build-$t.log" 2>&1
+  else
+    dir=build/$t
+    if [ ! -f "arch/$t.cmake" ]; then
+      echo "bench: no toolchain file arch/$t.cmake; target $t skipped" >&2
+      return 1
+    fi
+    [ -f "$dir/CMakeCache.txt" ] ||
+      cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="arch/$t.cmake" \
+        -DCMAKE_PREFIX_PATH="$root/.cache/gbench/$t" >"$out/.build-$t.log" 2>&1
+  fi
+  cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1 || {
+    echo "bench: building hb-bench for $t failed; see $out/.build-$t.log" >&2
+    return 1
+  }
+  echo "$dir"
+}
+
+# runner <target> <dir>: the command that runs hb-bench there (QEMU for cross targets).
+runner() {
+  local t=$1 dir=$2 emu=""
+  if [ "$t" != host ]; then
+    emu=$(sed -n 's/^CMAKE_CROSSCOMPILING_EMULATOR:[A-Z]*=//p' "$dir/CMakeCache.txt" | tr ';' ' ')
+    if [ -z "$emu" ]; then
+      emu=$(sed -n 's/^set(HB_CROSS_EMULATOR \(.*\))/\1/p' "arch/$t.cmake")
+    fi
+  fi
+  echo "$emu $dir/harness/bench/hb-bench"
+}
+
+status=0
+targets=()
+for t in $ARCHES; do
+  echo "bench: building $t" >&2
+  if dir=$(build "$t"); then targets+=("$t:$dir"); else status=1; fi
+done
+
+# The host alone first, so nothing else runs beside its timing.
+pids=()
+for td in "${targets[@]}"; do
+  t=${td%%:*} dir=${td#*:}
+  # shellcheck disable=SC2046
+  if [ "$t" = host ]; then
+    $(runner "$t" "$dir") "${args[@]}" >"$out/.stdout-$t.txt" || status=1
+  fi
+done
+# Cross targets (emulator timing, labelled so) JOBS at a time.
+for td in "${targets[@]}"; do
+  t=${td%%:*} dir=${td#*:}
+  [ "$t" = host ] && continue
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.5; done
+  # shellcheck disable=SC2046
+  ( $(runner "$t" "$dir") "${args[@]}" --rep-ms 10 --timeout 120 >"$out/.stdout-$t.txt" ) &
+  pids+=("$!:$t")
+done
+for pt in "${pids[@]}"; do
+  wait "${pt%%:*}" || { echo "bench: target ${pt#*:} failed" >&2; status=1; }
+done
+
+ln -sfn "$(basename "$out")" results/latest 2>/dev/null || true
+
+if command -v gnuplot >/dev/null && [ -x tools/plots.sh ]; then
+  tools/plots.sh "$out" || echo "bench: plots failed (results are complete)" >&2
+fi
+
+for td in "${targets[@]}"; do
+  t=${td%%:*}
+  [ -f "$out/.stdout-$t.txt" ] && cat "$out/.stdout-$t.txt"
+done
+if command -v python3 >/dev/null; then
+  python3 tools/bench_summary.py "$out" || true
+fi
+t1=$(date +%s.%N)
+printf '\nbench: %s targets in %.1f s (total, builds included); run folder %s\n' "${#targets[@]}" \
+  "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$out"
+exit $status
