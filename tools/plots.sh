@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tools/plots.sh RUN_DIR - gnuplot charts of a bench run, from its CSV views,
+# into RUN_DIR/plots/ and copied to plots/ (git-ignored PNGs; see plots/README.md).
+#   growth-<target>.png   ns per alloc and per free against the live-set size (growth-*)
+#   extfrag-<target>.png  external fragmentation over the churn workload, per heap
+set -euo pipefail
+run=${1:?usage: plots.sh RUN_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$run/plots" "$root/plots"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for speed in "$run"/*-speed.csv; do
+  [ -f "$speed" ] || continue
+  t=$(basename "$speed" -speed.csv)
+  timing=$(awk -F, 'NR == 2 { print $2 }' "$speed")
+  # growth: one data block per heap: live-set size, ns/alloc, ns/free
+  awk -F, 'NR > 1 && $5 ~ /^growth-/ && $3 != "(empty)" { n = substr($5, 8); print $3, n, $6, $7 }' "$speed" |
+    sort -k1,1 -k2,2n >"$tmp/g"
+  heaps=$(awk '{ print $1 }' "$tmp/g" | uniq)
+  if [ -n "$heaps" ]; then
+    plot=""
+    for h in $heaps; do
+      awk -v h="$h" '$1 == h { print $2, $3, $4 }' "$tmp/g" >"$tmp/g-$h"
+      plot="$plot '$tmp/g-$h' using 1:2 with linespoints title '$h alloc', '$tmp/g-$h' using 1:3 with linespoints dt 2 title '$h free',"
+    done
+    gnuplot <<GP
+set terminal pngcairo size 1000,600 noenhanced
+set output '$run/plots/growth-$t.png'
+set title 'ns per op against live-set size (growth workloads), target $t, $timing timing'
+set logscale x
+set xlabel 'live allocations'
+set ylabel 'ns per op (overhead subtracted)'
+set key outside right
+plot ${plot%,}
+GP
+  fi
+  q="$run/$t-extfrag.csv"
+  if [ -f "$q" ] && grep -q ',churn,' "$q"; then
+    plot=""
+    for h in $(awk -F, 'NR > 1 && $3 == "churn" { print $2 }' "$q" | uniq); do
+      awk -F, -v h="$h" 'NR > 1 && $2 == h && $3 == "churn" { print $4, $5 }' "$q" >"$tmp/f-$h"
+      plot="$plot '$tmp/f-$h' using 1:2 with lines title '$h',"
+    done
+    gnuplot <<GP
+set terminal pngcairo size 1000,600 noenhanced
+set output '$run/plots/extfrag-$t.png'
+set title 'external fragmentation (1 - largest free / total free) over the churn workload, target $t'
+set xlabel 'operation'
+set ylabel 'external fragmentation'
+set yrange [0:1]
+set key outside right
+plot ${plot%,}
+GP
+  fi
+done
+cp "$run"/plots/*.png "$root/plots/" 2>/dev/null || true
+echo "plots: $run/plots/ (copied to plots/)"
