@@ -50,6 +50,8 @@ static const char *signal_name(int sig)
         return "SIGFPE";
     case SIGABRT:
         return "SIGABRT (abort)";
+    case SIGALRM:
+        return "TIMEOUT (hang or endless loop)";
     default:
         return "signal";
     }
@@ -58,7 +60,7 @@ static const char *signal_name(int sig)
 static void on_crash(int sig, siginfo_t *si, void *uctx)
 {
     (void)uctx;
-    put("    CRASH: ");
+    put(sig == SIGALRM ? "    " : "    CRASH: ");
     put(signal_name(sig));
     put(" in heap '");
     put(crash_heap);
@@ -79,12 +81,12 @@ static void on_crash(int sig, siginfo_t *si, void *uctx)
         put_uint((uintptr_t)si->si_addr, 16);
     }
     put("\n");
-    _exit(HB_CRASH_STATUS);
+    _exit(sig == SIGALRM ? HB_TIMEOUT_STATUS : HB_CRASH_STATUS);
 }
 
 void hb_crash_install(const char *heap, const char *case_name, uint64_t seed)
 {
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGALRM};
     crash_heap = heap;
     crash_case = case_name;
     crash_seed = seed;

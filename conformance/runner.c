@@ -105,8 +105,7 @@ static enum outcome run_case(const struct hb_heap_ops *ops, const struct hb_case
         exit(2);
     }
     if (pid == 0) {
-        hb_crash_install(ops->name, label, seed);
-        signal(SIGALRM, SIG_DFL);
+        hb_crash_install(ops->name, label, seed); /* reports SIGALRM too */
         alarm(timeout_s);
         struct fx f;
         memset(&f, 0, sizeof f);
@@ -131,6 +130,8 @@ static enum outcome run_case(const struct hb_heap_ops *ops, const struct hb_case
             return SKIP;
         case HB_CRASH_STATUS:
             return CRASH;
+        case HB_TIMEOUT_STATUS:
+            return TIMEOUT;
         default:
             return FAIL;
         }

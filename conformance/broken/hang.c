@@ -1,0 +1,19 @@
+/* Bug: an endless loop in the fit search for one size (a scan that jumps
+   past its stop position, as in public copies of the bitmap heap).  The
+   runner must report the hang as a timeout and go on with the next case. */
+#include "../broken_base.h"
+
+static void *hang_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    if (size == 2047)
+        for (volatile int spin = 1; spin;)
+            ;
+    return bb_alloc(h, size, align, tag);
+}
+
+static const struct hb_heap_ops ops = {
+    "broken_hang", "hangs on one size", BB_CAPS,     1u << 20, 512,  bb_create, hang_alloc,
+    bb_free,       bb_expand,           bb_contract, bb_stats, NULL, bb_check,  bb_usable_size};
+
+const struct hb_broken_heap hb_broken_hang = {&ops, "loops forever on alloc(2047)",
+                                              "alignment.powers alignment.default"};
