@@ -132,6 +132,18 @@ static struct bump_block *next_block_for(hb_heap *h, size_t size, size_t align)
     return b;
 }
 
+/* Hands out [p, p+size) from the current block: the one place the
+   watermark moves up. */
+static inline void *take_at(hb_heap *h, uintptr_t p, size_t size)
+{
+    h->padding += p - h->top;
+    h->top = p + size;
+    h->granted += size;
+    h->live++;
+    h->allocs++;
+    return (void *)p;
+}
+
 static void *bump_alloc_slow(hb_heap *h, size_t size, size_t align)
 {
     struct bump_block *b = next_block_for(h, size, align);
@@ -141,13 +153,7 @@ static void *bump_alloc_slow(hb_heap *h, size_t size, size_t align)
     }
     h->padding += h->limit - h->top; /* the tail left behind is lost until reset */
     enter_block(h, b, block_data_start(b));
-    uintptr_t p = hb_align_up(h->top, align);
-    h->padding += p - h->top;
-    h->top = p + size;
-    h->granted += size;
-    h->live++;
-    h->allocs++;
-    return (void *)p;
+    return take_at(h, hb_align_up(h->top, align), size);
 }
 
 static void *bump_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
@@ -162,12 +168,7 @@ static void *bump_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     uintptr_t p = hb_align_up(h->top, align);
     if (p < h->top || p > h->limit || size > h->limit - p)
         return bump_alloc_slow(h, size, align);
-    h->padding += p - h->top;
-    h->top = p + size;
-    h->granted += size;
-    h->live++;
-    h->allocs++;
-    return (void *)p;
+    return take_at(h, p, size);
 }
 
 static void reset(hb_heap *h)
