@@ -258,7 +258,25 @@ static void block_add(hb_heap *h, struct slab *head, size_t pages)
     hull_add(h, (uintptr_t)head, (uintptr_t)page_at(head, pages));
 }
 
-/* A free page: from the free list, else a one-page block from get_pages. */
+static void slab_to_free_page(hb_heap *h, struct slab *s);
+
+/* Turns the empty slabs the caches keep as hysteresis into free pages, so
+   that a full pool never fails while one is held; how many it freed. */
+static size_t reclaim_empty_slabs(hb_heap *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i <= h->nclasses; i++) {
+        struct slab_cache *c = i < h->nclasses ? &h->caches[i] : &h->records;
+        if (c->empty && c->empty->inuse == 0) {
+            slab_to_free_page(h, c->empty);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* A free page: from the free list, else a one-page block from get_pages,
+   else a page reclaimed from a cache's hysteresis slab. */
 static struct slab *page_get(hb_heap *h)
 {
     if (!h->free_pages && h->cfg.get_pages) {
@@ -268,6 +286,8 @@ static struct slab *page_get(hb_heap *h)
             h->pool += SLAB_PAGE;
         }
     }
+    if (!h->free_pages)
+        reclaim_empty_slabs(h);
     struct slab *s = h->free_pages;
     if (s)
         list_unlink(&h->free_pages, s);
@@ -390,8 +410,9 @@ static inline const struct large_rec *run_at(const hb_heap *h, size_t i, const c
 }
 
 /* First run of `pages` free pages inside a slab-holding block (page 0 of a
-   block excluded), taken off the free-page list; NULL if none. */
-static void *run_take(hb_heap *h, size_t pages)
+   block excluded); with `or_empty`, empty (hysteresis) slabs count as free
+   too.  NULL if none. */
+static char *run_find(const hb_heap *h, size_t pages, int or_empty)
 {
     for (struct slab *head = h->blocks; head; head = head->bnext) {
         size_t run = 0;
@@ -403,16 +424,29 @@ static void *run_take(hb_heap *h, size_t pages)
                 run = 0;
                 continue;
             }
-            run = ((struct slab *)pg)->cache ? 0 : run + 1;
-            if (run == pages) {
-                char *first = page_at(head, i + 1 - pages);
-                for (size_t k = 0; k < pages; k++)
-                    list_unlink(&h->free_pages, (struct slab *)(first + k * SLAB_PAGE));
-                return first;
-            }
+            const struct slab *s = (const struct slab *)pg;
+            run = !s->cache || (or_empty && s->inuse == 0) ? run + 1 : 0;
+            if (run == pages)
+                return page_at(head, i + 1 - pages);
         }
     }
     return NULL;
+}
+
+/* A run of free pages taken off the free-page list; the hysteresis slabs
+   are reclaimed only when that makes the run exist (a failed alloc changes
+   nothing). */
+static void *run_take(hb_heap *h, size_t pages)
+{
+    char *first = run_find(h, pages, 0);
+    if (!first && run_find(h, pages, 1)) {
+        reclaim_empty_slabs(h);
+        first = run_find(h, pages, 0);
+    }
+    if (first)
+        for (size_t k = 0; k < pages; k++)
+            list_unlink(&h->free_pages, (struct slab *)(first + k * SLAB_PAGE));
+    return first;
 }
 
 /* Gives back the pages of a large allocation (block or in-block run). */
