@@ -13,13 +13,17 @@
  *   When a slab empties the cache keeps it as hysteresis if it has no other
  *   empty slab, else the page goes to the heap's free-page list at once.
  *   Pages come from the initial block first (whole pages from its first
- *   page boundary after the global data), then from the free-page list,
- *   then one page at a time from get_pages.  contract() turns every empty
- *   slab into a free page, then gives back every non-initial block whose
- *   pages are all free.  Requests above 2048 bytes, or aligned to more than
- *   2048, get their own block of whole pages from get_pages (pointer =
- *   block start, page-aligned), returned by free at once; a small record in
- *   an internal cache, hashed by address, lets free find it without a size.
+ *   page boundary after the global data; all are on the free-page list
+ *   after create), then one page at a time from get_pages, and last from
+ *   the caches' hysteresis slabs (reclaimed only if that makes the request
+ *   succeed).  contract() turns every empty slab into a free page, then
+ *   gives back every non-initial block whose pages are all free.  Requests
+ *   above 2048 bytes, or aligned to 4096, get whole pages: their own block
+ *   from get_pages, returned by free at once, or, when the memory manager
+ *   refuses (or there is none), a first-fit run of free pages inside a held
+ *   block (never its first page, whose descriptor heads the block).  The
+ *   pointer is page-aligned; a small record in an internal cache, hashed by
+ *   address, lets free find it without a size.
  *
  * Classes
  *   Nominal 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024,
@@ -38,36 +42,51 @@
  *   page only), live count and an allocation bitmap with one bit per
  *   granule of the page.  A bit is set exactly at the start of each live
  *   object, so free detects in O(1) a double free, an interior pointer and
- *   a pointer into a free page.  Large records: {next, base, pages} in
- *   64 hash buckets in the global data.
+ *   a pointer into a free page.  Large records: {next, base, pages, own}
+ *   in 64 hash buckets in the global data.
+ *
+ * Invariants (check() verifies each)
+ *   Every page of a block has our descriptor, unless it lies in a large
+ *   run; only a block's first page has a page count.  In a slab, the
+ *   bitmap's population equals the live count, its bits sit only at object
+ *   starts, and the free list holds exactly the other objects.  A slab is
+ *   on its cache's partial list iff it has a free object; a cache holds at
+ *   most one empty slab.  The free-page list holds exactly the free pages.
+ *   Every large record is a live object of the record cache; in-block runs
+ *   lie inside a block.  The pool is the sum of the blocks held.
  *
  * Metadata (bytes; i386 / MIPS32 / x86-64)
  *   Per slab page: descriptor 64 / 96 / 96 (meta) plus the page's tail that
  *   holds no whole object (padding).  Per object: none; the class rounding
  *   is part of the granted size.  Per large allocation: a record of
  *   16 / 16 / 32 (header) and the page rounding (granted: usable).
- *   Global: struct hb_heap, about 1.2 / 1.2 / 2.1 KiB (caches, the class
- *   table, hash buckets), plus the initial block's slack before its first
- *   page and after its last page (padding).
+ *   Global: struct hb_heap, 1272 / 1280 / 2024 (class table 514, caches,
+ *   64 hash buckets), plus the initial block's slack before its first page
+ *   and after its last page (padding).  Free pages count as free bytes
+ *   whole (their descriptor included); largest_free is the longest run of
+ *   free pages in one block, else the largest free object.
  *
  * Worst-case cost
- *   alloc and free of a class object: O(1), no loop (the fast paths are
- *   straight-line code, ~35 instructions).  Refilling a cache: O(objects
- *   per page) to thread the new slab.  Large alloc: one get_pages call plus
- *   O(1); large free: O(large allocations in one hash bucket).  contract,
- *   stats, walk, check: O(pages + large allocations).
+ *   alloc and free of a class object: O(1), straight-line code with no
+ *   loop and no stack frame (about 30 instructions on x86-64, 40 on i386,
+ *   35-41 on MIPS32 counting the PIC gp set-up).  Refilling a cache:
+ *   O(objects per page) to thread the new slab.  Large alloc: one
+ *   get_pages call plus O(1), or O(pages x hash chain) scanning the blocks
+ *   for a run when the memory manager refuses; large free: O(one hash
+ *   chain + pages).  contract, stats, walk, check: O(pages x hash chain).
+ *   stats derives live and frees by counting, so the fast paths keep only
+ *   the allocs counter.
  *
  * Trade-offs
  *   Fast and fragmentation-bounded for small objects, but a page holding a
  *   single live object stays pinned, the descriptor and tail cost up to
  *   half a page for the big classes (the 2048 class has 1 object a page),
  *   and large requests cost whole pages and a memory-manager call each.
- *   Large allocations never come from the initial or expanded blocks
- *   (those hold slabs only), so without a memory manager only requests up
- *   to 2048 bytes succeed.  free reads the word at the page start of any
- *   non-page-aligned pointer inside the address hull of the slab blocks; a
- *   pointer into a large allocation whose first words forge a descriptor
- *   would fool it.  Capabilities lacking: TAGS and REQUESTED (they would
+ *   A large run inside a block fragments it for slabs, and the first page
+ *   of a block never joins a run.  free reads the word at the page start of
+ *   any non-page-aligned pointer inside the address hull of the slab
+ *   blocks; a pointer into a large allocation whose first words forge a
+ *   descriptor would fool it.  Capabilities lacking: TAGS and REQUESTED (they would
  *   need a per-object header, defeating the packing), DETECT_OVERWRITE
  *   (no red zones).  cfg.page_size must be HB_PAGE_SIZE (or 0).
  */
