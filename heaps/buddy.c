@@ -101,9 +101,9 @@ struct bud_region {
 _Static_assert(sizeof(struct bud_region) % sizeof(void *) == 0, "the side table follows an aligned header");
 
 struct hb_heap {
-    size_t mask; /* bit k set iff head[k] is not empty */
-    struct bud_node *head[BUD_ORDERS];
-    struct bud_region *regions; /* by span size, largest first */
+    size_t mask;                      /* bit k set iff list k is not empty */
+    struct bud_node head[BUD_ORDERS]; /* circular lists' sentinels */
+    struct bud_region *regions;       /* by span size, largest first */
     struct bud_region *initial;
     struct hb_config cfg;
     int can_grow;
@@ -221,36 +221,34 @@ static inline unsigned carve_order(const struct bud_region *r, uintptr_t p)
 
 static inline void list_push(hb_heap *h, uintptr_t p, unsigned k)
 {
-    struct bud_node *n = (struct bud_node *)p;
-    n->prev = NULL;
-    n->next = h->head[k];
-    if (n->next)
-        n->next->prev = n;
-    h->head[k] = n;
+    struct bud_node *n = (struct bud_node *)p, *s = &h->head[k];
+    n->prev = s;
+    n->next = s->next;
+    s->next->prev = n;
+    s->next = n;
     h->mask |= (size_t)1 << k;
 }
 
+/* Unlinks n from list k; a list is empty when its sentinel links to itself. */
 static inline void list_unlink(hb_heap *h, struct bud_node *n, unsigned k)
 {
-    if (n->prev)
-        n->prev->next = n->next;
-    else
-        h->head[k] = n->next;
-    if (n->next)
-        n->next->prev = n->prev;
-    if (!h->head[k])
+    struct bud_node *next = n->next, *prev = n->prev;
+    prev->next = next;
+    next->prev = prev;
+    if (next == prev)
         h->mask &= ~((size_t)1 << k);
 }
 
 static inline struct bud_node *list_pop(hb_heap *h, unsigned k)
 {
-    struct bud_node *n = h->head[k];
-    h->head[k] = n->next;
-    if (n->next)
-        n->next->prev = NULL;
-    else
-        h->mask &= ~((size_t)1 << k);
+    struct bud_node *n = h->head[k].next;
+    list_unlink(h, n, k);
     return n;
+}
+
+static inline void list_init_empty(struct bud_node *s)
+{
+    s->next = s->prev = s;
 }
 
 /* ---- blocks ---- */
@@ -262,51 +260,60 @@ static inline void block_make_free(hb_heap *h, struct bud_region *r, uintptr_t p
     list_push(h, p, k);
 }
 
-/* Takes a block of order k (>= the smallest non-empty order j >= k, which
-   must exist) off the lists, splits it down to k and marks it `mark | k`;
-   moves its bytes out of the free counts.  Returns it and its region. */
+/* Takes a block of order k off the lists (the smallest non-empty order
+   j >= k must exist), splits it down to k and marks it `mark | k`; moves
+   its bytes out of the free counts.  Returns it and its region.  Orders
+   k .. j-1 are empty (j is the smallest non-empty one), so each upper half
+   becomes the only node of its list and the mask gains bits k .. j-1 at
+   once. */
 static inline uintptr_t block_take(hb_heap *h, unsigned k, unsigned mark, struct bud_region **rp)
 {
     unsigned j = k + bit_ctz(h->mask >> k);
     uintptr_t p = (uintptr_t)list_pop(h, j);
     struct bud_region *r = region_of(h, p);
+    unsigned char *table = region_table(r);
+    const uintptr_t base = r->base;
+    size_t half = order_size(j);
+    h->mask |= ((size_t)1 << j) - ((size_t)1 << k);
     while (j > k) {
         j--;
-        block_make_free(h, r, p + order_size(j), j);
+        half >>= 1;
+        struct bud_node *upper = (struct bud_node *)(p + half), *s = &h->head[j];
+        upper->next = upper->prev = s;
+        s->next = s->prev = upper;
+        table[(p + half - base) >> BUD_SHIFT] = (unsigned char)(BUD_HEAD | BUD_FREE | j);
     }
-    region_table(r)[region_granule(r, p)] = (unsigned char)(mark | k);
-    r->free -= order_size(k);
-    h->free -= order_size(k);
+    table[(p - base) >> BUD_SHIFT] = (unsigned char)(mark | k);
+    r->free -= half;
+    h->free -= half;
     *rp = r;
     return p;
 }
 
-/* Gives back the block at p (granule i) of order k: merges it with its
-   buddies and puts the result on its list; moves its bytes into the free
-   counts. */
-static inline void block_release(hb_heap *h, struct bud_region *r, uintptr_t p, size_t i, unsigned k)
+/* Gives back the block at p of order k: merges it with its buddies and
+   puts the result on its list; moves its bytes into the free counts.  Works
+   on offsets from the origin, with the region's fields in locals (the side
+   table's byte stores would otherwise force them to be reloaded). */
+static inline void block_release(hb_heap *h, struct bud_region *r, uintptr_t p, unsigned k)
 {
     unsigned char *table = region_table(r);
-    r->free += order_size(k);
-    h->free += order_size(k);
-    for (; k < BUD_ORDERS - 1; k++) {
-        uintptr_t buddy = buddy_of(r, p, order_size(k));
-        if (!region_holds(r, buddy))
+    const uintptr_t origin = r->origin;
+    const size_t lo = r->base - origin, span = r->end - r->base;
+    size_t off = p - origin, size = order_size(k);
+    unsigned want = BUD_HEAD | BUD_FREE | k;
+    r->free += size;
+    h->free += size;
+    table[(off - lo) >> BUD_SHIFT] = 0; /* rewritten below if p stays the head */
+    for (; k < BUD_ORDERS - 1; k++, size <<= 1, want++) {
+        size_t bi = ((off ^ size) - lo) >> BUD_SHIFT; /* the buddy's granule; huge if below base */
+        if (bi >= span >> BUD_SHIFT || table[bi] != want)
             break;
-        size_t bi = region_granule(r, buddy);
-        if (table[bi] != (BUD_HEAD | BUD_FREE | k))
-            break;
-        list_unlink(h, (struct bud_node *)buddy, k);
-        if (buddy < p) {
-            table[i] = 0;
-            p = buddy;
-            i = bi;
-        } else {
-            table[bi] = 0;
-        }
+        list_unlink(h, (struct bud_node *)(origin + (off ^ size)), k);
+        table[bi] = 0;
+        off &= ~size;
     }
-    table[i] = (unsigned char)(BUD_HEAD | BUD_FREE | k);
-    list_push(h, p, k);
+    table[(off - lo) >> BUD_SHIFT] = (unsigned char)want;
+    list_push(h, origin + off, k);
 }
 
 /* A heap block for a region descriptor of `bytes`, without growing; NULL if
@@ -329,10 +336,9 @@ static void descriptor_free(hb_heap *h, struct bud_region *d)
 {
     uintptr_t p = (uintptr_t)d;
     struct bud_region *owner = region_of(h, p);
-    size_t i = region_granule(owner, p);
-    unsigned k = region_table(owner)[i] & BUD_ORDER_MASK;
+    unsigned k = region_table(owner)[region_granule(owner, p)] & BUD_ORDER_MASK;
     h->meta -= order_size(k);
-    block_release(h, owner, p, i, k);
+    block_release(h, owner, p, k);
 }
 
 /* The origin of a span: a 4096-aligned point at or below base, chosen so
@@ -479,6 +485,8 @@ static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cf
         return NULL;
     hb_heap *h = block;
     memset(h, 0, sizeof *h);
+    for (unsigned k = 0; k < BUD_ORDERS; k++)
+        list_init_empty(&h->head[k]);
     if (cfg)
         h->cfg = *cfg;
     h->can_grow =
@@ -519,15 +527,14 @@ static int buddy_free(hb_heap *h, void *ptr)
     struct bud_region *r = region_of(h, p);
     if (!r || (p & (BUD_MIN - 1)))
         return HB_EBADPTR;
-    size_t i = region_granule(r, p);
-    unsigned e = region_table(r)[i];
+    unsigned e = region_table(r)[region_granule(r, p)];
     if ((e & (BUD_HEAD | BUD_FREE | BUD_META)) != BUD_HEAD)
         return HB_EBADPTR; /* inside a block, already free, or a descriptor */
     unsigned k = e & BUD_ORDER_MASK;
     h->granted -= order_size(k);
     h->live--;
     h->frees++;
-    block_release(h, r, p, i, k);
+    block_release(h, r, p, k);
     return HB_OK;
 }
 
@@ -695,11 +702,12 @@ static const char *check_descriptor(const hb_heap *h, const struct bud_region *r
 static const char *check_lists(const hb_heap *h, const size_t *per_order)
 {
     for (unsigned k = 0; k < BUD_ORDERS; k++) {
-        if (!h->head[k] != !(h->mask & ((size_t)1 << k)))
+        const struct bud_node *s = &h->head[k];
+        if ((s->next == s) != !(h->mask & ((size_t)1 << k)))
             return "non-empty mask disagrees with the free lists";
         size_t n = 0;
-        const struct bud_node *prev = NULL;
-        for (const struct bud_node *x = h->head[k]; x; prev = x, x = x->next) {
+        const struct bud_node *prev = s;
+        for (const struct bud_node *x = s->next; x != s; prev = x, x = x->next) {
             if (++n > per_order[k])
                 return "free list longer than the free blocks of its order (or cyclic)";
             uintptr_t p = (uintptr_t)x;
@@ -711,6 +719,8 @@ static const char *check_lists(const hb_heap *h, const size_t *per_order)
             if (x->prev != prev)
                 return "free list: broken prev link";
         }
+        if (s->prev != prev)
+            return "free list: sentinel's prev is not the last node";
         if (n != per_order[k])
             return "a free block is missing from its free list";
     }
