@@ -62,6 +62,10 @@ void hb_instance_close(struct hb_instance *in);
 /* ---- meters ---------------------------------------------------------------- */
 
 uint64_t hb_now_ns(void);
+/* The cheapest clock of the target (the TSC on x86, else CLOCK_MONOTONIC
+   in ns), and its ns per tick, calibrated against CLOCK_MONOTONIC. */
+uint64_t hb_ticks(void);
+double hb_ns_per_tick(void);
 
 struct hb_speed_sample {
     double alloc_ns, free_ns; /* total over the sequence */

@@ -315,7 +315,8 @@ static void run_quality(size_t nheapcombos)
 /* ---- speed ---------------------------------------------------------------- */
 
 struct speed_ctx {
-    struct hb_instance in;
+    struct hb_instance in; /* open only while its benchmark runs (arenas can be large) */
+    const struct hb_subject *subject;
     const struct hb_opseq *seq;
     void **slots;
     size_t bench;
@@ -330,10 +331,28 @@ struct speed_rec {
 };
 
 static size_t last_started = SIZE_MAX;
+static struct speed_ctx *open_ctx;
+
+/* Makes x the one open instance. */
+static void speed_open(struct speed_ctx *x)
+{
+    char err[240];
+    if (open_ctx == x)
+        return;
+    if (open_ctx)
+        hb_instance_close(&open_ctx->in);
+    open_ctx = NULL;
+    if (hb_instance_open(&x->in, x->subject, x->seq, err, sizeof err) != 0) {
+        fprintf(stderr, "hb-bench: %s: %s\n", x->subject->name, err);
+        _exit(3);
+    }
+    open_ctx = x;
+}
 
 static void speed_body(void *vctx, struct hb_speed_sample *out)
 {
     struct speed_ctx *x = vctx;
+    speed_open(x);
     if (x->bench != last_started) {
         struct speed_rec r = {0, (uint32_t)x->bench, 0, {0, 0, 0, 0}};
         write_all(x->fd, &r, sizeof r);
@@ -357,18 +376,18 @@ static void speed_record(void *vctx, size_t bench, int64_t rep, const struct hb_
 static void speed_child(int fd, const char *gb_json)
 {
     double rep_ns = opt.rep_ms * 1e6;
+    hb_ns_per_tick(); /* calibrate once, before any benchmark */
     for (size_t i = 0; i < ncombos; i++) {
         struct combo *c = &combos[i];
         if (!c->in_speed)
             continue;
         struct speed_ctx *x = calloc(1, sizeof *x);
         char err[240];
-        if (!x || hb_instance_open(&x->in, &subjects[c->subject], &seqs[c->workload], err, sizeof err) != 0) {
-            fprintf(stderr, "hb-bench: %s / %s: %s\n", subjects[c->subject].name, workloads[c->workload]->name,
-                    x ? err : "out of memory");
+        if (!x)
             _exit(3);
-        }
+        x->subject = &subjects[c->subject];
         x->seq = &seqs[c->workload];
+        speed_open(x);
         x->slots = calloc(x->seq->nslots ? x->seq->nslots : 1, sizeof *x->slots);
         x->bench = c->bench;
         x->fd = fd;
@@ -381,6 +400,8 @@ static void speed_child(int fd, const char *gb_json)
         hb_speed_run(&x->in, x->seq, x->slots, &s);
         hb_instance_reset(&x->in, err, sizeof err);
         double wall = (double)(hb_now_ns() - t0) + 1;
+        hb_instance_close(&x->in);
+        open_ctx = NULL;
         double it = rep_ns / wall;
         c->iterations = it < 1 ? 1 : it > 100000 ? 100000 : (uint64_t)it;
         char name[200];
