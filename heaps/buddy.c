@@ -479,7 +479,7 @@ static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cf
     uintptr_t s = (uintptr_t)block;
     if (!block || s % HB_DEFAULT_ALIGN || len < BUD_HEAP_SIZE || s + len < s)
         return NULL;
-    uintptr_t base = s + BUD_HEAP_SIZE;
+    uintptr_t base = hb_align_up(s + BUD_HEAP_SIZE, BUD_MIN); /* the block is only default-aligned */
     size_t n = tail_layout_granules(base, s + len);
     if (!n)
         return NULL;
