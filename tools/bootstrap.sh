@@ -29,8 +29,10 @@ test | bench) ;;
   ;;
 esac
 
-# Packages every build needs (the host build links Debian's Google Benchmark).
-packages=(cmake make gcc g++ libc6-dev libbenchmark-dev)
+# Packages every build needs (the host build links Debian's Google Benchmark;
+# xz-utils unpacks the shipped traces and source packages; python3 validates
+# the bench tests' result files).
+packages=(cmake make gcc g++ libc6-dev libbenchmark-dev xz-utils python3)
 # Packages `make bench` needs on top (tools/bench.sh plots with gnuplot and
 # compares runs with libbenchmark-tools' compare.py).
 bench_packages=(gnuplot-nox libbenchmark-tools)
