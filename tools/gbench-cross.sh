@@ -91,6 +91,9 @@ build_target() { # TARGET
   exit 2
 }
 mkdir -p "$cache"
+# One builder at a time (make test and tools/bench.sh may both get here).
+exec 9>"$cache/.lock"
+flock 9
 for t in "$@"; do
   build_target "$t"
 done
