@@ -104,8 +104,7 @@ void *hb_mm_get_pages(void *vmm, size_t npages)
         mm->c.refusals++;
         return NULL;
     }
-    size_t s = mm->placement == HB_MM_SCATTERED ? find_highest_isolated_run(mm, npages)
-                                                : find_lowest_run(mm, npages);
+    size_t s = mm->placement == HB_MM_SCATTERED ? find_highest_isolated_run(mm, npages) : find_lowest_run(mm, npages);
     if (s == SIZE_MAX) {
         mm->c.refusals++;
         return NULL;
@@ -124,8 +123,7 @@ void hb_mm_put_pages(void *vmm, void *block, size_t npages)
 {
     hb_mm *mm = vmm;
     unsigned char *p = block;
-    if (p < mm->base || p >= mm->base + mm->pages * mm->page_size ||
-        (size_t)(p - mm->base) % mm->page_size != 0)
+    if (p < mm->base || p >= mm->base + mm->pages * mm->page_size || (size_t)(p - mm->base) % mm->page_size != 0)
         mm_die("put_pages of an address that is no block start", block, npages);
     size_t s = (size_t)(p - mm->base) / mm->page_size;
     if (mm->page_len[s] == 0)
@@ -146,24 +144,35 @@ struct hb_config hb_mm_config(hb_mm *mm, size_t param)
     return cfg;
 }
 
-void hb_mm_counters(const hb_mm *mm, struct hb_mm_counters *out) { *out = mm->c; }
+void hb_mm_counters(const hb_mm *mm, struct hb_mm_counters *out)
+{
+    *out = mm->c;
+}
 
-size_t hb_mm_page_size(const hb_mm *mm) { return mm->page_size; }
+size_t hb_mm_page_size(const hb_mm *mm)
+{
+    return mm->page_size;
+}
 
-void hb_mm_set_max(hb_mm *mm, size_t max_bytes) { mm->max_bytes = max_bytes; }
+void hb_mm_set_max(hb_mm *mm, size_t max_bytes)
+{
+    mm->max_bytes = max_bytes;
+}
 
 int hb_mm_owns(const hb_mm *mm, const void *vp, size_t len)
 {
     const unsigned char *p = vp;
-    if (p < mm->base || p >= mm->base + mm->pages * mm->page_size)
+    const unsigned char *end = mm->base + mm->pages * mm->page_size;
+    if (p < mm->base || p >= end || len > (size_t)(end - p))
         return 0;
-    size_t page = (size_t)(p - mm->base) / mm->page_size;
-    if (!mm->page_used[page])
-        return 0;
-    while (mm->page_len[page] == 0) /* back to the block's first page */
-        page--;
-    const unsigned char *end = mm->base + (page + mm->page_len[page]) * mm->page_size;
-    return len <= (size_t)(end - p);
+    /* Every page the range touches must be lent out; a heap may merge
+       blocks that happen to be adjacent, so the range may span several. */
+    size_t first = (size_t)(p - mm->base) / mm->page_size;
+    size_t last = (size_t)(p + (len ? len - 1 : 0) - mm->base) / mm->page_size;
+    for (size_t i = first; i <= last; i++)
+        if (!mm->page_used[i])
+            return 0;
+    return 1;
 }
 
 static int bytes_are_guard(const unsigned char *p, size_t n, size_t *bad)

@@ -57,7 +57,8 @@ void hb_mm_counters(const hb_mm *mm, struct hb_mm_counters *out);
 size_t hb_mm_page_size(const hb_mm *mm);
 void hb_mm_set_max(hb_mm *mm, size_t max_bytes);
 
-/* Does [p, p+len) lie wholly inside one block that is lent out now? */
+/* Does [p, p+len) lie wholly inside pages that are lent out now (one block,
+   or adjacent blocks a heap may have merged)? */
 int hb_mm_owns(const hb_mm *mm, const void *p, size_t len);
 
 /* Every page not lent out still holds the guard pattern?  0 if so; otherwise
