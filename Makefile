@@ -30,7 +30,7 @@ bench-deps:
 # failures and make exits non-zero.
 test: deps
 	@mkdir -p $(BUILD); failed=; for t in $(ARCHES); do \
-	  start=$$(date +%s); \
+	  start=$$(date +%s); rm -f $(BUILD)/$$t/ctest-junit.xml; \
 	  echo "==== heapbench: target $$t ($(BUILD)/$$t) ===="; \
 	  if $(MAKE) --no-print-directory test-$$t; then :; else failed="$$failed $$t"; fi; \
 	  echo "$$t $$(( $$(date +%s) - start ))" >>$(BUILD)/.test-times.$$$$; \
