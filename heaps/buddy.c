@@ -7,8 +7,10 @@
  *   16 bytes, or HB_DEFAULT_ALIGN if larger.  Each block of the pool is a
  *   "region" whose buddy span [base, end) need not be a power of two: it is
  *   carved greedily into maximal power-of-two blocks, each aligned to its
- *   size relative to the region's origin, the 4 KiB boundary at or below
- *   base.  The buddy of a block is origin + ((p - origin) XOR size).  alloc
+ *   size relative to the region's origin: a 4 KiB boundary at or below base,
+ *   chosen so that the span holds a block of the largest power of two that
+ *   fits in it (the block goes at the span's top when base sits just past
+ *   a boundary).  The buddy of a block is origin + ((p - origin) XOR size).  alloc
  *   takes order k = ceil(log2(max(size, align, MIN))) - log2(MIN), finds the
  *   smallest non-empty order j >= k with one count-trailing-zeros on the
  *   mask, pops that block and splits it down to k, pushing each upper half.
@@ -25,40 +27,45 @@
  *
  * Data structures
  *   struct hb_heap (start of the initial block): the non-empty mask (one
- *   bit per order), the heads of the doubly linked free lists (one per
- *   order, threaded through the free blocks: next and prev fit in 16 bytes
- *   even on 64-bit), the region list (largest first), config and counters.
- *   A region's descriptor is a struct bud_region followed by its side
- *   table, one byte per granule of the span: 0 inside a block; at a block's
- *   first granule HEAD | order, plus FREE if free, or META if the block
- *   holds another region's descriptor.  HEAD alone is the "allocated start"
- *   marker: free() needs no header and rejects anything else.  The
- *   descriptor goes at the tail of the initial block; for a block added
- *   later it is allocated from the heap itself when a block is free for it
- *   (so the new block is all buddy span), else placed at the block's tail.
+ *   bit per order), one circular doubly linked free list per order (a
+ *   sentinel in the heap; next and prev threaded through the free blocks,
+ *   which fits 16 bytes even on 64-bit), the region list (largest span
+ *   first), config and counters.  A region's descriptor is a struct
+ *   bud_region followed by its side table, one byte per granule of the
+ *   span: 0 inside a block; at a block's first granule HEAD | order, plus
+ *   FREE if free, or META if the block holds another region's descriptor.
+ *   HEAD alone is the "allocated start" marker: free() needs no header and
+ *   rejects anything else.  The descriptor goes at the tail of the initial
+ *   block; for a block added later it is allocated from the heap itself
+ *   when a free block fits it (so the new block is all span), else placed
+ *   at the block's tail.
  *
  * Metadata
  *   Per allocation: the side table's byte per 16-byte granule (1/16 of the
  *   span) and nothing else; rounding up to a power of two is the real cost
- *   (up to ~50% internal waste, reported as granted since it is usable).
- *   Global: struct hb_heap, 64-bit 400 bytes (32 orders), 32-bit 184 bytes
- *   (28 orders); per region 64 (64-bit) or 32 (32-bit) bytes of header.
+ *   (up to ~50% internal waste, reported as granted: it is usable).
+ *   Global: struct hb_heap, 656 bytes on 64-bit (32 orders), 320 on 32-bit
+ *   (28 orders); per region a 72-byte (64-bit) or 36-byte (32-bit) header
+ *   plus span/16 table bytes, rounded to a power of two when the descriptor
+ *   is a heap block.  All of it is meta_bytes; header and padding are 0.
  *
  * Worst-case cost
  *   alloc: O(1) search (mask + ctz), O(log n) split, and a region lookup;
  *   free: region lookup and O(log n) merge.  The region lookup scans the
  *   region list, largest first: O(R), one step with a single region.  Growth
- *   asks the memory manager for max(need, pool / 2) first, so R stays
- *   O(log pool) unless the caller expands by many small blocks or the
- *   manager is nearly full.  expand: O(R + log n); contract: O(R^2 log n)
+ *   asks the memory manager for max(need, pool / 2) first, then
+ *   max(need, pool / 4), ..., so R stays O(log pool) even near the manager's limit, unless the
+ *   caller expands by many small blocks.  expand: O(R + log n); contract: O(R^2 log n)
  *   (a region holding another's descriptor empties only after it);
  *   walk/check: O(n).  Blocks are capped at order 31 (32 GiB on 64-bit).
  *
  * Trade-offs
  *   Fast, simple, cheap coalescing and no headers, but internal
  *   fragmentation up to half a block; free memory in different regions
- *   cannot combine, and the largest block of a span of L bytes may be as
- *   small as L/4 (L/2 when it starts on its origin).  Capabilities lacking:
+ *   cannot combine, and the largest block of a span of L bytes is the
+ *   largest power of two <= L (half that when L exceeds it by under 4 KiB),
+ *   so a pool just short of a power of two serves only about half of it in
+ *   one piece.  Capabilities lacking:
  *   HB_CAP_TAGS and HB_CAP_REQUESTED (the byte per granule keeps only the
  *   order and three flags) and HB_CAP_DETECT_OVERWRITE (no red zones).
  */
@@ -389,13 +396,27 @@ static void region_add(hb_heap *h, struct bud_region *r, uintptr_t start, size_t
     }
 }
 
-/* Adds the page-aligned block [s, s+len) as a region: its descriptor comes
-   from the heap if a free block fits it (then the whole block is span), else
-   from the block's tail.  0 if the block is too small. */
-static int region_attach(hb_heap *h, uintptr_t s, size_t len, size_t pages)
+/* Should a region of len bytes keep its descriptor in the heap?  Only when
+   the descriptor at the block's tail would leave too little span for a
+   block of `target` bytes at offset 0 (page-aligned blocks are their own
+   origin), and the heap has a free block for it now: a descriptor in the
+   heap is rounded up to a power of two, which wastes more. */
+static int descriptor_goes_in_heap(const hb_heap *h, size_t len, size_t target)
+{
+    if (tail_layout_granules(0, len) << BUD_SHIFT >= target)
+        return 0;
+    size_t d = descriptor_bytes(len & ~(size_t)(BUD_MIN - 1));
+    return d <= BUD_MAX_BLOCK && (h->mask >> order_for_bytes(d)) != 0;
+}
+
+/* Adds the page-aligned block [s, s+len) as a region that should hold a
+   block of `target` bytes.  0 if the block is too small. */
+static int region_attach(hb_heap *h, uintptr_t s, size_t len, size_t pages, size_t target)
 {
     size_t span = len & ~(size_t)(BUD_MIN - 1), got = 0;
-    struct bud_region *r = descriptor_alloc(h, descriptor_bytes(span), &got);
+    struct bud_region *r = NULL;
+    if (descriptor_goes_in_heap(h, len, target))
+        r = descriptor_alloc(h, descriptor_bytes(span), &got);
     if (!r) {
         size_t n = tail_layout_granules(s, s + len);
         if (!n)
@@ -407,19 +428,15 @@ static int region_attach(hb_heap *h, uintptr_t s, size_t len, size_t pages)
     return 1;
 }
 
-/* Page multiple >= at_least holding a block of `block` bytes at offset 0
-   (page-aligned blocks are their own origin), with the descriptor inside
-   unless the heap has a free block for it now. */
+/* Page multiple >= at_least holding a block of `block` bytes at offset 0,
+   with the descriptor wherever region_attach will put it. */
 static size_t grow_len(const hb_heap *h, size_t block, size_t at_least)
 {
     size_t page = h->cfg.page_size;
     size_t len = hb_align_up(block > at_least ? block : at_least, page);
-    size_t d = descriptor_bytes(len);
-    if (d <= BUD_MAX_BLOCK && (h->mask >> order_for_bytes(d)))
+    if (tail_layout_granules(0, len) << BUD_SHIFT >= block || descriptor_goes_in_heap(h, len, block))
         return len;
     len = hb_align_up(block + block / BUD_MIN + sizeof(struct bud_region) + 2 * BUD_MIN, page);
-    if (len < at_least)
-        len = hb_align_up(at_least, page);
     while (tail_layout_granules(0, len) << BUD_SHIFT < block)
         len += page;
     return len;
@@ -443,7 +460,7 @@ static int heap_grow(hb_heap *h, unsigned k)
     }
     if (!mem)
         return 0;
-    if (!region_attach(h, (uintptr_t)mem, len, len / page)) {
+    if (!region_attach(h, (uintptr_t)mem, len, len / page, block)) {
         h->cfg.put_pages(h->cfg.mm, mem, len / page); /* cannot happen: grow_len sized it */
         return 0;
     }
@@ -547,7 +564,7 @@ static int buddy_expand(hb_heap *h, void *block, size_t len)
     for (const struct bud_region *r = h->regions; r; r = r->next)
         if (s < r->start + r->len && r->start < s + len)
             return HB_EINVAL; /* overlaps a block the heap holds */
-    return region_attach(h, s, len, len / page) ? HB_OK : HB_EINVAL;
+    return region_attach(h, s, len, len / page, (size_t)1 << bit_msb(len)) ? HB_OK : HB_EINVAL;
 }
 
 /* Returns every wholly free region but the initial one; repeats while a
