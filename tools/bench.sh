@@ -56,7 +56,9 @@ build() {
         -DCMAKE_PREFIX_PATH="$root/.cache/gbench/$t" >"$out/.build-$t.log" 2>&1
     fi || { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
   fi
-  cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1 || {
+  # Tried twice: the test flow may be building the same directory right now.
+  cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1 ||
+    { sleep 5; cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1; } || {
     echo "bench: building hb-bench for $t failed; see $out/.build-$t.log" >&2
     return 1
   }

@@ -9,5 +9,5 @@ shift 2
 here=$(cd "$(dirname "$0")/../.." && pwd)
 command -v python3 >/dev/null || { echo "python3 missing: cannot validate"; exit 77; }
 rm -rf "$out"
-"$@" --heap bump --workload fill-16-same,churn,trace-sort --repetitions 9 --rep-ms 1 --out "$out"
+"$@" --heap bump --workload fill-16-same,list,trace-awk --repetitions 9 --rep-ms 1 --out "$out"
 python3 "$here/tools/validate_results.py" "$out" "$target"
