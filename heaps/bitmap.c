@@ -46,8 +46,8 @@
  *   C=32), reported as meta_bytes.  Rounding a request up to whole chunks
  *   is part of granted (usable size is the whole run).
  *   Global: struct hb_heap (globals + the initial block's descriptor):
- *   116 bytes on i386, 120 on MIPS32, 208 on x86-64; per extra block a
- *   struct bm_block, 44 bytes on 32-bit, 88 on 64-bit.  The gap before
+ *   120 bytes on i386 and MIPS32, 216 on x86-64; per extra block a
+ *   struct bm_block, 48 bytes on 32-bit, 96 on 64-bit.  The gap before
  *   the first chunk (chunk alignment) and the tail too small for a chunk
  *   are reported as padding_bytes.
  *
@@ -55,10 +55,12 @@
  *   alloc: O(N/W * log2 n) per block searched for n <= W chunks (n = 1: one
  *   ctz per word), O(N/W) for longer runs and for large alignments; in all
  *   O(B + total chunks / W * log W).  A block with too few free chunks is
- *   skipped in O(1).  Expansion adds one get_pages call (two if the manager
+ *   skipped in O(1), and so is one where a search for as many or fewer
+ *   chunks failed since the last free into it (the `miss` mark).  Expansion adds one get_pages call (two if the manager
  *   refuses the larger one).  free: O(1) when the pointer lies in the
- *   block touched last, else O(B) to find its block; then O(n / W + n)
- *   for a run of n chunks (free bits, id bytes).  walk/check/stats: O(N).
+ *   block touched last, else O(B) to find its block; then O(n / W) to
+ *   find the run's end (ids compared a word at a time) and clear its free
+ *   bits, plus an n-byte memset of the ids.  walk/check/stats: O(N).
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
@@ -99,6 +101,7 @@ struct bm_block {
     size_t nwords;
     size_t free_chunks;
     size_t hint; /* search start: every chunk below it is used (0..nchunks) */
+    size_t miss; /* no free run of this many chunks: a search for it failed since the last free here */
     void *mem;   /* the block as given */
     size_t len;
     size_t pages; /* 0: the initial block, never given back */
@@ -328,9 +331,17 @@ static size_t find_in_range(const hb_heap *h, const struct bm_block *b, size_t f
    search starts there. */
 static inline size_t find_in_block(const hb_heap *h, const struct bm_block *b, const struct bm_req *r)
 {
-    if (b->free_chunks < r->n)
+    if (b->free_chunks < r->n || r->n >= b->miss)
         return BM_NONE;
     return find_in_range(h, b, b->hint, b->nchunks, r);
+}
+
+/* Remember that b holds no free run of n chunks (only unaligned searches
+   prove that), until the next free into b. */
+static inline void note_miss(struct bm_block *b, const struct bm_req *r)
+{
+    if (r->step == 1 && r->n < b->miss && r->n <= b->free_chunks)
+        b->miss = r->n;
 }
 
 /* ---- block layout -------------------------------------------------- */
@@ -384,6 +395,7 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, size_t le
     memset(b->ids, 0, n);
     b->free_chunks = n;
     b->hint = 0;
+    b->miss = BM_NONE;
     b->mem = mem;
     b->len = len;
     b->pages = pages;
@@ -505,6 +517,7 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         size_t s = find_in_block(h, b, &r);
         if (s != BM_NONE)
             return take_run(h, b, s, r.n);
+        note_miss(b, &r);
     }
     struct bm_block *b = grow(h, &r);
     size_t s = b ? find_in_block(h, b, &r) : BM_NONE;
@@ -544,7 +557,14 @@ static size_t run_start_of(const hb_heap *h, const struct bm_block *b, uintptr_t
 static size_t run_length(const struct bm_block *b, size_t i)
 {
     unsigned char id = b->ids[i];
+    bm_word same = BM_ALL / UCHAR_MAX * id, w; /* id in every byte */
     size_t j = i + 1;
+    while (b->nchunks - j >= sizeof w) { /* a word of ids at a time (memcpy: any alignment) */
+        memcpy(&w, b->ids + j, sizeof w);
+        if (w != same)
+            break;
+        j += sizeof w;
+    }
     while (j < b->nchunks && b->ids[j] == id)
         j++;
     return j - i;
@@ -564,6 +584,7 @@ static int bm_free(hb_heap *h, void *ptr)
     b->free_chunks += n;
     if (i < b->hint)
         b->hint = i;
+    b->miss = BM_NONE;
     h->cur = b;
     h->live--;
     h->granted_chunks -= n;
@@ -719,6 +740,8 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
         return "block layout outside its block or misaligned";
     if (b->hint > b->nchunks || first_free(b, 0) < b->hint)
         return "search hint past a free chunk or past the end of the map";
+    if (b->miss != BM_NONE && longest_free_run(b) >= b->miss)
+        return "block marked as missing a free run that it holds";
     size_t free_bits = 0;
     for (size_t k = 0; k < b->nwords; k++)
         free_bits += popcount_word(b->freebits[k]);
