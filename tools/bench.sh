@@ -99,7 +99,7 @@ for td in "${targets[@]}"; do
   [ "$t" = host ] && continue
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.5; done
   # shellcheck disable=SC2046
-  ( $(runner "$t" "$dir") "${args[@]}" --rep-ms 10 --timeout 120 >"$out/.stdout-$t.txt" ) &
+  ( $(runner "$t" "$dir") "${args[@]}" --rep-ms 5 --timeout 120 >"$out/.stdout-$t.txt" ) &
   pids+=("$!:$t")
 done
 for pt in "${pids[@]}"; do
