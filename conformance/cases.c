@@ -254,9 +254,9 @@ static size_t random_align(struct fx *f)
 }
 
 /* A seeded random sequence of allocs and frees, every step checked. */
-static void random_sequence(struct fx *f, int ops, int with_errors)
+static void random_sequence(struct fx *f, long ops, int with_errors, long verify_every)
 {
-    for (int i = 0; i < ops; i++) {
+    for (long i = 0; i < ops; i++) {
         uint32_t r = hb_rng_below(&f->rng, 100);
         if (with_errors && r < 3) {
             fx_note_op("free(NULL)", 0, 0, NULL);
@@ -270,7 +270,7 @@ static void random_sequence(struct fx *f, int ops, int with_errors)
             for (int k = 0; k < 8 && f->nlive; k++) /* full: make room */
                 fx_free_index(f, hb_rng_below(&f->rng, (uint32_t)f->nlive));
         }
-        if (i % 128 == 0)
+        if (i % verify_every == 0)
             fx_verify(f);
     }
     fx_verify(f);
@@ -281,7 +281,7 @@ static void random_sequence(struct fx *f, int ops, int with_errors)
 static void integrity_random(struct fx *f)
 {
     setup(f, 64 * KiB, 1024 * KiB, HB_MM_SCATTERED, 1);
-    random_sequence(f, 3000, 0);
+    random_sequence(f, 3000, 0, 128);
 }
 
 static void integrity_small_blocks(struct fx *f)
@@ -523,12 +523,29 @@ static void expansion_contract_keeps_live(struct fx *f)
     contract_to_initial(f);
 }
 
+/* ---- stress ---------------------------------------------------------------- */
+
+/* A long seeded random sequence (HB_STRESS_OPS operations, 20000 unless set:
+   the full-length run is 10^6), every result checked against the shadow and
+   the whole heap verified every 1024 operations.  Run under ASan and UBSan
+   on the host. */
+static void stress_random(struct fx *f)
+{
+    const char *env = getenv("HB_STRESS_OPS");
+    long ops = env ? strtol(env, NULL, 10) : 20000;
+    printf("    stress: %ld operations, seed %llu\n", ops, (unsigned long long)f->seed);
+    setup(f, 64 * KiB, 4096 * KiB, HB_MM_SCATTERED, 0);
+    random_sequence(f, ops, 1, 1024);
+    if (fx_has(f, HB_CAP_CONTRACT))
+        contract_to_initial(f);
+}
+
 /* ---- accounting ---------------------------------------------------------- */
 
 static void accounting_shadow(struct fx *f)
 {
     setup(f, 64 * KiB, 1024 * KiB, HB_MM_CONTIGUOUS, 1);
-    random_sequence(f, 2000, 1);
+    random_sequence(f, 2000, 1, 128);
 }
 
 static void accounting_full_heap(struct fx *f)
@@ -617,6 +634,8 @@ const struct hb_case hb_cases[] = {
     {"accounting", "shadow", 0, accounting_shadow,
      "stats equal a shadow count after every operation, errors and free(NULL) included"},
     {"accounting", "full_heap", 0, accounting_full_heap, "stats stay exact on a full heap that refuses requests"},
+    {"stress", "random", 0, stress_random,
+     "HB_STRESS_OPS (default 20000; 10^6 in the stress_full tests) seeded random operations against the shadow"},
     {"overwrite", "past_end", HB_CAP_DETECT_OVERWRITE, overwrite_past_end,
      "check() catches one byte written past a block's end"},
     {"overwrite", "before_start", HB_CAP_DETECT_OVERWRITE, overwrite_before_start,

@@ -17,4 +17,4 @@ const struct hb_broken_heap hb_broken_misalign = {
     &ops, "returns default-aligned blocks whatever alignment is asked",
     "alignment.powers alignment.nearly_full alignment.invalid alignment.size_zero integrity.random "
     "free.drain expansion.scattered expansion.contiguous expansion.large_request "
-    "expansion.contract_keeps_live accounting.shadow"};
+    "expansion.contract_keeps_live accounting.shadow stress.random"};

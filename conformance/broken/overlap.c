@@ -32,4 +32,4 @@ const struct hb_broken_heap hb_broken_overlap = {
     "alignment.powers alignment.default alignment.nearly_full alignment.invalid alignment.size_zero "
     "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.small_blocks free.null "
     "free.permutations free.drain expansion.scattered expansion.contiguous expansion.large_request "
-    "expansion.explicit expansion.contract_keeps_live accounting.shadow accounting.full_heap"};
+    "expansion.explicit expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random"};

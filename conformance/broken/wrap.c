@@ -13,4 +13,4 @@ static const struct hb_heap_ops ops = {
     bb_expand,     bb_contract,           bb_stats, NULL,     bb_check, NULL};
 
 const struct hb_broken_heap hb_broken_wrap = {&ops, "size + rounding wraps, so SIZE_MAX-k gets a tiny block",
-                                              "overflow.huge_sizes accounting.shadow"};
+                                              "overflow.huge_sizes accounting.shadow stress.random"};
