@@ -38,11 +38,11 @@ nproc=$(nproc 2>/dev/null || echo 2)
 build() {
   local t=$1 dir
   if [ "$t" = host ]; then
-    dir=build/host-bench
+    dir=${BUILD:-build}/host-bench
     [ -f "$dir/CMakeCache.txt" ] ||
       cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHB_SANITIZE=OFF >"$out/.build-$t.log" 2>&1
   else
-    dir=build/$t
+    dir=${BUILD:-build}/$t
     if [ ! -f "arch/$t.cmake" ]; then
       echo "bench: no toolchain file arch/$t.cmake; target $t skipped" >&2
       return 1
