@@ -846,7 +846,7 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 const struct hb_heap_ops hb_heap_tlsf = {
     .name = "tlsf",
     .summary = "two-level segregated fit (16 bins), O(1) alloc/free, boundary tags, pools merged when adjacent",
-    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK,
     .max_align = TLSF_MAX_ALIGN,
     .min_initial = 4096,
     .create = tlsf_create,
