@@ -89,6 +89,8 @@
 #define TLSF_FL_SHIFT (TLSF_SL_LOG2 + TLSF_ALIGN_LOG2) /* log2 of the first size out of class 0 */
 #define TLSF_SIZE_LOG2 31u                             /* chunks are below 2^31 */
 #define TLSF_FL_COUNT (TLSF_SIZE_LOG2 - TLSF_FL_SHIFT + 1)
+#define TLSF_SLOTS ((size_t)TLSF_FL_COUNT * TLSF_SL_COUNT)
+#define TLSF_BITMAP_WORDS ((TLSF_SLOTS + 31) / 32)
 
 #define TLSF_FREE ((size_t)1)
 #define TLSF_PREV_FREE ((size_t)2)
@@ -107,7 +109,7 @@
 
 _Static_assert(sizeof(size_t) == sizeof(void *), "one header word holds a size or a pointer");
 _Static_assert(TLSF_ALIGN % TLSF_WORD == 0 && (1u << TLSF_ALIGN_LOG2) == TLSF_ALIGN, "ALIGN: power of two >= word");
-_Static_assert(TLSF_FL_COUNT <= 32, "the first-level bitmap is one 32-bit word");
+_Static_assert(TLSF_BITMAP_WORDS <= 32, "the top bitmap is one 32-bit word");
 
 typedef struct tlsf_block {
     size_t size;                  /* chunk bytes | TLSF_FREE | TLSF_PREV_FREE */
@@ -125,13 +127,16 @@ struct tlsf_pool {
 };
 
 struct hb_heap {
-    uint32_t fl_bitmap;
-    uint32_t sl_bitmap[TLSF_FL_COUNT];
-    tlsf_block *heads[TLSF_FL_COUNT][TLSF_SL_COUNT];
-    size_t granted; /* usable bytes of live blocks */
-    size_t frees;   /* modulo 2^width: live = allocs - frees stays exact */
+    uint32_t top_bitmap;                /* bit w: bitmap[w] is not 0 */
+    uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit (slot % 32) of word slot / 32: list not empty */
+    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl */
+    size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
+    size_t frees;                       /* modulo 2^width: live = allocs - frees stays exact */
     uint64_t allocs, failures;
     size_t pool_bytes, meta_bytes, segments;
+    uintptr_t lo;      /* lowest address of any pool */
+    size_t limit;      /* highest header offset from lo any pool can hold */
+    size_t used_limit; /* limit - MIN_CHUNK: the highest a used block's header can be */
     struct tlsf_pool *pools;
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
@@ -190,7 +195,7 @@ static inline size_t chunk_for_request(size_t size)
 /* Index of the highest set bit of a non-zero 32-bit word. */
 static inline unsigned fls32(uint32_t x)
 {
-    return 31u - (unsigned)__builtin_clz(x);
+    return (unsigned)__builtin_clz(x) ^ 31u; /* = 31 - clz; the form x86 turns into one bsr */
 }
 static inline unsigned ctz32(uint32_t x)
 {
@@ -200,29 +205,39 @@ static inline unsigned ctz32(uint32_t x)
 /* ---- mapping ----------------------------------------------------------- */
 
 /*
- * Class of a chunk, after adding `round` (0 to file a block, the bin width
- * minus one to search).  Chunks below TLSF_SMALL are forced to the first
- * log2 of class 1, which makes t < SL_COUNT and so fl = 0, sl = size/ALIGN;
- * above, t is in [SL_COUNT, 2 SL_COUNT] and t >> SL_LOG2 is 1, or 2 when
- * rounding carried into the next power of two.  One clz in all.
+ * A size class is one index, slot = fl * SL_COUNT + sl, into the list
+ * heads.  With f = log2(chunk) and t = chunk >> (f - SL_LOG2) (after
+ * adding `round`: 0 to file a block, the bin width minus one to search),
+ * slot = (f - FL_SHIFT) * SL_COUNT + t: t is in [SL_COUNT, 2 SL_COUNT), so
+ * fl = f - FL_SHIFT + 1 and sl = t - SL_COUNT; rounding may carry t to
+ * 2 SL_COUNT, which is the next class, as it should be.  Chunks below
+ * 2^FL_SHIFT are mapped as if f = FL_SHIFT, so t = chunk / ALIGN < SL_COUNT
+ * and fl = 0: one linear class of ALIGN-wide bins.  One clz in all.
  */
-static inline void mapping(size_t chunk, int search, unsigned *fl, unsigned *sl)
+static inline unsigned mapping(size_t chunk, int search)
 {
     uint32_t c = (uint32_t)chunk;
     unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
     unsigned shift = f - TLSF_SL_LOG2;
     uint32_t t = (c + (search ? (1u << shift) - 1 : 0)) >> shift;
-    *fl = f - TLSF_FL_SHIFT + (t >> TLSF_SL_LOG2);
-    *sl = t & (TLSF_SL_COUNT - 1);
+    return ((f - TLSF_FL_SHIFT) << TLSF_SL_LOG2) + t;
 }
 
-static inline void mapping_insert(size_t chunk, unsigned *fl, unsigned *sl)
+static inline unsigned mapping_insert(size_t chunk)
 {
-    mapping(chunk, 0, fl, sl);
+    return mapping(chunk, 0);
 }
-static inline void mapping_search(size_t chunk, unsigned *fl, unsigned *sl)
+static inline unsigned mapping_search(size_t chunk)
 {
-    mapping(chunk, 1, fl, sl);
+    return mapping(chunk, 1);
+}
+static inline unsigned slot_word(unsigned slot)
+{
+    return slot >> 5;
+}
+static inline uint32_t slot_bit(unsigned slot)
+{
+    return 1u << (slot & 31);
 }
 
 /* The smallest chunk that mapping_search sends to the bin it picks. */
@@ -236,41 +251,43 @@ static inline size_t search_rounded(size_t chunk)
 
 /* ---- free lists -------------------------------------------------------- */
 
-/* Head of the first non-empty list at or above (fl, sl), or NULL. */
-static inline tlsf_block *find_suitable_block(const hb_heap *h, unsigned *fl, unsigned *sl)
+/* Head of the first non-empty list at or above *slot, or NULL; *slot
+   becomes that list's.  Two bitmap words and two ctz at most. */
+static inline tlsf_block *find_suitable_block(const hb_heap *h, unsigned *slot)
 {
-    uint32_t sl_map = h->sl_bitmap[*fl] & (~0u << *sl);
-    if (!sl_map) {
-        uint32_t fl_map = h->fl_bitmap & (~0u << (*fl + 1));
-        if (!fl_map)
+    unsigned w = slot_word(*slot);
+    uint32_t map = h->bitmap[w] & (~0u << (*slot & 31));
+    if (!map) {
+        uint32_t top = h->top_bitmap & (~0u << (w + 1));
+        if (!top)
             return NULL;
-        *fl = ctz32(fl_map);
-        sl_map = h->sl_bitmap[*fl];
+        w = ctz32(top);
+        map = h->bitmap[w];
     }
-    *sl = ctz32(sl_map);
-    return h->heads[*fl][*sl];
+    *slot = (w << 5) + ctz32(map);
+    return h->heads[*slot];
 }
 
-static inline void list_mark_empty(hb_heap *h, unsigned fl, unsigned sl)
+static inline void list_mark_empty(hb_heap *h, unsigned slot)
 {
-    h->sl_bitmap[fl] &= ~(1u << sl);
-    if (!h->sl_bitmap[fl])
-        h->fl_bitmap &= ~(1u << fl);
+    unsigned w = slot_word(slot);
+    h->bitmap[w] &= ~slot_bit(slot);
+    if (!h->bitmap[w])
+        h->top_bitmap &= ~(1u << w);
 }
 
 static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
 {
-    unsigned fl, sl;
-    mapping_insert(chunk, &fl, &sl);
-    tlsf_block **head = &h->heads[fl][sl];
+    unsigned slot = mapping_insert(chunk);
+    tlsf_block **head = &h->heads[slot];
     tlsf_block *next = *head;
     b->next_free = next;
     b->pprev = head;
     if (next)
         next->pprev = &b->next_free;
     *head = b;
-    h->sl_bitmap[fl] |= 1u << sl;
-    h->fl_bitmap |= 1u << fl;
+    h->bitmap[slot_word(slot)] |= slot_bit(slot);
+    h->top_bitmap |= 1u << slot_word(slot);
 }
 
 /* Unlink a free block from wherever it is; when its list empties (it was
@@ -284,20 +301,20 @@ static inline void block_remove(hb_heap *h, tlsf_block *b)
         next->pprev = pprev;
         return;
     }
-    size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)&h->heads[0][0]) / sizeof(tlsf_block *);
-    if (slot < (size_t)TLSF_FL_COUNT * TLSF_SL_COUNT)
-        list_mark_empty(h, (unsigned)(slot >> TLSF_SL_LOG2), (unsigned)(slot & (TLSF_SL_COUNT - 1)));
+    size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)h->heads) / sizeof(tlsf_block *);
+    if (slot < TLSF_SLOTS)
+        list_mark_empty(h, (unsigned)slot);
 }
 
-/* Take the head of list (fl, sl), which is b. */
-static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned fl, unsigned sl)
+/* Take the head of list `slot`, which is b. */
+static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot)
 {
     tlsf_block *next = b->next_free;
-    h->heads[fl][sl] = next;
+    h->heads[slot] = next;
     if (next)
-        next->pprev = &h->heads[fl][sl];
+        next->pprev = &h->heads[slot];
     else
-        list_mark_empty(h, fl, sl);
+        list_mark_empty(h, slot);
 }
 
 /* ---- splitting and merging ---------------------------------------------- */
@@ -413,6 +430,26 @@ static int pool_init(hb_heap *h, struct tlsf_pool *p, uintptr_t start, uintptr_t
     return 1;
 }
 
+/* Widen the address hull that free() checks pointers against. */
+static void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
+{
+    uintptr_t hi = h->lo + h->limit + TLSF_WORD;
+    if (!h->limit || start < h->lo)
+        h->lo = start;
+    if (end > hi || !h->limit)
+        hi = end;
+    h->limit = hi - TLSF_WORD - h->lo;
+    h->used_limit = h->limit - TLSF_MIN_CHUNK;
+}
+
+/* The hull of the pools left (after contract). */
+static void hull_recompute(hb_heap *h)
+{
+    h->limit = 0;
+    for (const struct tlsf_pool *p = h->pools; p; p = p->next)
+        hull_add(h, p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p, p->end);
+}
+
 /* Take a memory manager block of `pages` pages into the heap. */
 static int pool_add(hb_heap *h, void *mem, size_t len, size_t pages)
 {
@@ -427,6 +464,7 @@ static int pool_add(hb_heap *h, void *mem, size_t len, size_t pages)
     }
     h->pool_bytes += len;
     h->segments++;
+    hull_add(h, m, m + len);
     return 1;
 }
 
@@ -447,6 +485,7 @@ static hb_heap *tlsf_create(void *block, size_t len, const struct hb_config *cfg
         return NULL;
     h->pool_bytes = len;
     h->segments = 1;
+    hull_add(h, m, m + len);
     return h;
 }
 
@@ -478,24 +517,23 @@ static int grow_for(hb_heap *h, size_t need)
    growing the heap if there is none. */
 static tlsf_block *take_block(hb_heap *h, size_t need)
 {
-    unsigned fl, sl;
-    mapping_search(need, &fl, &sl);
-    tlsf_block *b = find_suitable_block(h, &fl, &sl);
+    unsigned slot = mapping_search(need);
+    tlsf_block *b = find_suitable_block(h, &slot);
     if (!b) {
         if (!grow_for(h, need))
             return NULL;
-        mapping_search(need, &fl, &sl);
-        b = find_suitable_block(h, &fl, &sl);
+        slot = mapping_search(need);
+        b = find_suitable_block(h, &slot);
         if (!b)
             return NULL;
     }
-    block_remove_head(h, b, fl, sl);
+    block_remove_head(h, b, slot);
     return b;
 }
 
 static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
 {
-    h->granted += block_usable(chunk);
+    h->used += chunk;
     h->allocs++;
     return block_to_ptr(b);
 }
@@ -549,12 +587,11 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     if ((align & (align - 1)) || size > TLSF_REQUEST_MAX)
         return alloc_fail(h);
     size_t chunk = chunk_for_request(size);
-    unsigned fl, sl;
-    mapping_search(chunk, &fl, &sl);
-    tlsf_block *b = find_suitable_block(h, &fl, &sl);
+    unsigned slot = mapping_search(chunk);
+    tlsf_block *b = find_suitable_block(h, &slot);
     if (!b)
         return alloc_slow(h, chunk);
-    block_remove_head(h, b, fl, sl);
+    block_remove_head(h, b, slot);
     return grant(h, b, block_split(h, b, chunk));
 }
 
@@ -565,29 +602,33 @@ static int tlsf_free(hb_heap *h, void *ptr)
     if ((uintptr_t)ptr & (TLSF_ALIGN - 1))
         return HB_EBADPTR;
     tlsf_block *b = block_from_ptr(ptr);
+    size_t off = (uintptr_t)b - h->lo;
+    if (off > h->used_limit)
+        return HB_EBADPTR;
     size_t hdr = b->size;
     size_t chunk = hdr & ~TLSF_FLAGS;
-    if ((hdr & TLSF_FREE) || chunk < TLSF_MIN_CHUNK || chunk > TLSF_BLOCK_MAX)
+    /* chunk - MIN_CHUNK wraps when chunk < MIN_CHUNK; else the next header
+       must lie within the hull */
+    if ((hdr & TLSF_FREE) || chunk - TLSF_MIN_CHUNK > h->used_limit - off)
         return HB_EBADPTR;
     tlsf_block *next = block_at(b, chunk);
     size_t nhdr = next->size;
     if (nhdr & TLSF_PREV_FREE)
         return HB_EBADPTR;
-    h->granted -= block_usable(chunk);
+    h->used -= chunk;
     h->frees++;
-    if (hdr & TLSF_PREV_FREE) {
+    if (hdr & TLSF_PREV_FREE) { /* block_merge_prev */
         tlsf_block *prev = block_prev_phys(b);
         b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
         block_remove(h, prev);
-        chunk += block_size(prev);
         b = prev;
     }
-    if (nhdr & TLSF_FREE) {
+    if (nhdr & TLSF_FREE) { /* block_merge_next */
         block_remove(h, next);
-        chunk += nhdr & ~TLSF_FLAGS;
-        next = block_at(b, chunk);
+        next = block_at(next, nhdr & ~TLSF_FLAGS);
         nhdr = next->size;
     }
+    chunk = (uintptr_t)next - (uintptr_t)b;
     next->size = nhdr | TLSF_PREV_FREE;
     block_set_prev_phys(next, b);
     b->size = chunk | TLSF_FREE;
@@ -690,6 +731,8 @@ static size_t tlsf_contract(hb_heap *h)
         }
         link = &p->next;
     }
+    if (returned)
+        hull_recompute(h);
     return returned;
 }
 
@@ -704,12 +747,11 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
     s->pool_bytes = h->pool_bytes;
     s->meta_bytes = h->meta_bytes;
     s->header_bytes = live_count(h) * TLSF_WORD;
-    s->granted_bytes = h->granted;
-    s->free_bytes = h->pool_bytes - h->meta_bytes - s->header_bytes - h->granted;
-    if (h->fl_bitmap) {
-        unsigned fl = fls32(h->fl_bitmap);
-        unsigned sl = fls32(h->sl_bitmap[fl]);
-        for (const tlsf_block *b = h->heads[fl][sl]; b; b = b->next_free)
+    s->granted_bytes = h->used - s->header_bytes;
+    s->free_bytes = h->pool_bytes - h->meta_bytes - h->used;
+    if (h->top_bitmap) {
+        unsigned w = fls32(h->top_bitmap);
+        for (const tlsf_block *b = h->heads[(w << 5) + fls32(h->bitmap[w])]; b; b = b->next_free)
             if (block_size(b) > s->largest_free)
                 s->largest_free = block_size(b);
     }
@@ -787,31 +829,30 @@ static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_
 }
 
 /* Every list: free blocks of its class, links consistent, bitmaps right. */
-static const char *check_lists(const hb_heap *h, size_t *listed)
+static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *listed)
 {
-    for (unsigned fl = 0; fl < TLSF_FL_COUNT; fl++) {
-        if (!(h->fl_bitmap >> fl & 1u) != !h->sl_bitmap[fl])
-            return "bitmap: first-level bit disagrees with the second-level word";
-        if (h->sl_bitmap[fl] >> TLSF_SL_COUNT)
-            return "bitmap: second-level bits beyond SL_COUNT";
-        for (unsigned sl = 0; sl < TLSF_SL_COUNT; sl++) {
-            tlsf_block *const *link = &h->heads[fl][sl];
-            if (!(h->sl_bitmap[fl] >> sl & 1u) != !*link)
-                return "bitmap: second-level bit disagrees with its list";
-            for (const tlsf_block *b = *link; b; link = &b->next_free, b = b->next_free) {
-                unsigned f, s;
-                if ((uintptr_t)b % TLSF_WORD || ((uintptr_t)b + TLSF_WORD) % TLSF_ALIGN)
-                    return "list: misaligned block";
-                if (!block_is_free(b))
-                    return "list: a used block is on a free list";
-                if (b->pprev != link)
-                    return "list: pprev does not point at the link to the block";
-                mapping_insert(block_size(b), &f, &s);
-                if (f != fl || s != sl)
-                    return "list: block filed in the wrong size class";
-                if (++*listed > (SIZE_MAX >> 1))
-                    return "list: cycle";
-            }
+    for (unsigned w = 0; w < TLSF_BITMAP_WORDS; w++)
+        if (!(h->top_bitmap >> w & 1u) != !h->bitmap[w])
+            return "bitmap: top bit disagrees with its word";
+    if (h->top_bitmap >> TLSF_BITMAP_WORDS)
+        return "bitmap: top bits beyond the last word";
+    if (TLSF_SLOTS % 32 && h->bitmap[TLSF_BITMAP_WORDS - 1] >> (TLSF_SLOTS % 32))
+        return "bitmap: bits beyond the last size class";
+    for (unsigned slot = 0; slot < TLSF_SLOTS; slot++) {
+        tlsf_block *const *link = &h->heads[slot];
+        if (!(h->bitmap[slot_word(slot)] & slot_bit(slot)) != !*link)
+            return "bitmap: bit disagrees with its list";
+        for (const tlsf_block *b = *link; b; link = &b->next_free, b = b->next_free) {
+            if (++*listed > free_blocks)
+                return "list: more blocks on the lists than free in the pools (a cycle or a stray)";
+            if ((uintptr_t)b % TLSF_WORD || ((uintptr_t)b + TLSF_WORD) % TLSF_ALIGN)
+                return "list: misaligned block";
+            if (!block_is_free(b))
+                return "list: a used block is on a free list";
+            if (b->pprev != link)
+                return "list: pprev does not point at the link to the block";
+            if (mapping_insert(block_size(b)) != slot)
+                return "list: block filed in the wrong size class";
         }
     }
     return NULL;
@@ -819,22 +860,22 @@ static const char *check_lists(const hb_heap *h, size_t *listed)
 
 static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, segs = 0;
+    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, segs = 0, npools = 0;
     const char *why = NULL;
     for (const struct tlsf_pool *p = h->pools; p && !why; p = p->next) {
         why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
         segs += p->nsegs;
         pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);
-        if (free_blocks > (SIZE_MAX >> 1))
-            why = "pool list: cycle";
+        if (++npools > h->segments)
+            why = "pool list: more pools than segments (a cycle)";
     }
     if (!why)
-        why = check_lists(h, &listed);
+        why = check_lists(h, free_blocks, &listed);
     if (why)
         return hb_report(msg, msg_len, why);
     if (listed != free_blocks)
         return hb_report(msg, msg_len, "free blocks on lists differ from free blocks in the pools");
-    if (granted != h->granted || live != live_count(h))
+    if (granted + live * TLSF_WORD != h->used || live != live_count(h))
         return hb_report(msg, msg_len, "granted bytes or live count differ from the blocks");
     if (pool != h->pool_bytes || segs != h->segments)
         return hb_report(msg, msg_len, "pool bytes or segment count differ from the pool records");
@@ -846,7 +887,7 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 const struct hb_heap_ops hb_heap_tlsf = {
     .name = "tlsf",
     .summary = "two-level segregated fit (16 bins), O(1) alloc/free, boundary tags, pools merged when adjacent",
-    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK,
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
     .max_align = TLSF_MAX_ALIGN,
     .min_initial = 4096,
     .create = tlsf_create,
