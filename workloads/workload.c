@@ -287,6 +287,109 @@ static int build_churn(const struct hb_workload *w, uint64_t seed, struct hb_ops
     return rc == 0 ? 0 : OOM(err, errlen);
 }
 
+/* ---- adversarial workloads: each drives one heap family's worst path ---- */
+
+/* adv-split: from an empty heap, one small block allocated and freed again,
+   over and over (sizes 8..32): the request is carved from the one huge free
+   block (TLSF's split of the largest block; buddy's full split cascade from
+   its largest order down to the minimum block, then the full merge cascade
+   back up on free). */
+static int build_adv_split(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
+                           size_t errlen)
+{
+    struct hb_rng rng;
+    hb_rng_seed(&rng, seed);
+    int rc = 0;
+    for (size_t i = 0; i < w->count && rc == 0; i++) {
+        rc = hb_opseq_alloc(s, 0, hb_rng_range(&rng, 8, 32), 0, "adv-split");
+        if (rc == 0)
+            rc = hb_opseq_free_op(s, 0);
+    }
+    return rc == 0 ? 0 : OOM(err, errlen);
+}
+
+/* adv-merge: four neighbours a b c d (sizes 8..1024) allocated, then a and c
+   freed, then b, which has a free block on both sides (TLSF's and first
+   fit's double coalesce, buddy's merge), then d.  Repeated with 64 blocks
+   kept live underneath so the pattern is not always at the pool's start. */
+static int build_adv_merge(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
+                           size_t errlen)
+{
+    struct hb_rng rng;
+    hb_rng_seed(&rng, seed);
+    int rc = 0;
+    for (uint32_t k = 0; k < 64 && rc == 0; k++)
+        rc = hb_opseq_alloc(s, 4 + k, hb_rng_range(&rng, 8, 512), 0, "adv-merge-keep");
+    for (size_t i = 0; i < w->count && rc == 0; i++) {
+        for (uint32_t k = 0; k < 4 && rc == 0; k++)
+            rc = hb_opseq_alloc(s, k, hb_rng_range(&rng, 8, 1024), 0, "adv-merge");
+        static const uint32_t order[] = {0, 2, 1, 3};
+        for (int k = 0; k < 4 && rc == 0; k++)
+            rc = hb_opseq_free_op(s, order[k]);
+    }
+    return rc == 0 ? 0 : OOM(err, errlen);
+}
+
+/* adv-scan: w->size pairs of 16-byte blocks allocated, the first of every
+   pair freed (holes of one small block each, which cannot merge), then
+   w->count requests of 256 bytes that no hole can hold: first fit walks the
+   whole free list, a bitmap scans the whole map past the holes. */
+static int build_adv_scan(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
+                          size_t errlen)
+{
+    (void)seed;
+    size_t n = w->size;
+    int rc = 0;
+    for (size_t i = 0; i < 2 * n && rc == 0; i++)
+        rc = hb_opseq_alloc(s, (uint32_t)i, 16, 0, "adv-scan-small");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = hb_opseq_free_op(s, (uint32_t)(2 * i));
+    for (size_t i = 0; i < w->count && rc == 0; i++)
+        rc = hb_opseq_alloc(s, (uint32_t)(2 * n + i), 256, 0, "adv-scan-big");
+    return rc == 0 ? 0 : OOM(err, errlen);
+}
+
+/* adv-slab: for each size class 8..2048 in turn, enough objects for several
+   pages allocated and then all freed: every page's first object takes the
+   new-slab path, and the frees that empty slabs take the slab-release path
+   (beyond the one empty slab a cache keeps). */
+static int build_adv_slab(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
+                          size_t errlen)
+{
+    (void)seed;
+    int rc = 0;
+    for (size_t round = 0; round < w->count && rc == 0; round++)
+        for (size_t size = 8; size <= 2048 && rc == 0; size *= 2) {
+            size_t n = 4 * (HB_PAGE_SIZE / size) + 1;
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = hb_opseq_alloc(s, (uint32_t)i, size, 0, "adv-slab");
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = hb_opseq_free_op(s, (uint32_t)i);
+        }
+    return rc == 0 ? 0 : OOM(err, errlen);
+}
+
+/* hot-64: the cached path of an object cache: 64 blocks of 64 bytes stay
+   live, then a random one is freed and a 64-byte block allocated again,
+   w->count times.  Neither a new slab nor a release is ever needed after
+   the first page; this is the workload slab's "cached alloc and free"
+   path-length target is judged on. */
+static int build_hot(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
+{
+    struct hb_rng rng;
+    hb_rng_seed(&rng, seed);
+    int rc = 0;
+    for (uint32_t k = 0; k < 64 && rc == 0; k++)
+        rc = hb_opseq_alloc(s, k, w->size, 0, "hot");
+    for (size_t i = 0; i < w->count && rc == 0; i++) {
+        uint32_t k = hb_rng_below(&rng, 64);
+        rc = hb_opseq_free_op(s, k);
+        if (rc == 0)
+            rc = hb_opseq_alloc(s, k, w->size, 0, "hot");
+    }
+    return rc == 0 ? 0 : OOM(err, errlen);
+}
+
 static int build_trace(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     (void)seed; /* a trace is what it is */
@@ -369,6 +472,28 @@ size_t hb_workloads_init(const char *trace_dir)
         w->count = 20000;
         snprintf(w->summary, sizeof w->summary, "churn as 'churn' at a live set of %zu, 20000 steps", growth[i]);
     }
+    w = add("adv-split", "adversarial", build_adv_split);
+    w->count = 2000;
+    snprintf(w->summary, sizeof w->summary, "alloc and free one 8..32-byte block 2000 times from an empty heap: "
+                                            "carve from one huge block, full split/merge cascade");
+    w = add("adv-merge", "adversarial", build_adv_merge);
+    w->count = 2000;
+    snprintf(w->summary, sizeof w->summary, "alloc a b c d, free a, c, then b between two free neighbours, then d; "
+                                            "2000 times over 64 live blocks");
+    w = add("adv-scan", "adversarial", build_adv_scan);
+    w->size = 2000;
+    w->count = 200;
+    snprintf(w->summary, sizeof w->summary, "2000 one-block holes of 16 bytes, then 200 allocs of 256 bytes none "
+                                            "fits: whole free-list and map scans");
+    w = add("adv-slab", "adversarial", build_adv_slab);
+    w->count = 4;
+    snprintf(w->summary, sizeof w->summary, "per size class 8..2048: 4 pages of objects allocated then all freed, "
+                                            "4 rounds: new-slab and slab-release paths");
+    w = add("hot-64", "adversarial", build_hot);
+    w->size = 64;
+    w->count = 4000;
+    snprintf(w->summary, sizeof w->summary, "64 live 64-byte blocks; free a random one and alloc 64 bytes, 4000 "
+                                            "times: the cached path (slab target)");
     DIR *d = trace_dir ? opendir(trace_dir) : NULL;
     if (d) {
         char *names[HB_MAX_WORKLOADS];

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "pathlen.h"
 #include "registry.h"
 #include "results.h"
 
@@ -87,7 +88,8 @@ static struct {
     double timeout;
     int speed, quality;
     const char *out;
-} opt = {1, 9, 20, 60, 1, 1, NULL};
+    const char *pathlen, *pathlen_probe; /* the plugin's count file */
+} opt = {1, 9, 20, 60, 1, 1, NULL, NULL, NULL};
 
 static void usage(FILE *f)
 {
@@ -106,6 +108,9 @@ static void usage(FILE *f)
             "  --timeout S         seconds one heap x workload may take in the quality meter (default 60)\n"
             "  --no-speed          skip the speed meter\n"
             "  --no-quality        skip the fragmentation and metadata meter\n"
+            "  --pathlen FILE      path length instead: run under qemu-<arch> -plugin libhbpath.so,out=FILE\n"
+            "                      (tools/qemu-plugin/); writes <target>-pathlen.json/csv\n"
+            "  --pathlen-probe FILE  the plugin's calibration and probe figures (the exactness test)\n"
             "  --help              this text\n"
             "Timing on this build is '%s'%s.\n",
             HB_TIMING, strcmp(HB_TIMING, "emulator") == 0 ? " (measures the emulator, not the hardware)" : "");
@@ -1032,12 +1037,21 @@ int main(int argc, char **argv)
             opt.speed = 0;
         else if (strcmp(a, "--no-quality") == 0)
             opt.quality = 0;
+        else if (strcmp(a, "--pathlen") == 0) {
+            NEEDS_VALUE;
+            opt.pathlen = v;
+        } else if (strcmp(a, "--pathlen-probe") == 0) {
+            NEEDS_VALUE;
+            opt.pathlen_probe = v;
+        }
         else {
             fprintf(stderr, "hb-bench: unknown option '%s' (see --help)\n", a);
             return 2;
         }
     }
 
+    if (opt.pathlen_probe)
+        return hb_pathlen_probe(opt.pathlen_probe);
     for (const struct hb_heap_ops *const *p = hb_registered_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p};
     subjects[nsubjects++] = hb_subject_malloc;
@@ -1096,6 +1110,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "[%s] seed %llu; %zu workloads; timing: %s; results in %s\n", HB_TARGET,
             (unsigned long long)opt.seed, nworkloads, HB_TIMING, outdir);
 
+    if (opt.pathlen) { /* the path-length meter alone, in this process (no fork under the plugin) */
+        const struct hb_subject *sel[MAX_SUBJECTS];
+        size_t nsel = 0;
+        for (size_t s = 0; s < nsubjects; s++)
+            if (subjects[s].kind == HB_SUBJECT_HEAP && in_list(heap_list, subjects[s].name))
+                sel[nsel++] = &subjects[s];
+        struct hb_pathlen_opts po = {opt.pathlen, outdir, opt.seed, sel, nsel, workloads, seqs, nworkloads,
+                                     commit_id()};
+        return hb_pathlen_main(&po);
+    }
     combos = calloc(nsubjects * (nworkloads ? nworkloads : 1), sizeof *combos);
     size_t nheapcombos = 0, nbench = 0;
     for (size_t s = 0; s < nsubjects; s++) {

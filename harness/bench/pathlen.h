@@ -1,0 +1,70 @@
+/*
+ * pathlen.h - the path-length meter: exact instruction counts per heap call,
+ * measured by QEMU with heapbench's plugin (tools/qemu-plugin/hbpath.c).
+ *
+ * The meter brackets every heap call with a pair of marker functions, one
+ * pair per operation kind (the plugin knows the kind by the marker's symbol
+ * name, since it can read neither registers nor memory).  The plugin counts
+ * the guest instructions executed between a begin and its end marker and
+ * appends one 8-byte record per pair to a file: little-endian, low byte the
+ * kind letter ('A' alloc, 'F' free, 'C' calibration, 'P' probe), the upper
+ * 56 bits the count.  hb_mark_flush makes the plugin flush that file, so
+ * the meter reads the counts back in the same process and joins them with
+ * its operation sequence by order.  Definitions: docs/metrics.md.
+ */
+#ifndef HEAPBENCH_PATHLEN_H
+#define HEAPBENCH_PATHLEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The markers (pathlen_marks.c): empty, never inlined or analysed across,
+   with an empty asm memory barrier, so every call stays where it is. */
+void hb_mark_alloc_begin(void);
+void hb_mark_alloc_end(void);
+void hb_mark_free_begin(void);
+void hb_mark_free_end(void);
+void hb_mark_cal_begin(void);
+void hb_mark_cal_end(void);
+void hb_mark_probe_begin(void);
+void hb_mark_probe_end(void);
+void hb_mark_flush(void);
+
+/* Probe functions of known length for the exactness test: straight-line
+   code (no branch but the return), so objdump tells how many instructions
+   one call executes. */
+typedef uint32_t (*hb_probe_fn)(uint32_t);
+uint32_t hb_probe_empty(uint32_t x);
+uint32_t hb_probe_known(uint32_t x);
+
+struct hb_pathlen_opts {
+    const char *counts;   /* the file given to the plugin as out= */
+    const char *outdir;   /* run folder */
+    uint64_t seed;
+    const struct hb_subject *const *subjects; /* kernel heaps to measure */
+    size_t nsubjects;
+    const struct hb_workload *const *workloads;
+    const struct hb_opseq *seqs;
+    size_t nworkloads;
+    const char *commit;
+};
+
+/* The path-length run: every subject x workload, results written to
+   outdir/<target>-pathlen.{json,csv} and -pathlen-hist.csv, the table to
+   stdout.  Exit status for main: 0 ok, 1 a run failed, 2 not under the
+   plugin. */
+int hb_pathlen_main(const struct hb_pathlen_opts *o);
+/* --pathlen-probe: calibration and probe figures only, printed. */
+int hb_pathlen_probe(const char *counts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
