@@ -1116,6 +1116,7 @@ int main(int argc, char **argv)
         for (size_t s = 0; s < nsubjects; s++)
             if (subjects[s].kind == HB_SUBJECT_HEAP && in_list(heap_list, subjects[s].name))
                 sel[nsel++] = &subjects[s];
+        sel[nsel++] = &hb_subject_empty; /* the call sequence alone, for reference */
         struct hb_pathlen_opts po = {opt.pathlen, outdir, opt.seed, sel, nsel, workloads, seqs, nworkloads,
                                      commit_id()};
         return hb_pathlen_main(&po);

@@ -54,7 +54,10 @@ static int counts_open(const char *path)
     return 0;
 }
 
-/* Reads n records of kind k (after hb_mark_flush).  0, or -1 with a message. */
+/* Reads n records of kind k (after hb_mark_flush); the lower-case kind (the
+   call reached the memory manager) counts too, and sets bit 31 of out[i].
+   0, or -1 with a message. */
+#define MM_BIT 0x80000000u
 static int counts_read(char k, size_t n, uint32_t *out)
 {
     unsigned char b[8];
@@ -70,13 +73,16 @@ static int counts_read(char k, size_t n, uint32_t *out)
         uint64_t v = 0;
         for (int j = 7; j >= 0; j--)
             v = v << 8 | b[j];
-        if ((char)(v & 0xff) != k) {
+        char got = (char)(v & 0xff);
+        if (got != k && got != k - 'A' + 'a') {
             fprintf(stderr, "hb-bench: %s: count %zu is of kind '%c', expected '%c' (markers out of step)\n",
                     counts_path, i, (int)(v & 0xff), k);
             return -1;
         }
         v >>= 8;
-        out[i] = v > 0xfffffffeu ? 0xfffffffeu : (uint32_t)v;
+        out[i] = v >= MM_BIT ? MM_BIT - 1 : (uint32_t)v;
+        if (got != k)
+            out[i] |= MM_BIT;
     }
     return 0;
 }
@@ -171,6 +177,13 @@ struct dist {
     uint64_t n, sum;
     uint32_t min, median, p99, max;
     size_t max_op; /* index in the sequence of the first op with the max */
+    /* the heap's own path: calls that did not reach the memory manager */
+    uint64_t own_n;
+    uint32_t own_max;
+    size_t own_max_op;
+    /* calls that grew or shrank the heap through the memory manager */
+    uint64_t mm_n;
+    uint32_t mm_max;
     uint64_t hist[NBUCKETS];
 };
 
@@ -180,23 +193,31 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* v[i] for the ops of kind k (NONE: not measured). */
-static int make_dist(const struct hb_opseq *seq, const uint32_t *v, uint32_t kind, struct dist *d)
+/* v[i] for the ops of kind k (NONE: not measured; MM_BIT: reached the
+   memory manager). */
+static int make_dist(const struct hb_opseq *seq, const uint32_t *vv, uint32_t kind, struct dist *d)
 {
     memset(d, 0, sizeof *d);
     uint32_t *t = malloc((seq->n ? seq->n : 1) * sizeof *t);
     if (!t)
         return -1;
     for (size_t i = 0; i < seq->n; i++) {
-        if (seq->ops[i].kind != kind || v[i] == NONE)
+        if (seq->ops[i].kind != kind || vv[i] == NONE)
             continue;
-        if (d->n == 0 || v[i] > d->max) {
-            d->max = v[i];
+        uint32_t v = vv[i] & ~MM_BIT;
+        if (vv[i] & MM_BIT) {
+            d->mm_max = d->mm_n++ == 0 || v > d->mm_max ? v : d->mm_max;
+        } else if (d->own_n++ == 0 || v > d->own_max) {
+            d->own_max = v;
+            d->own_max_op = i;
+        }
+        if (d->n == 0 || v > d->max) {
+            d->max = v;
             d->max_op = i;
         }
-        t[d->n++] = v[i];
-        d->sum += v[i];
-        d->hist[bucket_of(v[i])]++;
+        t[d->n++] = v;
+        d->sum += v;
+        d->hist[bucket_of(v)]++;
     }
     if (d->n) {
         qsort(t, d->n, sizeof *t, cmp_u32);
@@ -218,6 +239,7 @@ struct plrun {
     int ok;
     char detail[200];
     uint64_t nulls, peak_pool;
+    uint64_t alloc_mm, free_mm; /* calls that reached the memory manager (its work not counted) */
     struct dist alloc, free_;
     size_t max_alloc_live; /* live allocations when the worst alloc ran */
 };
@@ -270,9 +292,11 @@ static int measure(struct plrun *r, uint32_t cal)
             v[i] = NONE;
     }
     hb_mark_flush();
-    struct hb_mm_counters c;
-    hb_mm_counters(in.mm, &c);
-    r->peak_pool = c.peak_bytes_out;
+    if (in.mm) {
+        struct hb_mm_counters c;
+        hb_mm_counters(in.mm, &c);
+        r->peak_pool = c.peak_bytes_out;
+    }
     hb_instance_close(&in);
     free(slots);
     /* The records come in op order, alloc and free interleaved: read them
@@ -283,13 +307,19 @@ static int measure(struct plrun *r, uint32_t cal)
             continue;
         char k = seq->ops[i].kind == HB_OP_ALLOC ? 'A' : 'F';
         rc = counts_read(k, 1, &raw[i]);
+        uint32_t mm = rc == 0 ? raw[i] & MM_BIT : 0;
+        raw[i] &= ~MM_BIT;
+        if (mm && seq->ops[i].kind == HB_OP_ALLOC)
+            r->alloc_mm++;
+        else if (mm)
+            r->free_mm++;
         if (rc == 0 && raw[i] < cal) {
             fprintf(stderr, "hb-bench: a count (%u) below the calibration (%u)\n", (unsigned)raw[i],
                     (unsigned)cal);
             rc = -1;
         }
         if (rc == 0)
-            v[i] = raw[i] - cal;
+            v[i] = (raw[i] - cal) | mm;
     }
     (void)na, (void)nf;
     if (rc == 0 && (make_dist(seq, v, HB_OP_ALLOC, &r->alloc) != 0 || make_dist(seq, v, HB_OP_FREE, &r->free_) != 0))
@@ -328,8 +358,8 @@ static size_t judge(const struct plrun *runs, size_t nruns, struct verdict *v, s
     } rules[] = {
         {"tlsf", "alloc max", 1, is_x86() ? 150 : 160, NULL},
         {"tlsf", "free max", 0, 140, NULL},
-        {"slab", "cached alloc max", 1, 40, "hot-64"},
-        {"slab", "cached free max", 0, 40, "hot-64"},
+        {"slab", "cached alloc p99", 1, 40, "hot-64"},
+        {"slab", "cached free p99", 0, 40, "hot-64"},
         {"bump", "alloc max", 1, 15, NULL},
         {"bump", "free max", 0, 15, NULL},
     };
@@ -342,8 +372,10 @@ static size_t judge(const struct plrun *runs, size_t nruns, struct verdict *v, s
                 (rules[k].only && strcmp(r->workload->name, rules[k].only) != 0))
                 continue;
             const struct dist *d = rules[k].use_alloc ? &r->alloc : &r->free_;
-            if (d->n && (double)d->max > worst) {
-                worst = d->max;
+            /* slab's cached path: p99 of hot-64, past its warm-up (the first slab) */
+            double x = rules[k].only ? d->p99 : d->own_max;
+            if (d->own_n && x > worst) {
+                worst = x;
                 where = r->workload->name;
             }
         }
@@ -360,9 +392,9 @@ static size_t judge(const struct plrun *runs, size_t nruns, struct verdict *v, s
                 continue;
             const struct dist *d = use_alloc ? &r->alloc : &r->free_;
             double lim = 40 * log2((double)r->peak_pool / 16) + 100;
-            if (d->n && d->max / lim > worst_ratio) {
-                worst_ratio = d->max / lim;
-                value = d->max;
+            if (d->own_n && d->own_max / lim > worst_ratio) {
+                worst_ratio = d->own_max / lim;
+                value = d->own_max;
                 limit = lim;
                 where = r->workload->name;
             }
@@ -374,6 +406,29 @@ static size_t judge(const struct plrun *runs, size_t nruns, struct verdict *v, s
 }
 
 /* ---- output ------------------------------------------------------------------- */
+
+/* The worst runs of one subject: own path (no memory manager) and growth path. */
+struct worst {
+    const struct plrun *a, *f, *am, *fm;
+};
+
+static void find_worst(const struct plrun *runs, size_t nruns, const struct hb_subject *s, struct worst *w)
+{
+    memset(w, 0, sizeof *w);
+    for (size_t i = 0; i < nruns; i++) {
+        const struct plrun *r = &runs[i];
+        if (r->subject != s || !r->ok)
+            continue;
+        if (r->alloc.own_n && (!w->a || r->alloc.own_max > w->a->alloc.own_max))
+            w->a = r;
+        if (r->free_.own_n && (!w->f || r->free_.own_max > w->f->free_.own_max))
+            w->f = r;
+        if (r->alloc.mm_n && (!w->am || r->alloc.mm_max > w->am->alloc.mm_max))
+            w->am = r;
+        if (r->free_.mm_n && (!w->fm || r->free_.mm_max > w->fm->free_.mm_max))
+            w->fm = r;
+    }
+}
 
 static void json_dist(struct hb_json *j, const char *key, const struct dist *d, const struct hb_opseq *seq)
 {
@@ -388,14 +443,24 @@ static void json_dist(struct hb_json *j, const char *key, const struct dist *d, 
         hb_json_uint(j, "max_op", d->max_op);
         hb_json_uint(j, "max_size", seq->ops[d->max_op].size);
     } else {
+        hb_json_null(j, "mean");
         hb_json_null(j, "min");
         hb_json_null(j, "median");
         hb_json_null(j, "p99");
         hb_json_null(j, "max");
-        hb_json_null(j, "mean");
         hb_json_null(j, "max_op");
         hb_json_null(j, "max_size");
     }
+    hb_json_uint(j, "own_calls", d->own_n);
+    if (d->own_n)
+        hb_json_uint(j, "own_max", d->own_max);
+    else
+        hb_json_null(j, "own_max");
+    hb_json_uint(j, "mm_calls", d->mm_n);
+    if (d->mm_n)
+        hb_json_uint(j, "mm_max", d->mm_max);
+    else
+        hb_json_null(j, "mm_max");
     hb_json_arr(j, "histogram");
     for (uint32_t b = 0; b < NBUCKETS; b++) {
         if (!d->hist[b])
@@ -447,6 +512,8 @@ static void write_json(FILE *f, const struct hb_pathlen_opts *o, const char *sta
         hb_json_uint(&j, "peak_live_count", r->seq->peak_live_count);
         hb_json_uint(&j, "peak_pool_bytes", r->peak_pool);
         hb_json_uint(&j, "nulls", r->nulls);
+        hb_json_uint(&j, "alloc_mm_calls", r->alloc_mm);
+        hb_json_uint(&j, "free_mm_calls", r->free_mm);
         if (r->ok) {
             json_dist(&j, "alloc", &r->alloc, r->seq);
             json_dist(&j, "free", &r->free_, r->seq);
@@ -460,31 +527,26 @@ static void write_json(FILE *f, const struct hb_pathlen_opts *o, const char *sta
     /* the path length proper: the worst path observed per heap */
     hb_json_arr(&j, "worst");
     for (size_t s = 0; s < o->nsubjects; s++) {
-        const struct plrun *wa = NULL, *wf = NULL;
-        for (size_t i = 0; i < nruns; i++) {
-            const struct plrun *r = &runs[i];
-            if (r->subject != o->subjects[s] || !r->ok)
-                continue;
-            if (r->alloc.n && (!wa || r->alloc.max > wa->alloc.max))
-                wa = r;
-            if (r->free_.n && (!wf || r->free_.max > wf->free_.max))
-                wf = r;
-        }
+        struct worst w;
+        find_worst(runs, nruns, o->subjects[s], &w);
         hb_json_obj(&j, NULL);
         hb_json_str(&j, "heap", o->subjects[s]->name);
-        if (wa) {
-            hb_json_uint(&j, "alloc_max", wa->alloc.max);
-            hb_json_str(&j, "alloc_workload", wa->workload->name);
-        } else {
-            hb_json_null(&j, "alloc_max");
-            hb_json_null(&j, "alloc_workload");
-        }
-        if (wf) {
-            hb_json_uint(&j, "free_max", wf->free_.max);
-            hb_json_str(&j, "free_workload", wf->workload->name);
-        } else {
-            hb_json_null(&j, "free_max");
-            hb_json_null(&j, "free_workload");
+        for (int k = 0; k < 2; k++) {
+            static const char *const keys[2][4] = {{"alloc_max", "alloc_workload", "alloc_max_mm", "alloc_workload_mm"},
+                                                   {"free_max", "free_workload", "free_max_mm", "free_workload_mm"}};
+            const struct plrun *own = k ? w.f : w.a, *mm = k ? w.fm : w.am;
+            const struct dist *od = own ? (k ? &own->free_ : &own->alloc) : NULL;
+            const struct dist *md = mm ? (k ? &mm->free_ : &mm->alloc) : NULL;
+            if (own)
+                hb_json_uint(&j, keys[k][0], od->own_max);
+            else
+                hb_json_null(&j, keys[k][0]);
+            hb_json_str(&j, keys[k][1], own ? own->workload->name : NULL);
+            if (mm)
+                hb_json_uint(&j, keys[k][2], md->mm_max);
+            else
+                hb_json_null(&j, keys[k][2]);
+            hb_json_str(&j, keys[k][3], mm ? mm->workload->name : NULL);
         }
         hb_json_end_obj(&j);
     }
@@ -513,18 +575,19 @@ static void write_csvs(const char *dir, const struct plrun *runs, size_t nruns)
     snprintf(path, sizeof path, "%.1000s/%s-pathlen.csv", dir, HB_TARGET);
     if (hb_afile_open(&a, path) == 0) {
         fprintf(a.f, "target,heap,workload,family,op,calls,min,median,p99,max,mean,max_op,max_size,"
-                     "peak_live_count,peak_pool_bytes,nulls\n");
+                     "peak_live_count,peak_pool_bytes,nulls,mm_calls\n");
         for (size_t i = 0; i < nruns; i++) {
             const struct plrun *r = &runs[i];
             for (int k = 0; k < 2 && r->ok; k++) {
                 const struct dist *d = k ? &r->free_ : &r->alloc;
                 if (!d->n)
                     continue;
-                fprintf(a.f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f,%zu,%zu,%zu,%llu,%llu\n", HB_TARGET,
+                fprintf(a.f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f,%zu,%zu,%zu,%llu,%llu,%llu\n", HB_TARGET,
                         r->subject->name, r->workload->name, r->workload->family, k ? "free" : "alloc",
                         (unsigned long long)d->n, (unsigned)d->min, (unsigned)d->median, (unsigned)d->p99,
                         (unsigned)d->max, (double)d->sum / (double)d->n, d->max_op, r->seq->ops[d->max_op].size,
-                        r->seq->peak_live_count, (unsigned long long)r->peak_pool, (unsigned long long)r->nulls);
+                        r->seq->peak_live_count, (unsigned long long)r->peak_pool, (unsigned long long)r->nulls,
+                        (unsigned long long)(k ? r->free_mm : r->alloc_mm));
             }
         }
         if (hb_afile_commit(&a) != 0)
@@ -558,40 +621,43 @@ static void print_table(FILE *f, const struct hb_pathlen_opts *o, uint32_t cal, 
 {
     fprintf(f, "\n== path length, target %s (%s): guest instructions per call, exact (QEMU plugin), "
                "marker overhead %u subtracted ==\n", HB_TARGET, HB_ARCH_NAME, (unsigned)cal);
-    fprintf(f, "%-9s %8s %8s %8s %8s  %-12s %8s %8s %8s %8s  %-12s\n", "heap", "A med", "A p99", "A max",
-            "A worst", "(workload)", "F med", "F p99", "F max", "F worst", "(workload)");
+    fprintf(f, "%-9s %6s %6s %6s %6s %-12s %6s %-12s| %6s %6s %6s %6s %-12s %6s %-12s\n", "heap", "A med",
+            "A p99", "A max", "A own", "(workload)", "A mm", "(workload)", "F med", "F p99", "F max", "F own",
+            "(workload)", "F mm", "(workload)");
     for (size_t s = 0; s < o->nsubjects; s++) {
-        const struct plrun *wa = NULL, *wf = NULL, *ch = NULL;
+        const struct plrun *ch = NULL;
         int failed = 0;
         for (size_t i = 0; i < nruns; i++) {
             const struct plrun *r = &runs[i];
             if (r->subject != o->subjects[s])
                 continue;
             failed |= !r->ok;
-            if (!r->ok)
-                continue;
-            if (strcmp(r->workload->name, "churn") == 0)
+            if (r->ok && strcmp(r->workload->name, "churn") == 0)
                 ch = r;
-            if (r->alloc.n && (!wa || r->alloc.max > wa->alloc.max))
-                wa = r;
-            if (r->free_.n && (!wf || r->free_.max > wf->free_.max))
-                wf = r;
         }
-        char b[8][24];
-        const struct dist *ca = ch ? &ch->alloc : NULL, *cf = ch ? &ch->free_ : NULL;
-        snprintf(b[0], 24, ca && ca->n ? "%u" : "-", ca ? (unsigned)ca->median : 0);
-        snprintf(b[1], 24, ca && ca->n ? "%u" : "-", ca ? (unsigned)ca->p99 : 0);
-        snprintf(b[2], 24, ca && ca->n ? "%u" : "-", ca ? (unsigned)ca->max : 0);
-        snprintf(b[3], 24, wa ? "%u" : "-", wa ? (unsigned)wa->alloc.max : 0);
-        snprintf(b[4], 24, cf && cf->n ? "%u" : "-", cf ? (unsigned)cf->median : 0);
-        snprintf(b[5], 24, cf && cf->n ? "%u" : "-", cf ? (unsigned)cf->p99 : 0);
-        snprintf(b[6], 24, cf && cf->n ? "%u" : "-", cf ? (unsigned)cf->max : 0);
-        snprintf(b[7], 24, wf ? "%u" : "-", wf ? (unsigned)wf->free_.max : 0);
-        fprintf(f, "%-9s %8s %8s %8s %8s  %-12s %8s %8s %8s %8s  %-12s%s\n", o->subjects[s]->name, b[0], b[1],
-                b[2], b[3], wa ? wa->workload->name : "-", b[4], b[5], b[6], b[7], wf ? wf->workload->name : "-",
-                failed ? "  (FAILED runs)" : "");
+        struct worst w;
+        find_worst(runs, nruns, o->subjects[s], &w);
+        char b[12][24];
+        for (int k = 0; k < 2; k++) {
+            const struct dist *c = ch ? (k ? &ch->free_ : &ch->alloc) : NULL;
+            const struct plrun *own = k ? w.f : w.a, *mm = k ? w.fm : w.am;
+            char *x = b[6 * k];
+            snprintf(x, 24, c && c->n ? "%u" : "-", c ? (unsigned)c->median : 0);
+            snprintf(b[6 * k + 1], 24, c && c->n ? "%u" : "-", c ? (unsigned)c->p99 : 0);
+            snprintf(b[6 * k + 2], 24, c && c->n ? "%u" : "-", c ? (unsigned)c->max : 0);
+            snprintf(b[6 * k + 3], 24, own ? "%u" : "-", own ? (unsigned)(k ? own->free_ : own->alloc).own_max : 0);
+            snprintf(b[6 * k + 4], 24, mm ? "%u" : "-", mm ? (unsigned)(k ? mm->free_ : mm->alloc).mm_max : 0);
+            snprintf(b[6 * k + 5], 24, "%s", "");
+        }
+        fprintf(f, "%-9s %6s %6s %6s %6s %-12.12s %6s %-12.12s| %6s %6s %6s %6s %-12.12s %6s %-12.12s%s\n",
+                o->subjects[s]->name, b[0], b[1], b[2], b[3], w.a ? w.a->workload->name : "-", b[4],
+                w.am ? w.am->workload->name : "-", b[6], b[7], b[8], b[9], w.f ? w.f->workload->name : "-", b[10],
+                w.fm ? w.fm->workload->name : "-", failed ? "  (FAILED runs)" : "");
     }
-    fprintf(f, "med/p99/max on churn; worst = the longest path over every workload (the path length proper)\n");
+    fprintf(f, "med/p99/max: on churn, every call.  own: the longest path over every workload of the calls that "
+               "did not reach the memory manager (the path length proper, judged below).  mm: the longest path of "
+               "a call that grew or shrank the heap through get_pages/put_pages (their own instructions "
+               "excluded).  (empty): the call sequence alone.\n");
     /* growth: median and max against the live-set size */
     int any = 0;
     for (size_t i = 0; i < nruns; i++)
@@ -627,6 +693,7 @@ int hb_pathlen_main(const struct hb_pathlen_opts *o)
     uint32_t cal;
     if (counts_open(o->counts) != 0 || calibrate(&cal) != 0)
         return 2;
+    hb_pathlen_mark_mm = 1;
     size_t nruns = o->nsubjects * o->nworkloads;
     struct plrun *runs = calloc(nruns ? nruns : 1, sizeof *runs);
     if (!runs)

@@ -35,6 +35,12 @@ void hb_mark_cal_end(void);
 void hb_mark_probe_begin(void);
 void hb_mark_probe_end(void);
 void hb_mark_flush(void);
+void hb_mark_mm_begin(void);
+void hb_mark_mm_end(void);
+
+/* Set by the path-length meter: heaps get a configuration whose get_pages
+   and put_pages run between the mm markers (subject.c). */
+extern int hb_pathlen_mark_mm;
 
 /* Probe functions of known length for the exactness test: straight-line
    code (no branch but the return), so objdump tells how many instructions

@@ -19,6 +19,8 @@ HB_MARKER(hb_mark_cal_end)
 HB_MARKER(hb_mark_probe_begin)
 HB_MARKER(hb_mark_probe_end)
 HB_MARKER(hb_mark_flush)
+HB_MARKER(hb_mark_mm_begin)
+HB_MARKER(hb_mark_mm_end)
 
 __attribute__((noinline, noipa)) uint32_t hb_probe_empty(uint32_t x) { return x; }
 

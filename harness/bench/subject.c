@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "bench.h"
+#include "pathlen.h"
 
 static void *malloc_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
@@ -76,6 +77,27 @@ size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq)
     return hb_align_up(need, HB_PAGE_SIZE);
 }
 
+/* Under the path-length meter, the memory manager's work is bracketed by
+   its own markers, so the plugin leaves it out of the heap's count. */
+int hb_pathlen_mark_mm;
+static void *(*mm_get)(void *, size_t);
+static void (*mm_put)(void *, void *, size_t);
+
+static void *marked_get_pages(void *mm, size_t npages)
+{
+    hb_mark_mm_begin();
+    void *p = mm_get(mm, npages);
+    hb_mark_mm_end();
+    return p;
+}
+
+static void marked_put_pages(void *mm, void *block, size_t npages)
+{
+    hb_mark_mm_begin();
+    mm_put(mm, block, npages);
+    hb_mark_mm_end();
+}
+
 static int create_heap(struct hb_instance *in, char *err, size_t errlen)
 {
     const struct hb_heap_ops *ops = in->subject->ops;
@@ -85,6 +107,12 @@ static int create_heap(struct hb_instance *in, char *err, size_t errlen)
         return -1;
     }
     struct hb_config cfg = hb_mm_config(in->mm, 0);
+    if (hb_pathlen_mark_mm) {
+        mm_get = cfg.get_pages;
+        mm_put = cfg.put_pages;
+        cfg.get_pages = marked_get_pages;
+        cfg.put_pages = marked_put_pages;
+    }
     in->h = ops->create(in->initial, in->initial_pages * HB_PAGE_SIZE, &cfg);
     if (!in->h) {
         snprintf(err, errlen, "%s: create refused a %zu-byte initial block", ops->name,

@@ -15,6 +15,11 @@
  *                          byte the kind letter, the upper 56 bits the count
  *                          (counter - remembered)
  *   hb_mark_flush          flush FILE, so the guest can read what is there
+ *   hb_mark_mm_begin/end   inside a pair: the memory manager's instructions
+ *                          (a heap growing through get_pages) are left out
+ *                          of the count, and the record's kind letter is
+ *                          lower case ('a', 'f'): the call reached the
+ *                          memory manager
  *
  * The guest knows its own operation sequence and joins the counts with it
  * by order.  A called function always starts a translation block, so a
@@ -32,7 +37,7 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-enum { MARK_BEGIN, MARK_END, MARK_FLUSH };
+enum { MARK_BEGIN, MARK_END, MARK_FLUSH, MARK_MM_BEGIN, MARK_MM_END };
 
 struct marker {
     const char *symbol;
@@ -47,11 +52,15 @@ static struct marker markers[] = {
     {"hb_mark_cal_begin", 'C', MARK_BEGIN, 0},   {"hb_mark_cal_end", 'C', MARK_END, 0},
     {"hb_mark_probe_begin", 'P', MARK_BEGIN, 0}, {"hb_mark_probe_end", 'P', MARK_END, 0},
     {"hb_mark_flush", 0, MARK_FLUSH, 0},
+    {"hb_mark_mm_begin", 0, MARK_MM_BEGIN, 0},   {"hb_mark_mm_end", 0, MARK_MM_END, 0},
 };
 
 static uint64_t insns;     /* every guest instruction executed */
 static uint64_t started;   /* insns at the open begin marker */
 static char open_kind;     /* kind of the open pair, 0: none */
+static uint64_t mm_started; /* insns at hb_mark_mm_begin */
+static uint64_t mm_insns;   /* the memory manager's, inside the open pair */
+static int mm_calls;        /* memory manager calls inside the open pair */
 static FILE *out;
 static uint64_t pairs;
 
@@ -72,9 +81,23 @@ static void on_marker(unsigned int vcpu, void *udata)
     case MARK_BEGIN:
         open_kind = m->kind;
         started = insns;
+        mm_insns = 0;
+        mm_calls = 0;
+        break;
+    case MARK_MM_BEGIN:
+        mm_started = insns;
+        break;
+    case MARK_MM_END:
+        mm_insns += insns - mm_started;
+        mm_calls++;
         break;
     case MARK_END:
-        put_record(open_kind == m->kind ? m->kind : '?', open_kind == m->kind ? insns - started : 0);
+        if (open_kind != m->kind)
+            put_record('?', 0);
+        else if (mm_calls)
+            put_record((char)(m->kind - 'A' + 'a'), insns - started - mm_insns);
+        else
+            put_record(m->kind, insns - started);
         open_kind = 0;
         pairs++;
         break;
