@@ -85,3 +85,8 @@ fi
 
 # Google Benchmark for the cross targets (a no-op when the cache is current).
 [ "${#cross[@]}" -eq 0 ] || "$repo/tools/gbench-cross.sh" "${cross[@]}"
+
+# qemu-plugin.h for the path-length plugin (cross targets; a no-op when cached).
+# Offline, the path-length tests and bench columns skip and say why.
+[ "${#cross[@]}" -eq 0 ] || "$repo/tools/qemu-plugin-header.sh" ||
+  echo "bootstrap: no qemu-plugin.h; path length will be skipped" >&2
