@@ -4,8 +4,10 @@
 # Builds hb-bench for every target, runs it, and leaves one run folder
 # results/<UTC time>/ (results/latest points at it) with, per target,
 # <target>.json (every figure + environment), <target>-gbench.json (Google
-# Benchmark's own output), CSV views and the summary table; then prints the
-# tables and the total time.
+# Benchmark's own output), CSV views and the summary table; for each cross
+# target also the path length (exact instruction counts under QEMU with
+# heapbench's plugin: <target>-pathlen.json and CSVs, docs/metrics.md); then
+# prints the tables and the total time.
 #
 # Environment (all optional):
 #   ARCHES="host x86 mips32 mips32be"   targets to run (cross ones need arch/<t>.cmake)
@@ -62,6 +64,8 @@ build() {
     echo "bench: building hb-bench for $t failed; see $out/.build-$t.log" >&2
     return 1
   }
+  # The path-length plugin (host shared object; not built without qemu-plugin.h).
+  [ "$t" = host ] || cmake --build "$dir" --target hb_qemu_plugin >>"$out/.build-$t.log" 2>&1 || true
   echo "$dir"
 }
 
@@ -83,6 +87,32 @@ for t in $ARCHES; do
   echo "bench: building $t" >&2
   if dir=$(build "$t"); then targets+=("$t:$dir"); else status=1; fi
 done
+
+# Path length first (cross targets, JOBS at a time): exact counts, not
+# timing, so it may share the machine; nothing else runs beside it.
+tp0=$(date +%s.%N)
+pl_pids=()
+for td in "${targets[@]}"; do
+  t=${td%%:*} dir=${td#*:}
+  [ "$t" = host ] && continue
+  plugin=$dir/harness/bench/libhbpath.so
+  if [ ! -f "$plugin" ]; then
+    echo "bench: path length skipped on $t: no plugin (qemu-plugin.h missing; run tools/qemu-plugin-header.sh)" >&2
+    continue
+  fi
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.2; done
+  emu=$(runner "$t" "$dir")
+  emu=${emu% *}
+  # shellcheck disable=SC2086
+  ( $emu -plugin "$plugin,out=$out/.pathlen-$t.bin" "$dir/harness/bench/hb-bench" --pathlen "$out/.pathlen-$t.bin" \
+      "${args[@]}" >"$out/.pathlen-stdout-$t.txt" 2>"$out/.pathlen-stderr-$t.txt"; rc=$?
+    rm -f "$out/.pathlen-$t.bin"; exit $rc ) &
+  pl_pids+=("$!:$t")
+done
+for pt in "${pl_pids[@]}"; do
+  wait "${pt%%:*}" || { echo "bench: path length on ${pt#*:} failed; see $out/.pathlen-stderr-${pt#*:}.txt" >&2; status=1; }
+done
+pl_seconds=$(awk -v a="$tp0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
 # The host alone first, so nothing else runs beside its timing.
 pids=()
@@ -115,7 +145,9 @@ fi
 for td in "${targets[@]}"; do
   t=${td%%:*}
   [ -f "$out/.stdout-$t.txt" ] && cat "$out/.stdout-$t.txt"
+  [ -f "$out/.pathlen-stdout-$t.txt" ] && cat "$out/.pathlen-stdout-$t.txt"
 done
+[ "${#pl_pids[@]}" -eq 0 ] || printf '\nbench: path length of %s cross targets in %s s\n' "${#pl_pids[@]}" "$pl_seconds"
 if command -v python3 >/dev/null; then
   python3 tools/bench_summary.py "$out" || true
 fi

@@ -6,7 +6,8 @@ import os
 import sys
 
 run = sys.argv[1]
-files = sorted(f for f in os.listdir(run) if f.endswith(".json") and not f.endswith("-gbench.json"))
+files = sorted(f for f in os.listdir(run)
+               if f.endswith(".json") and not f.endswith("-gbench.json") and not f.endswith("-pathlen.json"))
 print("\n== summary of %s ==" % run)
 for f in files:
     d = json.load(open(os.path.join(run, f)))
@@ -20,3 +21,14 @@ for f in files:
     for x in d["failures"]:
         print("          failed: %s / %s: %s: %s (seed %d)" % (x["heap"], x["workload"], x["status"],
                                                              x["detail"], x["seed"]))
+
+# Path length (cross targets): the worst path per heap and each target, met or missed.
+for f in sorted(f for f in os.listdir(run) if f.endswith("-pathlen.json")):
+    d = json.load(open(os.path.join(run, f)))
+    t = d["environment"]["target"]
+    worst = ", ".join("%s %s/%s" % (w["heap"], w["alloc_max"], w["free_max"]) for w in d["worst"]
+                      if w["heap"] != "(empty)")
+    print("%-9s path length (worst alloc/free, instructions): %s" % (t, worst))
+    for x in d["targets"]:
+        print("          target %s %s <= %.0f: %.0f (%s): %s" % (x["heap"], x["what"], x["limit"], x["value"],
+                                                             x["workload"], "met" if x["met"] else "MISSED"))

@@ -7,7 +7,9 @@ Checks <target>.json against the schema (a self-contained validator of the
 JSON Schema keywords the schema uses: type, enum, required, properties,
 additionalProperties, items, minimum, maximum), that every result names a
 listed heap and workload, that <target>-gbench.json (when the environment
-names it) is Google Benchmark JSON, and that the CSV views have their headers.
+names it) is Google Benchmark JSON, and that the CSV views have their headers;
+and every <target>-pathlen.json (path length) against the schema's
+$defs.pathlen, with its CSV views.
 Exit 0 when valid; otherwise 1 with one line per problem.
 """
 import json
@@ -61,8 +63,9 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     schema = json.load(open(os.path.join(root, "docs", "results.schema.json")))
     targets = [sys.argv[2]] if len(sys.argv) > 2 else sorted(
-        f[:-5] for f in os.listdir(run) if f.endswith(".json") and not f.endswith("-gbench.json"))
-    if not targets:
+        f[:-5] for f in os.listdir(run)
+        if f.endswith(".json") and not f.endswith("-gbench.json") and not f.endswith("-pathlen.json"))
+    if not targets and not any(f.endswith("-pathlen.json") for f in os.listdir(run)):
         print(f"{run}: no <target>.json", file=sys.stderr)
         return 1
     errs = []
@@ -100,6 +103,27 @@ def main():
             except OSError as x:
                 e.append(f"{cp}: {x}")
         errs += [f"{p}: {m}" for m in e]
+    for f in sorted(os.listdir(run)):
+        if not f.endswith("-pathlen.json") or (len(sys.argv) > 2 and f != f"{sys.argv[2]}-pathlen.json"):
+            continue
+        t = f[: -len("-pathlen.json")]
+        p = os.path.join(run, f)
+        e = []
+        try:
+            doc = json.load(open(p))
+            validate(doc, schema["$defs"]["pathlen"], f"{t}-pathlen", e)
+        except (OSError, ValueError) as x:
+            e.append(str(x))
+        for view, first in (("pathlen", "target,heap,workload,family,op,calls,min,median,p99,max"),
+                            ("pathlen-hist", "target,heap,workload,op,lo,hi,count")):
+            cp = os.path.join(run, f"{t}-{view}.csv")
+            try:
+                if not open(cp).readline().startswith(first):
+                    e.append(f"{cp}: bad header")
+            except OSError as x:
+                e.append(f"{cp}: {x}")
+        errs += [f"{p}: {m}" for m in e]
+        targets.append(f"{t} (path length)")
     for m in errs:
         print(m)
     if not errs:
