@@ -3,6 +3,8 @@
 # into RUN_DIR/plots/ and copied to plots/ (git-ignored PNGs; see plots/README.md).
 #   growth-<target>.png   ns per alloc and per free against the live-set size (growth-*)
 #   extfrag-<target>.png  external fragmentation over the churn workload, per heap
+#   pathlen-alloc-<target>.png, pathlen-free-<target>.png  path length (median, max)
+#                         against the live-set size (growth-*), per heap
 set -euo pipefail
 run=${1:?usage: plots.sh RUN_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,32 @@ set key outside right
 plot ${plot%,}
 GP
   fi
+done
+# path length against the live-set size: median and max instructions per alloc
+# and per free on the growth workloads, per heap (log-log)
+for pl in "$run"/*-pathlen.csv; do
+  [ -f "$pl" ] || continue
+  t=$(basename "$pl" -pathlen.csv)
+  awk -F, 'NR > 1 && $4 == "growth" && $2 != "(empty)" { print $2, substr($3, 8), $5, $8, $10 }' "$pl" |
+    sort -k1,1 -k3,3 -k2,2n >"$tmp/p"
+  [ -s "$tmp/p" ] || continue
+  for op in alloc free; do
+    plot=""
+    for h in $(awk '{ print $1 }' "$tmp/p" | uniq); do
+      awk -v h="$h" -v op="$op" '$1 == h && $3 == op { print $2, $4, $5 }' "$tmp/p" >"$tmp/p-$h-$op"
+      plot="$plot '$tmp/p-$h-$op' using 1:2 with linespoints title '$h median', '$tmp/p-$h-$op' using 1:3 with linespoints dt 2 title '$h max',"
+    done
+    gnuplot <<GP
+set terminal pngcairo size 1000,600 noenhanced
+set output '$run/plots/pathlen-$op-$t.png'
+set title 'path length per $op against live allocations (growth-*), target $t'
+set logscale xy
+set xlabel 'live allocations'
+set ylabel 'instructions per $op (median solid, max dashed)'
+set key outside right
+plot ${plot%,}
+GP
+  done
 done
 cp "$run"/plots/*.png "$root/plots/" 2>/dev/null || true
 echo "plots: $run/plots/ (copied to plots/)"
