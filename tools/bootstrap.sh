@@ -45,8 +45,12 @@ for t in $ARCHES; do
   [ "$t" = host ] && continue
   tc=$repo/arch/$t.cmake
   if [ ! -f "$tc" ]; then
-    echo "bootstrap: unknown target '$t' (no arch/$t.cmake; targets: host" \
-      "$(cd "$repo/arch" && ls -1 ./*.cmake | sed -e 's|^\./||' -e 's/\.cmake$//' | grep -vx cross | tr '\n' ' '))" >&2
+    known=host
+    for f in "$repo"/arch/*.cmake; do
+      f=${f##*/}
+      [ "$f" = cross.cmake ] || known="$known ${f%.cmake}"
+    done
+    echo "bootstrap: unknown target '$t' (no arch/$t.cmake; targets: $known)" >&2
     exit 2
   fi
   triple=$(sed -n 's/^set(HB_CROSS_TRIPLE \(.*\))$/\1/p' "$tc")

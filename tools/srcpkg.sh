@@ -66,12 +66,13 @@ _hb_apt_update() {
 # prints the path of the unpacked tree.  Fails with a message if apt cannot
 # find that version.
 fetch_source_package() {
-  local spec=$1 dest=$2 name=${1%%=*} version= before after tree
+  local spec=${1:-} dest=${2:-} name=${1:-} version='' before after tree
+  name=${name%%=*}
   [ "$name" = "$spec" ] || version=${spec#*=}
-  [ -n "$name" ] && [ -n "$dest" ] || {
+  if [ -z "$name" ] || [ -z "$dest" ]; then
     echo "usage: fetch_source_package NAME[=VERSION] DEST" >&2
     return 2
-  }
+  fi
   _hb_apt_setup
   if [ ! -e "$HB_APT_DIR/lists/.updated" ] ||
     [ -n "$(find "$HB_APT_DIR/lists/.updated" -mmin +1440)" ] ||
