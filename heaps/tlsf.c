@@ -141,12 +141,14 @@ struct tlsf_pool {
 };
 
 struct hb_heap {
-    uint32_t top_bitmap;                /* bit w: bitmap[w] is not 0 */
-    uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit (slot % 32) of word slot / 32: list not empty */
-    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl */
+    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + 4 slot */
+    uint32_t top_bitmap;                /* bit 31 - w: bitmap[w] is not 0 */
+    uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
     size_t frees;                       /* modulo 2^width: live = allocs - frees stays exact */
-    uint64_t allocs, failures;
+    size_t allocs;                      /* modulo 2^width, with allocs_carry */
+    size_t allocs_carry;                /* times allocs wrapped to 0 */
+    uint64_t failures;
     size_t pool_bytes, meta_bytes, segments;
     uintptr_t lo;      /* lowest address of any pool */
     size_t limit;      /* highest header offset from lo any pool can hold */
@@ -211,9 +213,9 @@ static inline unsigned fls32(uint32_t x)
 {
     return (unsigned)__builtin_clz(x) ^ 31u; /* = 31 - clz; the form x86 turns into one bsr */
 }
-static inline unsigned ctz32(uint32_t x)
+static inline unsigned clz32(uint32_t x)
 {
-    return (unsigned)__builtin_ctz(x);
+    return (unsigned)__builtin_clz(x);
 }
 
 /* ---- mapping ----------------------------------------------------------- */
@@ -249,9 +251,20 @@ static inline unsigned slot_word(unsigned slot)
 {
     return slot >> 5;
 }
+/* Bits run from the top: the lowest non-empty slot at or above another is
+   a count of leading zeros, one instruction on MIPS32 (which has no ctz). */
 static inline uint32_t slot_bit(unsigned slot)
 {
-    return 1u << (slot & 31);
+    return 0x80000000u >> (slot & 31);
+}
+static inline uint32_t word_bit(unsigned w)
+{
+    return 0x80000000u >> w;
+}
+/* ~(0x80000000 >> n): one rotate on x86 and MIPS32r2. */
+static inline uint32_t clear_mask(unsigned n)
+{
+    return (0x7fffffffu >> n) | (0x7fffffffu << (-n & 31));
 }
 
 /* The smallest chunk that mapping_search sends to the bin it picks. */
@@ -270,24 +283,24 @@ static inline size_t search_rounded(size_t chunk)
 static inline tlsf_block *find_suitable_block(const hb_heap *h, unsigned *slot)
 {
     unsigned w = slot_word(*slot);
-    uint32_t map = h->bitmap[w] & (~0u << (*slot & 31));
+    uint32_t map = h->bitmap[w] & (~0u >> (*slot & 31));
     if (!map) {
-        uint32_t top = h->top_bitmap & (~0u << (w + 1));
+        uint32_t top = h->top_bitmap & (~0u >> (w + 1));
         if (!top)
             return NULL;
-        w = ctz32(top);
+        w = clz32(top);
         map = h->bitmap[w];
     }
-    *slot = (w << 5) + ctz32(map);
+    *slot = (w << 5) + clz32(map);
     return h->heads[*slot];
 }
 
 static inline void list_mark_empty(hb_heap *h, unsigned slot)
 {
     unsigned w = slot_word(slot);
-    h->bitmap[w] &= ~slot_bit(slot);
+    h->bitmap[w] &= clear_mask(slot & 31);
     if (!h->bitmap[w])
-        h->top_bitmap &= ~(1u << w);
+        h->top_bitmap &= clear_mask(w);
 }
 
 static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
@@ -301,7 +314,7 @@ static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
         next->pprev = &b->next_free;
     *head = b;
     h->bitmap[slot_word(slot)] |= slot_bit(slot);
-    h->top_bitmap |= 1u << slot_word(slot);
+    h->top_bitmap |= word_bit(slot_word(slot));
 }
 
 /* Unlink a free block from wherever it is; when its list empties (it was
@@ -527,79 +540,99 @@ static int grow_for(hb_heap *h, size_t need)
     return 1;
 }
 
-/* Find and take off its list a free block of at least `need` bytes;
-   with `grow`, ask the memory manager first (the caller found none). */
-static tlsf_block *take_block(hb_heap *h, size_t need, int grow)
+/* Find and take off its list a free block of at least `need` bytes,
+   growing the heap first (the caller found none on the lists). */
+static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 {
-    if (grow && !grow_for(h, need))
+    if (!grow_for(h, need))
         return NULL;
     unsigned slot = mapping_search(need);
     tlsf_block *b = find_suitable_block(h, &slot);
-    if (!b) {
-        if (grow || !grow_for(h, need))
-            return NULL;
-        slot = mapping_search(need);
-        b = find_suitable_block(h, &slot);
-        if (!b)
-            return NULL;
-    }
-    block_remove_head(h, b, slot);
+    if (b)
+        block_remove_head(h, b, slot);
     return b;
 }
 
 static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
 {
     h->used += chunk;
-    h->allocs++;
+    if (!++h->allocs) /* a size_t counter and its carries: no 64-bit add on 32-bit targets */
+        h->allocs_carry++;
     return block_to_ptr(b);
 }
 
+/* b (free, off the lists, predecessor used): carve a leading free block so
+   that the payload lands on `align` (a gap below the minimum chunk moves on
+   by `align`), keep `chunk` bytes and file the tail.  Straight-line: the
+   gap is filed once, the tail split once. */
+static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_t align)
+{
+    uintptr_t p = (uintptr_t)block_to_ptr(b);
+    size_t have = block_size(b);
+    size_t gap = hb_align_up(p, align) - p;
+    size_t flag = 0;
+    if (gap - 1 < TLSF_MIN_CHUNK - 1)
+        gap += align;
+    if (gap) {
+        tlsf_block *a = block_at(b, gap);
+        block_set_prev_phys(a, b);
+        b->size = gap | TLSF_FREE;
+        block_insert(h, b, gap);
+        b = a;
+        have -= gap;
+        flag = TLSF_PREV_FREE;
+    }
+    tlsf_block *next = block_at(b, have);
+    size_t rest = have - chunk;
+    if (rest >= TLSF_MIN_CHUNK) {
+        tlsf_block *r = block_at(b, chunk);
+        r->size = rest | TLSF_FREE;
+        block_set_prev_phys(next, r);
+        block_insert(h, r, rest);
+        have = chunk;
+    } else {
+        next->size &= ~TLSF_PREV_FREE;
+    }
+    b->size = have | flag;
+    return grant(h, b, have);
+}
+
+/* The paths that reach the memory manager: out of line, so that the fast
+   paths keep a small prologue. */
 static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk)
 {
-    tlsf_block *b = take_block(h, chunk, 1);
+    tlsf_block *b = take_block_grown(h, chunk);
     if (!b)
         return alloc_fail(h);
     return grant(h, b, block_split(h, b, chunk));
 }
 
+static void *__attribute__((noinline)) alloc_aligned_slow(hb_heap *h, size_t chunk, size_t align, size_t need)
+{
+    tlsf_block *b = take_block_grown(h, need);
+    if (!b)
+        return alloc_fail(h);
+    return carve_aligned(h, b, chunk, align);
+}
+
 static void *__attribute__((noinline)) alloc_aligned(hb_heap *h, size_t size, size_t align)
 {
-    if (!hb_is_pow2(align) || align > TLSF_MAX_ALIGN || size > TLSF_REQUEST_MAX)
+    if ((align & (align - 1)) || align > TLSF_MAX_ALIGN || size > TLSF_REQUEST_MAX)
         return alloc_fail(h);
     size_t chunk = chunk_for_request(size);
     size_t need = chunk + align + TLSF_MIN_CHUNK;
     if (need > TLSF_SEARCH_MAX)
         return alloc_fail(h);
-    tlsf_block *b = take_block(h, need, 0);
+    unsigned slot = mapping_search(need);
+    tlsf_block *b = find_suitable_block(h, &slot);
     if (!b)
-        return alloc_fail(h);
-    /* Carve a leading free block so that the payload lands on `align`;
-       it must be a whole block, so a gap below the minimum moves on. */
-    uintptr_t p = (uintptr_t)block_to_ptr(b);
-    uintptr_t want = hb_align_up(p, align);
-    if (want != p && want - p < TLSF_MIN_CHUNK)
-        want = hb_align_up(p + TLSF_MIN_CHUNK, align);
-    size_t gap = want - p;
-    if (gap) {
-        size_t have = block_size(b);
-        tlsf_block *a = block_at(b, gap);
-        a->size = (have - gap) | TLSF_PREV_FREE;
-        block_set_prev_phys(a, b);
-        b->size = gap | TLSF_FREE;
-        block_insert(h, b, gap);
-        b = a;
-    }
-    size_t kept = block_split(h, b, chunk);
-    if (gap)
-        b->size |= TLSF_PREV_FREE; /* block_split assumes a used predecessor */
-    return grant(h, b, kept);
+        return alloc_aligned_slow(h, chunk, align, need);
+    block_remove_head(h, b, slot);
+    return carve_aligned(h, b, chunk, align);
 }
 
-static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+static void *__attribute__((noinline)) alloc_small(hb_heap *h, size_t size, size_t align)
 {
-    (void)tag;
-    if (align > TLSF_ALIGN)
-        return alloc_aligned(h, size, align);
     if ((align & (align - 1)) || size > TLSF_REQUEST_MAX)
         return alloc_fail(h);
     size_t chunk = chunk_for_request(size);
@@ -609,6 +642,15 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         return alloc_slow(h, chunk);
     block_remove_head(h, b, slot);
     return grant(h, b, block_split(h, b, chunk));
+}
+
+/* A dispatcher only: each path keeps its own prologue. */
+static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    if (align > TLSF_ALIGN)
+        return alloc_aligned(h, size, align);
+    return alloc_small(h, size, align);
 }
 
 static int tlsf_free(hb_heap *h, void *ptr)
@@ -754,7 +796,14 @@ static size_t tlsf_contract(hb_heap *h)
 
 static inline size_t live_count(const hb_heap *h)
 {
-    return (size_t)h->allocs - h->frees;
+    return h->allocs - h->frees;
+}
+
+/* allocs as 64 bits: the carries count 2^width each (nothing on 64-bit,
+   where (uint64_t)SIZE_MAX + 1 is 0 and allocs never wraps). */
+static inline uint64_t alloc_total(const hb_heap *h)
+{
+    return (uint64_t)h->allocs + (uint64_t)h->allocs_carry * ((uint64_t)SIZE_MAX + 1);
 }
 
 static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
@@ -766,15 +815,16 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
     s->granted_bytes = h->used - s->header_bytes;
     s->free_bytes = h->pool_bytes - h->meta_bytes - h->used;
     if (h->top_bitmap) {
-        unsigned w = fls32(h->top_bitmap);
-        for (const tlsf_block *b = h->heads[(w << 5) + fls32(h->bitmap[w])]; b; b = b->next_free)
+        unsigned w = 31u - (unsigned)__builtin_ctz(h->top_bitmap); /* the highest word: the lowest bit */
+        unsigned top = (w << 5) + (31u - (unsigned)__builtin_ctz(h->bitmap[w]));
+        for (const tlsf_block *b = h->heads[top]; b; b = b->next_free)
             if (block_size(b) > s->largest_free)
                 s->largest_free = block_size(b);
     }
     s->blocks = h->segments;
     s->live = live_count(h);
-    s->allocs = h->allocs;
-    s->frees = h->allocs - live_count(h);
+    s->allocs = alloc_total(h);
+    s->frees = s->allocs - live_count(h);
     s->failures = h->failures;
 }
 
@@ -848,11 +898,11 @@ static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_
 static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *listed)
 {
     for (unsigned w = 0; w < TLSF_BITMAP_WORDS; w++)
-        if (!(h->top_bitmap >> w & 1u) != !h->bitmap[w])
+        if (!(h->top_bitmap & word_bit(w)) != !h->bitmap[w])
             return "bitmap: top bit disagrees with its word";
-    if (h->top_bitmap >> TLSF_BITMAP_WORDS)
+    if (h->top_bitmap & (~0u >> TLSF_BITMAP_WORDS))
         return "bitmap: top bits beyond the last word";
-    if (TLSF_SLOTS % 32 && h->bitmap[TLSF_BITMAP_WORDS - 1] >> (TLSF_SLOTS % 32))
+    if (TLSF_SLOTS % 32 && h->bitmap[TLSF_BITMAP_WORDS - 1] & (~0u >> (TLSF_SLOTS % 32)))
         return "bitmap: bits beyond the last size class";
     for (unsigned slot = 0; slot < TLSF_SLOTS; slot++) {
         tlsf_block *const *link = &h->heads[slot];
