@@ -102,6 +102,8 @@
 #define SLAB_BUCKETS 64
 #define WORD_BITS (sizeof(size_t) * 8)
 #define BITMAP_WORDS (SLAB_PAGE / SLAB_GRAN / WORD_BITS)
+#define GRAN_SHIFT                                                                                                     \
+    (SLAB_GRAN == 4 ? 2 : SLAB_GRAN == 8 ? 3 : SLAB_GRAN == 16 ? 4 : SLAB_GRAN == 32 ? 5 : SLAB_GRAN == 64 ? 6 : 7)
 
 /* Keeps the rare paths out of line, so the fast paths need no stack frame. */
 #if defined(__GNUC__)
@@ -153,7 +155,13 @@ struct hb_heap {
     struct slab *blocks;     /* block list; the initial pages come first */
     struct slab *free_pages; /* doubly linked through next/prev */
     struct large_rec *large[SLAB_BUCKETS];
-    uintptr_t lo, span; /* address hull of the slab-holding blocks */
+    uintptr_t lo, span;  /* address hull of the slab-holding blocks */
+    uintptr_t span_gran; /* span / SLAB_GRAN, for free's combined test */
+    /* The fast paths reach their rare paths through these, not by name: a
+       call by name costs MIPS PIC code a GOT load and the gp set-up. */
+    void *(*alloc_slow)(hb_heap *h, size_t size, size_t align);
+    int (*free_slow)(hb_heap *h, void *ptr);
+    int (*free_done)(hb_heap *h, void *ptr);
     uintptr_t init_start, init_end;
     size_t pool;
     size_t allocs_lo, allocs_wraps; /* successful allocs (64-bit on 32-bit hosts) */
@@ -189,6 +197,42 @@ static inline int bitmap_test(const struct slab *s, uintptr_t p)
     return (s->bitmap[granule_bit(p) / WORD_BITS] & bitmap_mask(p)) != 0;
 }
 
+/* The fast paths' bit operations, by granule index.  x86 has them as single
+   bit-string instructions (bts/btr, as the Linux kernel's __set_bit and
+   __test_and_clear_bit use); elsewhere plain word and mask. */
+#if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__)) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+static inline void bit_set(size_t *map, size_t bit)
+{
+    __asm__("bts %1, %0" : "+m"(*(size_t(*)[BITMAP_WORDS])map) : "r"(bit) : "cc");
+}
+static inline int bit_test_clear(size_t *map, size_t bit)
+{
+    unsigned char old;
+    __asm__("btr %2, %0" : "+m"(*(size_t(*)[BITMAP_WORDS])map), "=@ccc"(old) : "r"(bit));
+    return old;
+}
+#else
+static inline void bit_set(size_t *map, size_t bit)
+{
+    map[bit / WORD_BITS] |= (size_t)1 << (bit % WORD_BITS);
+}
+static inline int bit_test_clear(size_t *map, size_t bit)
+{
+    size_t *w = &map[bit / WORD_BITS], m = (size_t)1 << (bit % WORD_BITS);
+    if (!(*w & m))
+        return 0;
+    *w ^= m;
+    return 1;
+}
+#endif
+
+/* Rotates the granule offset bits to the top: below span_gran iff inside
+   the hull and granule-aligned (lo is page-aligned). */
+static inline uintptr_t rotr_gran(uintptr_t d)
+{
+    return (d >> GRAN_SHIFT) | (d << (sizeof(uintptr_t) * 8 - GRAN_SHIFT));
+}
+
 static inline char *object_at(const struct slab *s, const struct slab_cache *c, size_t i)
 {
     return (char *)s + c->first + i * c->size;
@@ -216,6 +260,7 @@ static inline void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
     if (end > hi || h->span == 0)
         hi = end;
     h->span = hi - h->lo;
+    h->span_gran = h->span / SLAB_GRAN;
 }
 
 static inline void list_push(struct slab **head, struct slab *s)
@@ -354,18 +399,19 @@ static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
     return s;
 }
 
-/* Takes the first free object of s, the head of its cache's partial list. */
-static inline void *cache_pop(struct slab *s)
+/* Takes the first free object of s, the head of c's partial list. */
+static inline void *cache_pop(struct slab_cache *c, struct slab *s)
 {
     void **obj = s->free;
     void *next = *obj;
     s->free = next;
     s->inuse++;
-    *bitmap_word(s, (uintptr_t)obj) ^= bitmap_mask((uintptr_t)obj);
-    if (!next) { /* full: leaves the partial list (c reloaded: rare) */
-        s->cache->partial = s->next;
-        if (s->next)
-            s->next->prev = NULL;
+    bit_set(s->bitmap, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
+    if (!next) { /* full: leaves the partial list, whose head it is */
+        struct slab *n = s->next;
+        c->partial = n;
+        if (n)
+            n->prev = NULL;
         s->next = NULL;
     }
     return obj;
@@ -376,15 +422,36 @@ static void *cache_alloc(hb_heap *h, struct slab_cache *c)
     struct slab *s = c->partial;
     if (!s)
         s = cache_grow(h, c);
-    return s ? cache_pop(s) : NULL;
+    return s ? cache_pop(c, s) : NULL;
 }
 
-/* After a free made s non-full or empty: relink, apply hysteresis. */
-SLAB_SLOW static int free_tail(hb_heap *h, struct slab *s, int was_full)
+/* A full slab that regained a free object goes second on the partial list,
+   behind the slab allocations are being served from (as Linux's SLAB adds
+   it behind the others): the head keeps filling, and a slab does not flip
+   between full and partial on every free-alloc pair. */
+static void partial_add(struct slab_cache *c, struct slab *s)
 {
-    struct slab_cache *c = s->cache;
-    if (was_full)
+    struct slab *head = c->partial;
+    if (!head) {
         list_push(&c->partial, s);
+        return;
+    }
+    s->prev = head;
+    s->next = head->next;
+    if (head->next)
+        head->next->prev = s;
+    head->next = s;
+}
+
+/* After the fast path freed ptr into its slab and found the slab was full
+   (the link it wrote into ptr is NULL) or is now empty: relink, apply the
+   hysteresis. */
+SLAB_SLOW static int free_done(hb_heap *h, void *ptr)
+{
+    struct slab *s = page_of((uintptr_t)ptr);
+    struct slab_cache *c = s->cache;
+    if (*(void **)ptr == NULL)
+        partial_add(c, s);
     if (s->inuse == 0 && c->empty != s) {
         if (c->empty && c->empty->inuse == 0)
             slab_to_free_page(h, s);
@@ -404,7 +471,7 @@ static void cache_release(hb_heap *h, void *ptr)
     s->free = ptr;
     s->inuse--;
     if (s->inuse == 0 || !head)
-        free_tail(h, s, head == NULL);
+        free_done(h, ptr);
 }
 
 /* ---- large allocations ------------------------------------------------ */
@@ -558,19 +625,23 @@ SLAB_SLOW static void *alloc_slow(hb_heap *h, size_t size, size_t align)
     return p;
 }
 
+/* The cached path: align 0 or SLAB_GRAN (any other goes the slow way, which
+   accepts the valid ones), a class size, a partial slab. */
 static void *slab_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
-    if (size > SLAB_SMALL_MAX || align > SLAB_GRAN || (align & (align - 1)))
-        return alloc_slow(h, size, align);
+    if (size > SLAB_SMALL_MAX || (align & ~SLAB_GRAN))
+        return h->alloc_slow(h, size, align);
     struct slab_cache *c = class_cache(h, size);
     struct slab *s = c->partial;
     if (!s)
-        return alloc_slow(h, size, align);
+        return h->alloc_slow(h, size, align);
     count_alloc(h); /* first: h is dead after it */
-    return cache_pop(s);
+    return cache_pop(c, s);
 }
 
+/* NULL, a pointer outside the hull or not granule-aligned, a page-aligned
+   one (a large allocation, or bad). */
 SLAB_SLOW static int free_slow(hb_heap *h, void *ptr)
 {
     if (!ptr)
@@ -584,19 +655,16 @@ static int slab_free(hb_heap *h, void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
     uintptr_t off = p & (SLAB_PAGE - 1);
-    if (p - h->lo >= h->span || off == 0)
-        return free_slow(h, ptr);
+    if (rotr_gran(p - h->lo) >= h->span_gran || off == 0)
+        return h->free_slow(h, ptr);
     struct slab *s = (struct slab *)(p - off);
-    size_t *word = bitmap_word(s, p);
-    size_t mask = bitmap_mask(p);
-    if ((off & (SLAB_GRAN - 1)) || s->owner != h || !(*word & mask))
-        return HB_EBADPTR;
-    *word ^= mask;
+    if (s->owner != h || !bit_test_clear(s->bitmap, off / SLAB_GRAN))
+        return HB_EBADPTR; /* not our page, not a live object start */
     void *head = s->free;
     *(void **)ptr = head;
     s->free = ptr;
     if (--s->inuse == 0 || !head)
-        return free_tail(h, s, head == NULL);
+        return h->free_done(h, ptr);
     return HB_OK;
 }
 
@@ -644,6 +712,9 @@ static hb_heap *slab_create(void *block, size_t len, const struct hb_config *cfg
     if (cfg)
         h->cfg = *cfg;
     h->cfg.page_size = SLAB_PAGE;
+    h->alloc_slow = alloc_slow;
+    h->free_slow = free_slow;
+    h->free_done = free_done;
     classes_init(h);
     h->init_start = start;
     h->init_end = end;
