@@ -108,8 +108,10 @@
 /* Keeps the rare paths out of line, so the fast paths need no stack frame. */
 #if defined(__GNUC__)
 #define SLAB_SLOW __attribute__((noinline, cold))
+#define SLAB_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define SLAB_SLOW
+#define SLAB_UNLIKELY(x) (x)
 #endif
 
 static const unsigned short nominal_sizes[SLAB_NOMINAL] = {8,   16,  24,  32,  48,   64,   96,   128, 192,
@@ -201,27 +203,27 @@ static inline int bitmap_test(const struct slab *s, uintptr_t p)
    bit-string instructions (bts/btr, as the Linux kernel's __set_bit and
    __test_and_clear_bit use); elsewhere plain word and mask. */
 #if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__)) && defined(__GCC_ASM_FLAG_OUTPUTS__)
-static inline void bit_set(size_t *map, size_t bit)
+static inline void bit_set(struct slab *s, size_t bit)
 {
-    __asm__("bts %1, %0" : "+m"(*(size_t(*)[BITMAP_WORDS])map) : "r"(bit) : "cc");
+    __asm__("bts %1, %0" : "+m"(s->bitmap) : "r"(bit) : "cc");
 }
-static inline int bit_test_clear(size_t *map, size_t bit)
+static inline int bit_test_clear(struct slab *s, size_t bit)
 {
     unsigned char old;
-    __asm__("btr %2, %0" : "+m"(*(size_t(*)[BITMAP_WORDS])map), "=@ccc"(old) : "r"(bit));
+    __asm__("btr %2, %0" : "+m"(s->bitmap), "=@ccc"(old) : "r"(bit));
     return old;
 }
 #else
-static inline void bit_set(size_t *map, size_t bit)
+static inline void bit_set(struct slab *s, size_t bit)
 {
-    map[bit / WORD_BITS] |= (size_t)1 << (bit % WORD_BITS);
+    s->bitmap[bit / WORD_BITS] |= (size_t)1 << (bit % WORD_BITS);
 }
-static inline int bit_test_clear(size_t *map, size_t bit)
+static inline int bit_test_clear(struct slab *s, size_t bit)
 {
-    size_t *w = &map[bit / WORD_BITS], m = (size_t)1 << (bit % WORD_BITS);
-    if (!(*w & m))
+    size_t m = (size_t)1 << (bit % WORD_BITS);
+    if (!(s->bitmap[bit / WORD_BITS] & m))
         return 0;
-    *w ^= m;
+    s->bitmap[bit / WORD_BITS] ^= m;
     return 1;
 }
 #endif
@@ -406,7 +408,7 @@ static inline void *cache_pop(struct slab_cache *c, struct slab *s)
     void *next = *obj;
     s->free = next;
     s->inuse++;
-    bit_set(s->bitmap, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
+    bit_set(s, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
     if (!next) { /* full: leaves the partial list, whose head it is */
         struct slab *n = s->next;
         c->partial = n;
@@ -630,14 +632,15 @@ SLAB_SLOW static void *alloc_slow(hb_heap *h, size_t size, size_t align)
 static void *slab_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
-    if (size > SLAB_SMALL_MAX || (align & ~SLAB_GRAN))
-        return h->alloc_slow(h, size, align);
-    struct slab_cache *c = class_cache(h, size);
-    struct slab *s = c->partial;
-    if (!s)
-        return h->alloc_slow(h, size, align);
-    count_alloc(h); /* first: h is dead after it */
-    return cache_pop(c, s);
+    if (size <= SLAB_SMALL_MAX && !(align & ~SLAB_GRAN)) {
+        struct slab_cache *c = class_cache(h, size);
+        struct slab *s = c->partial;
+        if (s) {
+            count_alloc(h); /* first: h is dead after it */
+            return cache_pop(c, s);
+        }
+    }
+    return h->alloc_slow(h, size, align);
 }
 
 /* NULL, a pointer outside the hull or not granule-aligned, a page-aligned
@@ -658,7 +661,7 @@ static int slab_free(hb_heap *h, void *ptr)
     if (rotr_gran(p - h->lo) >= h->span_gran || off == 0)
         return h->free_slow(h, ptr);
     struct slab *s = (struct slab *)(p - off);
-    if (s->owner != h || !bit_test_clear(s->bitmap, off / SLAB_GRAN))
+    if (s->owner != h || !bit_test_clear(s, off / SLAB_GRAN))
         return HB_EBADPTR; /* not our page, not a live object start */
     void *head = s->free;
     *(void **)ptr = head;
