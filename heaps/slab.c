@@ -431,7 +431,7 @@ static void *cache_alloc(hb_heap *h, struct slab_cache *c)
    behind the slab allocations are being served from (as Linux's SLAB adds
    it behind the others): the head keeps filling, and a slab does not flip
    between full and partial on every free-alloc pair. */
-static void partial_add(struct slab_cache *c, struct slab *s)
+static inline void partial_add(struct slab_cache *c, struct slab *s)
 {
     struct slab *head = c->partial;
     if (!head) {
@@ -445,16 +445,12 @@ static void partial_add(struct slab_cache *c, struct slab *s)
     head->next = s;
 }
 
-/* After the fast path freed ptr into its slab and found the slab was full
-   (the link it wrote into ptr is NULL) or is now empty: relink, apply the
-   hysteresis. */
+/* After a free emptied the slab of ptr: apply the hysteresis. */
 SLAB_SLOW static int free_done(hb_heap *h, void *ptr)
 {
     struct slab *s = page_of((uintptr_t)ptr);
     struct slab_cache *c = s->cache;
-    if (*(void **)ptr == NULL)
-        partial_add(c, s);
-    if (s->inuse == 0 && c->empty != s) {
+    if (c->empty != s) {
         if (c->empty && c->empty->inuse == 0)
             slab_to_free_page(h, s);
         else
@@ -471,8 +467,9 @@ static void cache_release(hb_heap *h, void *ptr)
     void *head = s->free;
     *(void **)ptr = head;
     s->free = ptr;
-    s->inuse--;
-    if (s->inuse == 0 || !head)
+    if (!head)
+        partial_add(s->cache, s);
+    if (--s->inuse == 0)
         free_done(h, ptr);
 }
 
@@ -666,7 +663,9 @@ static int slab_free(hb_heap *h, void *ptr)
     void *head = s->free;
     *(void **)ptr = head;
     s->free = ptr;
-    if (--s->inuse == 0 || !head)
+    if (!head)
+        partial_add(s->cache, s);
+    if (--s->inuse == 0)
         return h->free_done(h, ptr);
     return HB_OK;
 }
