@@ -9,11 +9,12 @@
  *   Sizes below 16 * ALIGN (256 bytes on x86, 128 on MIPS32) form class
  *   fl = 0 with one bin per ALIGN step.  Classes are numbered as one index,
  *   slot = fl * 16 + sl, computed with one clz (mapping_insert/_search).
- *   Bitmaps say which lists are non-empty: bit slot % 32 of word slot / 32
- *   (so one uint32_t word holds the 16-bin second levels of two consecutive
- *   first-level classes), and a top word with one bit per word.  Finding a
- *   list that surely fits is a mask and one or two ctz: alloc rounds the
- *   request up to the next bin boundary ("good fit", not best fit), takes
+ *   Bitmaps say which lists are non-empty: bit 31 - slot % 32 of word
+ *   slot / 32 (so one uint32_t word holds the 16-bin second levels of two
+ *   consecutive first-level classes), and a top word with one bit per word
+ *   (bit 31 - w).  Finding a list that surely fits is a mask and one or two
+ *   clz (bits run from the top because MIPS32 has clz but no ctz): alloc
+ *   rounds the request up to the next bin boundary ("good fit", not best fit), takes
  *   the head of the first non-empty list at or above it, and splits off the
  *   tail.  free merges at once with free physical neighbours, found through
  *   boundary tags, and puts the result at the head of its list.  Neither
@@ -41,7 +42,8 @@
  *   Free lists are hlists: removal needs no class lookup, and a list
  *   empties exactly when a block whose pprev points into the heads has no
  *   successor; the head slot then names the bitmap bit to clear.
- *   Control (struct hb_heap): top word, 12 or 13 bitmap words (uint32_t on
+ *   Control (struct hb_heap): the list heads (first, so that a head's
+ *   address is h + slot words), top word, 12 or 13 bitmap words (uint32_t on
  *   every target), the list heads, counters, the address hull of the
  *   pools, the pool list.
  *
@@ -50,22 +52,34 @@
  *   rounded to ALIGN, the rounding is usable (granted), no padding.
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
- *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3328 on
+ *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
  *   x86-64 (24 or 25 first-level classes x 16 list heads dominate).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
  *   for a block merged into a pool), the sentinel word and under ALIGN
  *   bytes of alignment at each end.
  *
  * Worst-case cost
- *   alloc and free: O(1), no loops: one clz for the class, at most two ctz
+ *   alloc and free: O(1), no loops: one clz for the class, at most two clz
  *   for the search, two list removals and one insertion.  An aligned alloc
- *   (align > ALIGN) searches for size + align + the minimum chunk and carves
- *   once more.  Measured under QEMU (-O2, instructions inside the heap per
- *   call): alloc <= 120 on i386, <= 143 on MIPS32; free <= 133 on i386,
- *   <= 128 on MIPS32.  An alloc that has to expand adds about 250-290 (the
- *   memory manager not counted): it scans the pool list (O(pools)) for a
- *   pool to merge with.  contract, check, walk: O(blocks); stats: O(length
- *   of the largest free block's list).
+ *   (align > ALIGN) searches once for size + align + the minimum chunk,
+ *   takes the head of that list, files the leading gap and splits off the
+ *   tail: one removal and two insertions, straight-line, in the same
+ *   function as the plain path (a call between them cost a prologue).
+ *   The paths that reach the memory manager are out of line (noinline).
+ *   Measured under QEMU (-O2, instructions inside the heap per call, calls
+ *   that grow the heap excluded; hb-bench --pathlen --heap tlsf, see
+ *   docs): plain alloc <= 120 on i386, <= 125 on MIPS32; aligned alloc
+ *   <= 180 on both (align-mixed), so the targets (150 on i386, 160 on
+ *   MIPS32) are missed by 30 and 20: the two insertions cost about 30
+ *   instructions each (class, links, two bitmap words), the search and
+ *   the removal about 50, and i386 spills for want of registers.  Giving
+ *   the gap to the allocation as unlisted padding would save one insertion
+ *   but strand up to align + 16 bytes per aligned block; not done.  free
+ *   <= 132 on i386, <= 128 on MIPS32.  An alloc that grows the heap reaches
+ *   about 1140 on i386 and 1300 on MIPS32 (the memory manager's own
+ *   instructions not counted): it scans the pool list (O(pools)) for a pool
+ *   to merge with.  contract, check, walk: O(blocks); stats: O(length of
+ *   the largest free block's list).
  *
  * Trade-offs and limits
  *   Blocks are at most 2 GiB - ALIGN on every target (31-bit sizes keep
