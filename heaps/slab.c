@@ -9,7 +9,10 @@
  *   the page's end.  alloc pops the first free object of the cache's first
  *   partial slab; free finds the slab by masking the pointer down to its
  *   page and pushes the object back (LIFO).  A slab that becomes full leaves
- *   the partial list; one that regains a free object goes back to its head.
+ *   the partial list; one that regains a free object goes back second,
+ *   behind the head (as Linux's SLAB adds it behind the others), so the
+ *   head keeps filling and no slab flips between full and partial on every
+ *   free-alloc pair.
  *   When a slab empties the cache keeps it as hysteresis if it has no other
  *   empty slab, else the page goes to the heap's free-page list at once.
  *   Pages come from the initial block first (whole pages from its first
@@ -60,22 +63,42 @@
  *   holds no whole object (padding).  Per object: none; the class rounding
  *   is part of the granted size.  Per large allocation: a record of
  *   16 / 16 / 32 (header) and the page rounding (granted: usable).
- *   Global: struct hb_heap, 1272 / 1280 / 2024 (class table 514, caches,
- *   64 hash buckets), plus the initial block's slack before its first page
+ *   Global: struct hb_heap, 1288 / 1296 / 2056 (class table 514, caches,
+ *   64 hash buckets, three slow-path pointers), plus the initial block's slack before its first page
  *   and after its last page (padding).  Free pages count as free bytes
  *   whole (their descriptor included); largest_free is the longest run of
  *   free pages in one block, else the largest free object.
  *
  * Worst-case cost
  *   alloc and free of a class object: O(1), straight-line code with no
- *   loop and no stack frame (about 30 instructions on x86-64, 40 on i386,
- *   35-41 on MIPS32 counting the PIC gp set-up).  Refilling a cache:
+ *   loop.  Measured exactly (QEMU plugin, call sequence subtracted) on the
+ *   cached path, workload hot-64:
+ *     cmake -S . -B b -DCMAKE_TOOLCHAIN_FILE=arch/mips32.cmake &&
+ *     cmake --build b --target hb-bench hb_qemu_plugin && qemu-mipsel
+ *     -plugin b/harness/bench/libhbpath.so,out=/tmp/p.bin
+ *     b/harness/bench/hb-bench --pathlen /tmp/p.bin --heap slab --out /tmp/p
+ *   (arch/x86.cmake and qemu-i386 likewise): alloc 34 on MIPS32, 29 on
+ *   i386; free 32 and 33 (each the median and the p99).  Taking the last
+ *   free object of a slab adds 4-5 (its unlink), freeing into a full slab
+ *   about 10 (the relink, 38-46 in all); freeing the last live object of a
+ *   slab calls free_done (46-54; 78-86 when the page goes back).  The
+ *   longest paths over all workloads that reach no memory manager (the
+ *   summary's "own", less the call sequence): alloc 5615 / 2370 (MIPS32 /
+ *   i386; threading a new
+ *   slab, or a large request scanning the blocks for a run), free 87 / 89
+ *   (adv-slab: a slab released to the free pages).  What
+ *   keeps them short: the rare paths are reached through pointers in the
+ *   heap (a call by name costs MIPS PIC code its gp set-up on every call);
+ *   free tests hull and granule alignment in one compare of the rotated
+ *   offset; x86 sets and tests-and-clears the bitmap bit with bts/btr; the
+ *   cached path takes only align 0 or SLAB_GRAN (others, valid or not, go
+ *   the slow way).  Refilling a cache:
  *   O(objects per page) to thread the new slab.  Large alloc: one
  *   get_pages call plus O(1), or O(pages x hash chain) scanning the blocks
  *   for a run when the memory manager refuses; large free: O(one hash
  *   chain + pages).  contract, stats, walk, check: O(pages x hash chain).
  *   stats derives live and frees by counting, so the fast paths keep only
- *   the allocs counter.
+ *   the allocs counter (64-bit: on 32-bit targets a word and a wrap test).
  *
  * Trade-offs
  *   Fast and fragmentation-bounded for small objects, but a page holding a
@@ -86,7 +109,9 @@
  *   of a block never joins a run.  free reads the word at the page start of
  *   any non-page-aligned pointer inside the address hull of the slab
  *   blocks; a pointer into a large allocation whose first words forge a
- *   descriptor would fool it.  Capabilities lacking: TAGS and REQUESTED (they would
+ *   descriptor would fool it.  The slow-path pointers live in the global
+ *   data inside the managed block (as cfg's get_pages does): a stray write
+ *   there redirects control.  Capabilities lacking: TAGS and REQUESTED (they would
  *   need a per-object header, defeating the packing), DETECT_OVERWRITE
  *   (no red zones).  cfg.page_size must be HB_PAGE_SIZE (or 0).
  */
