@@ -21,9 +21,11 @@ for speed in "$run"/*-speed.csv; do
   heaps=$(awk '{ print $1 }' "$tmp/g" | uniq)
   if [ -n "$heaps" ]; then
     plot=""
-    for h in $heaps; do
+    c=0
+    for h in $heaps; do # one colour per heap: alloc solid, free dashed
+      c=$((c + 1))
       awk -v h="$h" '$1 == h { print $2, $3, $4 }' "$tmp/g" >"$tmp/g-$h"
-      plot="$plot '$tmp/g-$h' using 1:2 with linespoints title '$h alloc', '$tmp/g-$h' using 1:3 with linespoints dt 2 title '$h free',"
+      plot="$plot '$tmp/g-$h' using 1:2 with linespoints lc $c title '$h alloc', '$tmp/g-$h' using 1:3 with linespoints lc $c dt 2 title '$h free',"
     done
     gnuplot <<GP
 set terminal pngcairo size 1000,600 noenhanced
@@ -65,9 +67,11 @@ for pl in "$run"/*-pathlen.csv; do
   [ -s "$tmp/p" ] || continue
   for op in alloc free; do
     plot=""
-    for h in $(awk '{ print $1 }' "$tmp/p" | uniq); do
+    c=0
+    for h in $(awk '{ print $1 }' "$tmp/p" | uniq); do # one colour per heap: median solid, max dashed
+      c=$((c + 1))
       awk -v h="$h" -v op="$op" '$1 == h && $3 == op { print $2, $4, $5 }' "$tmp/p" >"$tmp/p-$h-$op"
-      plot="$plot '$tmp/p-$h-$op' using 1:2 with linespoints title '$h median', '$tmp/p-$h-$op' using 1:3 with linespoints dt 2 title '$h max',"
+      plot="$plot '$tmp/p-$h-$op' using 1:2 with linespoints lc $c title '$h median', '$tmp/p-$h-$op' using 1:3 with linespoints lc $c dt 2 title '$h max',"
     done
     gnuplot <<GP
 set terminal pngcairo size 1000,600 noenhanced
