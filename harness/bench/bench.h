@@ -86,14 +86,14 @@ struct hb_series_point {
 
 struct hb_quality {
     /* fragmentation */
-    uint64_t peak_pool_bytes;   /* the memory manager's peak bytes lent */
-    uint64_t peak_live_bytes;   /* peak requested bytes of successful allocations */
-    double footprint_ratio;     /* peak_pool_bytes / peak_live_bytes */
+    uint64_t peak_pool_bytes; /* the memory manager's peak bytes lent */
+    uint64_t peak_live_bytes; /* peak requested bytes of successful allocations */
+    double footprint_ratio;   /* peak_pool_bytes / peak_live_bytes */
     double ext_frag_mean, ext_frag_max, ext_frag_at_peak;
     uint64_t samples;
-    uint64_t nulls;             /* allocs that returned NULL */
-    int64_t first_null_op;      /* -1: none */
-    int64_t catastrophic_op;    /* first NULL while free_bytes >= size; -1: none */
+    uint64_t nulls;          /* allocs that returned NULL */
+    int64_t first_null_op;   /* -1: none */
+    int64_t catastrophic_op; /* first NULL while free_bytes >= size; -1: none */
     uint64_t cat_size, cat_free, cat_largest, cat_live_bytes;
     /* metadata */
     uint64_t meta_bytes_peak, meta_bytes_end;
@@ -120,8 +120,8 @@ struct hb_gb_sample {
 typedef void (*hb_gb_body)(void *ctx, struct hb_speed_sample *out);
 typedef void (*hb_gb_record)(void *ctx, size_t bench, int64_t rep, const struct hb_gb_sample *s);
 
-int hb_gb_available(void);        /* 1 when built over Google Benchmark */
-const char *hb_gb_version(void);  /* "1.7.1" or "none" */
+int hb_gb_available(void);       /* 1 when built over Google Benchmark */
+const char *hb_gb_version(void); /* "1.7.1" or "none" */
 /* Registers a benchmark; returns its index. */
 size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64_t iterations);
 /* Runs every registered benchmark reps times (randomly interleaved when

@@ -18,8 +18,14 @@ struct entry {
 static struct entry *entries;
 static size_t nentries, cap;
 
-int hb_gb_available(void) { return 0; }
-const char *hb_gb_version(void) { return "none"; }
+int hb_gb_available(void)
+{
+    return 0;
+}
+const char *hb_gb_version(void)
+{
+    return "none";
+}
 
 size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64_t iterations)
 {

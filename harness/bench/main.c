@@ -28,32 +28,8 @@
 #include "bench.h"
 #include "pathlen.h"
 #include "registry.h"
+#include "buildinfo.h"
 #include "results.h"
-
-#ifndef HB_TARGET
-#define HB_TARGET "host"
-#endif
-#ifndef HB_TIMING
-#define HB_TIMING "host"
-#endif
-#ifndef HB_EMULATOR
-#define HB_EMULATOR ""
-#endif
-#ifndef HB_COMPILER
-#define HB_COMPILER "unknown"
-#endif
-#ifndef HB_FLAGS
-#define HB_FLAGS ""
-#endif
-#ifndef HB_BUILD_TYPE
-#define HB_BUILD_TYPE ""
-#endif
-#ifndef HB_GIT_COMMIT
-#define HB_GIT_COMMIT "unknown"
-#endif
-#ifndef HB_TRACE_DIR
-#define HB_TRACE_DIR ""
-#endif
 
 #define MAX_SUBJECTS 64
 #define MAX_REPS 64
@@ -164,8 +140,14 @@ static int check_list(const char *list, const char *what, int (*valid)(const cha
     return 0;
 }
 
-static int valid_heap(const char *n) { return find_subject(n) && strcmp(n, "(empty)") != 0; }
-static int valid_workload(const char *n) { return hb_find_workload(n) != NULL; }
+static int valid_heap(const char *n)
+{
+    return find_subject(n) && strcmp(n, "(empty)") != 0;
+}
+static int valid_workload(const char *n)
+{
+    return hb_find_workload(n) != NULL;
+}
 
 /* ---- children ------------------------------------------------------------ */
 
@@ -593,7 +575,7 @@ static void cpu_model(char *buf, size_t len)
 
 static void write_caps(struct hb_json *j, unsigned caps)
 {
-    static const char *const names[] = {"free", "expand", "contract", "tags", "walk", "check",
+    static const char *const names[] = {"free",      "expand",          "contract",        "tags", "walk", "check",
                                         "requested", "detect_bad_free", "detect_overwrite"};
     hb_json_arr(j, "caps");
     for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
@@ -618,24 +600,13 @@ static void write_json(FILE *f, const char *started, double seconds, int speed_o
     struct utsname u;
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
-    hb_json_str(&j, "target", HB_TARGET);
-    hb_json_str(&j, "arch", HB_ARCH_NAME);
-    hb_json_str(&j, "endian", HB_ENDIAN_NAME);
-    hb_json_uint(&j, "word_bytes", HB_WORD_BYTES);
+    hb_json_env_common(&j, commit_id(), opt.seed, started);
     hb_json_uint(&j, "page_size", HB_PAGE_SIZE);
     hb_json_uint(&j, "default_align", HB_DEFAULT_ALIGN);
-    hb_json_str(&j, "compiler", HB_COMPILER);
-    hb_json_str(&j, "flags", HB_FLAGS);
-    hb_json_str(&j, "build_type", HB_BUILD_TYPE);
-    hb_json_str(&j, "commit", commit_id());
-    hb_json_uint(&j, "seed", opt.seed);
     hb_json_str(&j, "timing", HB_TIMING);
-    hb_json_str(&j, "emulator", HB_EMULATOR[0] ? HB_EMULATOR : NULL);
-    hb_json_str(&j, "host", uname(&u) == 0 ? u.nodename : NULL);
     hb_json_str(&j, "kernel", uname(&u) == 0 ? u.release : NULL);
     hb_json_str(&j, "cpu", cpu);
     hb_json_int(&j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
-    hb_json_str(&j, "started", started);
     hb_json_str(&j, "gbench_version", hb_gb_version());
     hb_json_str(&j, "gbench_json", gb_json ? HB_TARGET "-gbench.json" : NULL);
     hb_json_int(&j, "repetitions", opt.reps);
@@ -650,9 +621,10 @@ static void write_json(FILE *f, const char *started, double seconds, int speed_o
         hb_json_obj(&j, NULL);
         hb_json_str(&j, "name", s->name);
         hb_json_str(&j, "summary", s->summary);
-        hb_json_str(&j, "kind", s->kind == HB_SUBJECT_HEAP ? "kernel_heap" : s->kind == HB_SUBJECT_MALLOC
-                                                                                  ? "host_baseline"
-                                                                                  : "harness_overhead");
+        hb_json_str(&j, "kind",
+                    s->kind == HB_SUBJECT_HEAP     ? "kernel_heap"
+                    : s->kind == HB_SUBJECT_MALLOC ? "host_baseline"
+                                                   : "harness_overhead");
         hb_json_bool(&j, "kernel_heap", s->kind == HB_SUBJECT_HEAP);
         if (s->ops)
             write_caps(&j, s->ops->caps);
@@ -832,11 +804,10 @@ static void write_csvs(const char *dir)
             const struct hb_quality *q = &c->q;
             fprintf(a.f, "%s,%s,%s,%s,%llu,%llu,%.4f,%.4f,%.4f,%llu,%lld,%lld,%llu,%.2f,%.2f,%llu\n", HB_TARGET,
                     subjects[c->subject].name, workloads[c->workload]->name, c->status,
-                    (unsigned long long)q->peak_pool_bytes, (unsigned long long)q->peak_live_bytes,
-                    q->footprint_ratio, q->ext_frag_mean, q->ext_frag_max, (unsigned long long)q->nulls,
-                    (long long)q->first_null_op, (long long)q->catastrophic_op,
-                    (unsigned long long)q->meta_bytes_peak, q->header_per_alloc, q->padding_per_alloc,
-                    (unsigned long long)q->identity_violations);
+                    (unsigned long long)q->peak_pool_bytes, (unsigned long long)q->peak_live_bytes, q->footprint_ratio,
+                    q->ext_frag_mean, q->ext_frag_max, (unsigned long long)q->nulls, (long long)q->first_null_op,
+                    (long long)q->catastrophic_op, (unsigned long long)q->meta_bytes_peak, q->header_per_alloc,
+                    q->padding_per_alloc, (unsigned long long)q->identity_violations);
         }
         if (hb_afile_commit(&a) != 0)
             fprintf(stderr, "hb-bench: cannot write %s\n", path);
@@ -873,21 +844,24 @@ static void fmt(char *buf, size_t len, double v, const char *f)
 static void print_table(FILE *f)
 {
     const char *spw = hb_find_workload(claim_workload) && find_combo("malloc", claim_workload) ? claim_workload
-                      : nworkloads ? workloads[0]->name
-                                   : "";
+                      : nworkloads                                                             ? workloads[0]->name
+                                                                                               : "";
     const char *qw = find_combo("(empty)", "churn") ? "churn" : nworkloads ? workloads[0]->name : "";
     int emu = strcmp(HB_TIMING, "emulator") == 0;
     fprintf(f, "\n== target %s (%s, %s-endian, %zu-bit); timing: %s; seed %llu; %d repetitions ==\n", HB_TARGET,
             HB_ARCH_NAME, HB_ENDIAN_NAME, HB_WORD_BYTES * 8,
-            emu ? "EMULATOR (QEMU: measures the emulator, not comparable with host figures)" : "host", 
+            emu ? "EMULATOR (QEMU: measures the emulator, not comparable with host figures)" : "host",
             (unsigned long long)opt.seed, opt.reps);
-    fprintf(f, "speed: ns per op on %s (A) and %s (C), harness overhead subtracted; xmalloc = (alloc+free) / "
-               "malloc's on %s\n", spw, qw, spw);
-    fprintf(f, "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads "
-               "with an alloc failing while free >= request\n", qw);
-    fprintf(f, "%-10s %8s %8s %7s %8s %8s %9s %8s %8s %6s %7s %9s %8s %8s\n", "heap", "A alloc", "A free",
-            "xmalloc", "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B",
-            "hdr B/a", "pad B/a");
+    fprintf(f,
+            "speed: ns per op on %s (A) and %s (C), harness overhead subtracted; xmalloc = (alloc+free) / "
+            "malloc's on %s\n",
+            spw, qw, spw);
+    fprintf(f,
+            "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads "
+            "with an alloc failing while free >= request\n",
+            qw);
+    fprintf(f, "%-10s %8s %8s %7s %8s %8s %9s %8s %8s %6s %7s %9s %8s %8s\n", "heap", "A alloc", "A free", "xmalloc",
+            "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a", "pad B/a");
     for (size_t s = 0; s < nsubjects; s++) {
         const struct hb_subject *sub = &subjects[s];
         int any = 0;
@@ -931,9 +905,8 @@ static void print_table(FILE *f)
         fmt(b[12], 32, hq ? qc->q.padding_per_alloc : NAN, "%.1f");
         char name[40];
         snprintf(name, sizeof name, "%s%s", sub->name, sub->kind == HB_SUBJECT_MALLOC ? "*" : "");
-        fprintf(f, "%-10s %8s %8s %7s %8s %8s %9s %8s %8s %6s %7s %9s %8s %8s%s\n", name, b[0], b[1], b[2], b[3],
-                b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                broken ? "  (FAILED runs: see failures)" : "");
+        fprintf(f, "%-10s %8s %8s %7s %8s %8s %9s %8s %8s %6s %7s %9s %8s %8s%s\n", name, b[0], b[1], b[2], b[3], b[4],
+                b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], broken ? "  (FAILED runs: see failures)" : "");
     }
     fprintf(f, "* malloc: the C library's allocator, a host speed baseline, not a kernel heap. "
                "(empty): the harness overhead per op, already subtracted above.\n");
@@ -941,9 +914,11 @@ static void print_table(FILE *f)
         double r = ratio_vs_malloc(claims[i].heap, claim_workload);
         if (isnan(r))
             continue;
-        fprintf(f, "claim: %s alloc+free of 16-byte blocks = %.3fx malloc's (limit %.2fx): %s\n", claims[i].heap,
-                r, claims[i].limit,
-                emu ? "not judged (emulator timing)" : r <= claims[i].limit ? "met" : "NOT MET");
+        fprintf(f, "claim: %s alloc+free of 16-byte blocks = %.3fx malloc's (limit %.2fx): %s\n", claims[i].heap, r,
+                claims[i].limit,
+                emu                    ? "not judged (emulator timing)"
+                : r <= claims[i].limit ? "met"
+                                       : "NOT MET");
     }
     for (size_t i = 0; i < ncombos; i++)
         if (combos[i].status[0] && strcmp(combos[i].status, "ok") != 0)
@@ -975,13 +950,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDS_VALUE                                                                                                \
-    do {                                                                                                           \
-        if (!v) {                                                                                                  \
-            fprintf(stderr, "hb-bench: %s needs a value (see --help)\n", a);                                      \
-            return 2;                                                                                              \
-        }                                                                                                          \
-        i++;                                                                                                       \
+#define NEEDS_VALUE                                                                                                    \
+    do {                                                                                                               \
+        if (!v) {                                                                                                      \
+            fprintf(stderr, "hb-bench: %s needs a value (see --help)\n", a);                                           \
+            return 2;                                                                                                  \
+        }                                                                                                              \
+        i++;                                                                                                           \
     } while (0)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
@@ -1043,8 +1018,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--pathlen-probe") == 0) {
             NEEDS_VALUE;
             opt.pathlen_probe = v;
-        }
-        else {
+        } else {
             fprintf(stderr, "hb-bench: unknown option '%s' (see --help)\n", a);
             return 2;
         }
@@ -1117,8 +1091,8 @@ int main(int argc, char **argv)
             if (subjects[s].kind == HB_SUBJECT_HEAP && in_list(heap_list, subjects[s].name))
                 sel[nsel++] = &subjects[s];
         sel[nsel++] = &hb_subject_empty; /* the call sequence alone, for reference */
-        struct hb_pathlen_opts po = {opt.pathlen, outdir, opt.seed, sel, nsel, workloads, seqs, nworkloads,
-                                     commit_id()};
+        struct hb_pathlen_opts po = {opt.pathlen, outdir, opt.seed,   sel,        nsel,
+                                     workloads,   seqs,   nworkloads, commit_id()};
         return hb_pathlen_main(&po);
     }
     combos = calloc(nsubjects * (nworkloads ? nworkloads : 1), sizeof *combos);

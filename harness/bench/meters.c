@@ -18,7 +18,10 @@ uint64_t hb_now_ns(void)
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-uint64_t hb_ticks(void) { return __builtin_ia32_rdtsc(); }
+uint64_t hb_ticks(void)
+{
+    return __builtin_ia32_rdtsc();
+}
 
 double hb_ns_per_tick(void)
 {
@@ -33,8 +36,14 @@ double hb_ns_per_tick(void)
     return f;
 }
 #else
-uint64_t hb_ticks(void) { return hb_now_ns(); }
-double hb_ns_per_tick(void) { return 1.0; }
+uint64_t hb_ticks(void)
+{
+    return hb_now_ns();
+}
+double hb_ns_per_tick(void)
+{
+    return 1.0;
+}
 #endif
 
 /* Speed: a run of consecutive allocs (or frees) is timed as one interval,
@@ -75,8 +84,7 @@ void hb_speed_run(struct hb_instance *in, const struct hb_opseq *seq, void **slo
 
 static int identity_holds(const struct hb_stats *s)
 {
-    return s->pool_bytes ==
-           s->meta_bytes + s->header_bytes + s->padding_bytes + s->granted_bytes + s->free_bytes;
+    return s->pool_bytes == s->meta_bytes + s->header_bytes + s->padding_bytes + s->granted_bytes + s->free_bytes;
 }
 
 static double ext_frag(const struct hb_stats *s)

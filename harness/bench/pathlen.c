@@ -13,27 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "pathlen.h"
+#include "buildinfo.h"
 #include "results.h"
-
-#ifndef HB_TIMING
-#define HB_TIMING "host"
-#endif
-#ifndef HB_EMULATOR
-#define HB_EMULATOR ""
-#endif
-#ifndef HB_COMPILER
-#define HB_COMPILER "unknown"
-#endif
-#ifndef HB_FLAGS
-#define HB_FLAGS ""
-#endif
-#ifndef HB_BUILD_TYPE
-#define HB_BUILD_TYPE ""
-#endif
 
 #define NCAL 64
 #define NONE UINT32_MAX
@@ -512,23 +496,11 @@ static void write_json(FILE *f, const struct hb_pathlen_opts *o, const char *sta
                        const struct plrun *runs, size_t nruns, const struct verdict *v, size_t nv)
 {
     struct hb_json j;
-    struct utsname u;
     hb_json_init(&j, f);
     hb_json_obj(&j, NULL);
     hb_json_str(&j, "schema", "heapbench-pathlen/1");
     hb_json_obj(&j, "environment");
-    hb_json_str(&j, "target", HB_TARGET);
-    hb_json_str(&j, "arch", HB_ARCH_NAME);
-    hb_json_str(&j, "endian", HB_ENDIAN_NAME);
-    hb_json_uint(&j, "word_bytes", HB_WORD_BYTES);
-    hb_json_str(&j, "compiler", HB_COMPILER);
-    hb_json_str(&j, "flags", HB_FLAGS);
-    hb_json_str(&j, "build_type", HB_BUILD_TYPE);
-    hb_json_str(&j, "commit", o->commit);
-    hb_json_uint(&j, "seed", o->seed);
-    hb_json_str(&j, "emulator", HB_EMULATOR[0] ? HB_EMULATOR : NULL);
-    hb_json_str(&j, "host", uname(&u) == 0 ? u.nodename : NULL);
-    hb_json_str(&j, "started", started);
+    hb_json_env_common(&j, o->commit, o->seed, started);
     hb_json_uint(&j, "calibration", cal);
     hb_json_end_obj(&j);
     hb_json_arr(&j, "results");

@@ -50,8 +50,8 @@ uint32_t hb_probe_empty(uint32_t x);
 uint32_t hb_probe_known(uint32_t x);
 
 struct hb_pathlen_opts {
-    const char *counts;   /* the file given to the plugin as out= */
-    const char *outdir;   /* run folder */
+    const char *counts; /* the file given to the plugin as out= */
+    const char *outdir; /* run folder */
     uint64_t seed;
     const struct hb_subject *const *subjects; /* kernel heaps to measure */
     size_t nsubjects;

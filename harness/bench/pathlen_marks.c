@@ -7,8 +7,11 @@
  */
 #include "pathlen.h"
 
-#define HB_MARKER(name)                                                                                            \
-    __attribute__((noinline, noipa)) void name(void) { __asm__ __volatile__("" ::: "memory"); }
+#define HB_MARKER(name)                                                                                                \
+    __attribute__((noinline, noipa)) void name(void)                                                                   \
+    {                                                                                                                  \
+        __asm__ __volatile__("" ::: "memory");                                                                         \
+    }
 
 HB_MARKER(hb_mark_alloc_begin)
 HB_MARKER(hb_mark_alloc_end)
@@ -22,7 +25,10 @@ HB_MARKER(hb_mark_flush)
 HB_MARKER(hb_mark_mm_begin)
 HB_MARKER(hb_mark_mm_end)
 
-__attribute__((noinline, noipa)) uint32_t hb_probe_empty(uint32_t x) { return x; }
+__attribute__((noinline, noipa)) uint32_t hb_probe_empty(uint32_t x)
+{
+    return x;
+}
 
 /* A straight-line integer mix: no branch, no call, no loop. */
 __attribute__((noinline, noipa)) uint32_t hb_probe_known(uint32_t x)

@@ -6,7 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+
+#include "arch.h"
+#include "buildinfo.h"
 
 int hb_afile_open(struct hb_afile *a, const char *path)
 {
@@ -96,10 +100,22 @@ static void close_(struct hb_json *j, char c)
         fputc('\n', j->f);
 }
 
-void hb_json_obj(struct hb_json *j, const char *key) { open_(j, key, '{'); }
-void hb_json_arr(struct hb_json *j, const char *key) { open_(j, key, '['); }
-void hb_json_end_obj(struct hb_json *j) { close_(j, '}'); }
-void hb_json_end_arr(struct hb_json *j) { close_(j, ']'); }
+void hb_json_obj(struct hb_json *j, const char *key)
+{
+    open_(j, key, '{');
+}
+void hb_json_arr(struct hb_json *j, const char *key)
+{
+    open_(j, key, '[');
+}
+void hb_json_end_obj(struct hb_json *j)
+{
+    close_(j, '}');
+}
+void hb_json_end_arr(struct hb_json *j)
+{
+    close_(j, ']');
+}
 
 void hb_json_str(struct hb_json *j, const char *key, const char *v)
 {
@@ -141,4 +157,22 @@ void hb_json_null(struct hb_json *j, const char *key)
 {
     item(j, key);
     fputs("null", j->f);
+}
+
+void hb_json_env_common(struct hb_json *j, const char *commit, uint64_t seed, const char *started)
+{
+    struct utsname u;
+    int have_uname = uname(&u) == 0;
+    hb_json_str(j, "target", HB_TARGET);
+    hb_json_str(j, "arch", HB_ARCH_NAME);
+    hb_json_str(j, "endian", HB_ENDIAN_NAME);
+    hb_json_uint(j, "word_bytes", HB_WORD_BYTES);
+    hb_json_str(j, "compiler", HB_COMPILER);
+    hb_json_str(j, "flags", HB_FLAGS);
+    hb_json_str(j, "build_type", HB_BUILD_TYPE);
+    hb_json_str(j, "commit", commit);
+    hb_json_uint(j, "seed", seed);
+    hb_json_str(j, "emulator", HB_EMULATOR[0] ? HB_EMULATOR : NULL);
+    hb_json_str(j, "host", have_uname ? u.nodename : NULL);
+    hb_json_str(j, "started", started);
 }

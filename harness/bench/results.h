@@ -37,4 +37,9 @@ void hb_json_uint(struct hb_json *j, const char *key, uint64_t v);
 void hb_json_bool(struct hb_json *j, const char *key, int v);
 void hb_json_null(struct hb_json *j, const char *key);
 
+/* The environment fields every results file shares (target, arch, endian,
+   word size, compiler, flags, build type, commit, seed, emulator, host,
+   start time), written into the object being built. */
+void hb_json_env_common(struct hb_json *j, const char *commit, uint64_t seed, const char *started);
+
 #endif

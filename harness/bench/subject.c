@@ -47,8 +47,9 @@ static int empty_free(hb_heap *h, void *p)
     return 0;
 }
 
-const struct hb_subject hb_subject_malloc = {"malloc", "the C library's malloc/free: host speed baseline, "
-                                                       "not a kernel heap",
+const struct hb_subject hb_subject_malloc = {"malloc",
+                                             "the C library's malloc/free: host speed baseline, "
+                                             "not a kernel heap",
                                              HB_SUBJECT_MALLOC, NULL};
 const struct hb_subject hb_subject_empty = {"(empty)", "an empty operation: the harness overhead", HB_SUBJECT_EMPTY,
                                             NULL};
@@ -65,8 +66,8 @@ size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq)
         return 0;
     /* Room for 4x the live set plus generous per-allocation overhead (buddy
        rounding, headers, page-aligned carving), and the biggest request twice. */
-    size_t need = 4 * (seq->peak_live_bytes + 64 * seq->peak_live_count) + 2 * (seq->max_size + seq->max_align) +
-                  4 * MIB;
+    size_t need =
+        4 * (seq->peak_live_bytes + 64 * seq->peak_live_count) + 2 * (seq->max_size + seq->max_align) + 4 * MIB;
     if (!(s->ops->caps & HB_CAP_FREE)) { /* no reuse before a full drain: the total counts */
         size_t total = seq->total_bytes + (HB_DEFAULT_ALIGN + 64) * seq->nallocs;
         if (total / 2 > need / 2)
