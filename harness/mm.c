@@ -23,6 +23,11 @@ struct hb_mm {
     enum hb_mm_placement placement;
     unsigned char *page_used;
     size_t *page_len;
+    /* Search hints: no run can start below low_hint (contiguous placement),
+       and no isolated run can start at or above high_hint (scattered).  A
+       get moves them past what it lent when it skipped nothing on the way; a
+       put moves them back to cover what it freed.  They keep a long run of grants from rescanning the arena. */
+    size_t low_hint, high_hint;
     struct hb_mm_counters c;
 };
 
@@ -52,6 +57,8 @@ hb_mm *hb_mm_create(size_t arena_pages, size_t max_bytes, enum hb_mm_placement p
     }
     memset(mm->raw, HB_MM_GUARD_BYTE, bytes);
     mm->base = (unsigned char *)hb_align_up((uintptr_t)mm->raw, mm->page_size) + mm->page_size;
+    mm->low_hint = 0;
+    mm->high_hint = arena_pages;
     return mm;
 }
 
@@ -76,7 +83,7 @@ static int run_is_free(const hb_mm *mm, size_t first, size_t n)
 /* Lowest run of n free pages; SIZE_MAX if none. */
 static size_t find_lowest_run(const hb_mm *mm, size_t n)
 {
-    for (size_t s = 0; s + n <= mm->pages; s++)
+    for (size_t s = mm->low_hint; s + n <= mm->pages; s++)
         if (run_is_free(mm, s, n))
             return s;
     return SIZE_MAX;
@@ -86,7 +93,8 @@ static size_t find_lowest_run(const hb_mm *mm, size_t n)
    sides, so that the block touches no other lent block. */
 static size_t find_highest_isolated_run(const hb_mm *mm, size_t n)
 {
-    for (size_t s = mm->pages - n + 1; s-- > 0;) {
+    size_t top = mm->high_hint < mm->pages - n + 1 ? mm->high_hint : mm->pages - n + 1;
+    for (size_t s = top; s-- > 0;) {
         int below_ok = s == 0 || !mm->page_used[s - 1];
         int above_ok = s + n == mm->pages || !mm->page_used[s + n];
         if (below_ok && above_ok && run_is_free(mm, s, n))
@@ -111,6 +119,10 @@ void *hb_mm_get_pages(void *vmm, size_t npages)
     }
     memset(mm->page_used + s, 1, npages);
     mm->page_len[s] = npages;
+    if (mm->placement == HB_MM_SCATTERED && s + npages + 1 >= mm->high_hint)
+        mm->high_hint = s; /* nothing was skipped between this run and the old hint */
+    else if (s == mm->low_hint)
+        mm->low_hint = s + npages;
     mm->c.bytes_out += npages * mm->page_size;
     mm->c.blocks_out++;
     mm->c.grants++;
@@ -132,6 +144,10 @@ void hb_mm_put_pages(void *vmm, void *block, size_t npages)
         mm_die("put_pages with a page count other than the block's", block, npages);
     memset(mm->page_used + s, 0, npages);
     mm->page_len[s] = 0;
+    if (s < mm->low_hint)
+        mm->low_hint = s;
+    if (s + npages + 1 > mm->high_hint) /* with the guard page above it */
+        mm->high_hint = s + npages + 1 < mm->pages ? s + npages + 1 : mm->pages;
     memset(p, HB_MM_GUARD_BYTE, npages * mm->page_size);
     mm->c.bytes_out -= npages * mm->page_size;
     mm->c.blocks_out--;
