@@ -136,7 +136,14 @@ for pt in "${pids[@]}"; do
   wait "${pt%%:*}" || { echo "bench: target ${pt#*:} failed" >&2; status=1; }
 done
 
-ln -sfn "$(basename "$out")" results/latest 2>/dev/null || true
+# results/latest moves only to a run in which every target succeeded; a run
+# that produced nothing at all is removed, not left as an empty folder.
+if ! ls "$out"/*.json >/dev/null 2>&1; then
+  echo "bench: no target produced results; $out removed" >&2
+  rm -rf "$out"
+  exit 1
+fi
+[ "$status" -ne 0 ] || ln -sfn "$(basename "$out")" results/latest 2>/dev/null || true
 
 if command -v gnuplot >/dev/null && [ -x tools/plots.sh ]; then
   tools/plots.sh "$out" || echo "bench: plots failed (results are complete)" >&2

@@ -1064,12 +1064,8 @@ int main(int argc, char **argv)
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
         snprintf(outdir, sizeof outdir, "results/%s", stamp);
     }
-    if (mkdirs(outdir) != 0) {
-        fprintf(stderr, "hb-bench: cannot create %s: %s\n", outdir, strerror(errno));
-        return 1;
-    }
-
-    /* Build every selected workload once (children inherit them). */
+    /* Build every selected workload once (children inherit them), before
+       the run folder exists: a bad trace leaves no empty folder behind. */
     for (size_t i = 0; i < hb_workload_count(); i++) {
         const struct hb_workload *w = hb_workload_at(i);
         if (!in_list(wl_list, w->name) && i < first_extra) /* a --trace is always run */
@@ -1080,6 +1076,10 @@ int main(int argc, char **argv)
             return 1;
         }
         workloads[nworkloads++] = w;
+    }
+    if (mkdirs(outdir) != 0) {
+        fprintf(stderr, "hb-bench: cannot create %s: %s\n", outdir, strerror(errno));
+        return 1;
     }
     fprintf(stderr, "[%s] seed %llu; %zu workloads; timing: %s; results in %s\n", HB_TARGET,
             (unsigned long long)opt.seed, nworkloads, HB_TIMING, outdir);
