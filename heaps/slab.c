@@ -125,6 +125,7 @@
 #define SLAB_TABLE_LEN (SLAB_SMALL_MAX / 8 + 1)
 #define SLAB_NOMINAL 17
 #define SLAB_BUCKETS 64
+#define SLAB_BATCH 8 /* never-used objects put on a slab's free list at a time */
 #define WORD_BITS (sizeof(size_t) * 8)
 #define BITMAP_WORDS (SLAB_PAGE / SLAB_GRAN / WORD_BITS)
 #define GRAN_SHIFT                                                                                                     \
@@ -133,9 +134,11 @@
 /* Keeps the rare paths out of line, so the fast paths need no stack frame. */
 #if defined(__GNUC__)
 #define SLAB_SLOW __attribute__((noinline, cold))
+#define SLAB_OUTLINE __attribute__((noinline))
 #define SLAB_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define SLAB_SLOW
+#define SLAB_OUTLINE
 #define SLAB_UNLIKELY(x) (x)
 #endif
 
@@ -152,11 +155,16 @@ struct slab {
     struct slab *next, *prev;    /* cache partial list, or free-page list */
     struct slab *bnext;          /* block list (first page of a block only) */
     size_t block_pages;          /* pages in the block (first page), else 0 */
-    size_t inuse;                /* live objects */
+    unsigned short inuse;        /* live objects */
+    unsigned short fresh;        /* offset of the first never-used object;
+                                    SLAB_PAGE once every object was used */
     size_t bitmap[BITMAP_WORDS]; /* bit per granule: set at live object starts */
 };
 
 #define SLAB_DESC hb_align_up(sizeof(struct slab), SLAB_GRAN)
+
+/* inuse and fresh are 16 bits wide, so that they share one word. */
+_Static_assert(SLAB_PAGE <= 32768 && SLAB_PAGE / SLAB_GRAN <= 65535, "slab counters are 16 bits wide");
 
 struct slab_cache {
     size_t size;          /* object size: multiple of SLAB_GRAN */
@@ -189,6 +197,7 @@ struct hb_heap {
     void *(*alloc_slow)(hb_heap *h, size_t size, size_t align);
     int (*free_slow)(hb_heap *h, void *ptr);
     int (*free_done)(hb_heap *h, void *ptr);
+    void *(*pop_last)(struct slab_cache *c, struct slab *s, void *obj);
     uintptr_t init_start, init_end;
     size_t pool;
     size_t allocs_lo, allocs_wraps; /* successful allocs (64-bit on 32-bit hosts) */
@@ -407,26 +416,59 @@ static void cache_init(struct slab_cache *c, size_t size, int internal)
     c->internal = (size_t)internal;
 }
 
-/* Makes a free page a slab of c, threads its objects, puts it on partial. */
+/* Threads the next SLAB_BATCH never-used objects of s (fewer at the page's
+   end) onto its empty free list: 0 when every object was used already. */
+static inline int fresh_take(struct slab *s, size_t size)
+{
+    size_t f = s->fresh;
+    if (f == SLAB_PAGE)
+        return 0;
+    size_t end = f + SLAB_BATCH * size;
+    if (end > SLAB_PAGE)
+        end = SLAB_PAGE;
+    char *o = (char *)s + f, *last = (char *)s + end - size;
+    s->free = o;
+    for (; o != last; o += size)
+        *(void **)o = o + size;
+    *(void **)last = NULL;
+    s->fresh = (unsigned short)end;
+    return 1;
+}
+
+/* Makes a free page a slab of c and puts it on partial, in O(1): only its
+   first SLAB_BATCH objects go on the free list; the others stay never
+   used, behind the fresh cursor, until the free list runs dry. */
 static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
 {
     struct slab *s = page_get(h);
     if (!s)
         return NULL;
-    void *head = NULL;
-    for (size_t i = c->per_slab; i-- > 0;) {
-        void **obj = (void **)object_at(s, c, i);
-        *obj = head;
-        head = obj;
-    }
     s->cache = c;
-    s->free = head;
+    s->fresh = (unsigned short)c->first;
     s->inuse = 0;
+    fresh_take(s, c->size);
     list_push(&c->partial, s);
     return s;
 }
 
-/* Takes the first free object of s, the head of c's partial list. */
+/* cache_pop took obj, the last object on the free list of s (the head of
+   c's partial list): the next batch of never-used objects takes its place,
+   or, when there is none, the full slab leaves the partial list. */
+SLAB_OUTLINE static void *pop_last(struct slab_cache *c, struct slab *s, void *obj)
+{
+    if (!fresh_take(s, c->size)) {
+        struct slab *n = s->next;
+        c->partial = n;
+        if (n)
+            n->prev = NULL;
+        s->next = NULL;
+    }
+    return obj;
+}
+
+/* Takes the first free object of s, the head of c's partial list.  The free
+   list is never empty while never-used objects remain (pop_last refills it
+   when its last object goes), so one test tells the rare path. */
 static inline void *cache_pop(struct slab_cache *c, struct slab *s)
 {
     void **obj = s->free;
@@ -434,13 +476,8 @@ static inline void *cache_pop(struct slab_cache *c, struct slab *s)
     s->free = next;
     s->inuse++;
     bit_set(s, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
-    if (!next) { /* full: leaves the partial list, whose head it is */
-        struct slab *n = s->next;
-        c->partial = n;
-        if (n)
-            n->prev = NULL;
-        s->next = NULL;
-    }
+    if (!next)
+        return s->owner->pop_last(c, s, obj);
     return obj;
 }
 
@@ -742,6 +779,7 @@ static hb_heap *slab_create(void *block, size_t len, const struct hb_config *cfg
     h->alloc_slow = alloc_slow;
     h->free_slow = free_slow;
     h->free_done = free_done;
+    h->pop_last = pop_last;
     classes_init(h);
     h->init_start = start;
     h->init_end = end;
@@ -932,28 +970,35 @@ static const char *check_slab(const hb_heap *h, const struct slab *s)
         return "slab descriptor names no cache of this heap";
     if (s->inuse > c->per_slab)
         return "slab has more live objects than fit";
+    size_t fresh = s->fresh;
+    if (fresh < c->first + c->size || fresh > SLAB_PAGE || (fresh - c->first) % c->size)
+        return "slab's fresh cursor is no object boundary after the first object";
+    size_t unused = (SLAB_PAGE - fresh) / c->size; /* never handed out */
+    if (!s->free && unused)
+        return "slab's free list is empty while never-used objects remain";
     size_t bits = 0;
     for (size_t w = 0; w < BITMAP_WORDS; w++)
         bits += popcount_word(s->bitmap[w]);
     if (bits != s->inuse)
         return "slab bitmap disagrees with its live count";
     size_t starts = 0;
-    for (size_t k = 0; k < c->per_slab; k++)
+    for (size_t k = 0; k < c->per_slab - unused; k++)
         starts += (size_t)bitmap_test(s, (uintptr_t)object_at(s, c, k));
     if (starts != bits)
-        return "slab bitmap marks a granule that is no object start";
+        return "slab bitmap marks a granule that is no object start, or a never-used object";
     size_t nfree = 0;
     for (const void *o = s->free; o; o = *(void *const *)o) {
         uintptr_t p = (uintptr_t)o;
-        if (page_of(p) != s || p < (uintptr_t)s + c->first || (p - (uintptr_t)s - c->first) % c->size)
-            return "slab free list holds a pointer that is no object of the slab";
+        if (page_of(p) != s || p < (uintptr_t)s + c->first || p >= (uintptr_t)s + fresh ||
+            (p - (uintptr_t)s - c->first) % c->size)
+            return "slab free list holds a pointer that is no used object of the slab";
         if (bitmap_test(s, p))
             return "slab free list holds a live object";
         if (++nfree > c->per_slab)
             return "slab free list is too long (cycle?)";
     }
-    if (nfree != c->per_slab - s->inuse)
-        return "slab free list length disagrees with its live count";
+    if (nfree + unused != c->per_slab - s->inuse)
+        return "slab's free and never-used objects disagree with its live count";
     return NULL;
 }
 
