@@ -188,6 +188,7 @@ struct hb_heap {
     struct slab_cache records; /* internal: struct large_rec */
     size_t nclasses;
     struct slab *blocks;     /* block list; the initial pages come first */
+    struct slab **btail;     /* the block list's last link */
     struct slab *free_pages; /* doubly linked through next/prev */
     struct large_rec *large[SLAB_BUCKETS];
     uintptr_t lo, span;  /* address hull of the slab-holding blocks */
@@ -350,11 +351,9 @@ static void block_add(hb_heap *h, struct slab *head, size_t pages)
 {
     for (size_t i = pages; i-- > 0;) /* pushed backwards: popped in address order */
         page_init_free(h, (struct slab *)page_at(head, i), i == 0 ? pages : 0);
-    struct slab **link = &h->blocks;
-    while (*link) /* append: the initial block stays first */
-        link = &(*link)->bnext;
-    *link = head;
+    *h->btail = head; /* append: the initial block stays first */
     head->bnext = NULL;
+    h->btail = &head->bnext;
     hull_add(h, (uintptr_t)head, (uintptr_t)page_at(head, pages));
 }
 
@@ -394,15 +393,21 @@ static struct slab *page_get(hb_heap *h)
     return s;
 }
 
-static void slab_to_free_page(hb_heap *h, struct slab *s)
+/* An empty slab of c, not its hysteresis slab, becomes a free page. */
+static inline void slab_release(hb_heap *h, struct slab_cache *c, struct slab *s)
 {
-    struct slab_cache *c = s->cache;
     list_unlink(&c->partial, s);
-    if (c->empty == s)
-        c->empty = NULL;
     s->cache = NULL;
     s->free = NULL;
     list_push(&h->free_pages, s);
+}
+
+static void slab_to_free_page(hb_heap *h, struct slab *s)
+{
+    struct slab_cache *c = s->cache;
+    if (c->empty == s)
+        c->empty = NULL;
+    slab_release(h, c, s);
 }
 
 /* ---- caches ----------------------------------------------------------- */
@@ -507,14 +512,16 @@ static inline void partial_add(struct slab_cache *c, struct slab *s)
     head->next = s;
 }
 
-/* After a free emptied the slab of ptr: apply the hysteresis. */
-SLAB_SLOW static int free_done(hb_heap *h, void *ptr)
+/* After a free emptied the slab of ptr: apply the hysteresis (the release
+   is inline: a call by name would cost MIPS PIC code its gp set-up). */
+SLAB_OUTLINE static int free_done(hb_heap *h, void *ptr)
 {
     struct slab *s = page_of((uintptr_t)ptr);
     struct slab_cache *c = s->cache;
-    if (c->empty != s) {
-        if (c->empty && c->empty->inuse == 0)
-            slab_to_free_page(h, s);
+    struct slab *e = c->empty;
+    if (e != s) {
+        if (e && e->inuse == 0)
+            slab_release(h, c, s);
         else
             c->empty = s;
     }
@@ -780,6 +787,7 @@ static hb_heap *slab_create(void *block, size_t len, const struct hb_config *cfg
     h->free_slow = free_slow;
     h->free_done = free_done;
     h->pop_last = pop_last;
+    h->btail = &h->blocks;
     classes_init(h);
     h->init_start = start;
     h->init_end = end;
@@ -838,6 +846,7 @@ static size_t slab_contract(hb_heap *h)
         hull_add(h, (uintptr_t)head, (uintptr_t)page_at(head, pages));
         link = &head->bnext;
     }
+    h->btail = link;
     return given;
 }
 
