@@ -191,6 +191,7 @@ struct hb_heap {
     struct slab **btail;     /* the block list's last link */
     struct slab *free_pages; /* doubly linked through next/prev */
     struct large_rec *large[SLAB_BUCKETS];
+    size_t runs;         /* large allocations that are runs inside a block */
     uintptr_t lo, span;  /* address hull of the slab-holding blocks */
     uintptr_t span_gran; /* span / SLAB_GRAN, for free's combined test */
     /* The fast paths reach their rare paths through these, not by name: a
@@ -557,31 +558,39 @@ static struct large_rec *large_find(const hb_heap *h, const void *p, struct larg
 }
 
 /* The in-block large run starting at page pg, if any (never page 0 of a
-   block, which keeps the block's descriptor). */
+   block, which keeps the block's descriptor; no hash look-up while there
+   is no in-block run at all). */
 static inline const struct large_rec *run_at(const hb_heap *h, size_t i, const char *pg)
 {
-    return i ? large_find(h, pg, NULL) : NULL;
+    return i && h->runs ? large_find(h, pg, NULL) : NULL;
 }
 
 /* First run of `pages` free pages inside a slab-holding block (page 0 of a
-   block excluded); with `or_empty`, empty (hysteresis) slabs count as free
-   too.  NULL if none. */
-static char *run_find(const hb_heap *h, size_t pages, int or_empty)
+   block excluded; blocks too short for the run are skipped unread), or
+   NULL.  The same pass finds, in *loose, the first run where empty
+   (hysteresis) slabs count as free too. */
+static char *run_find(const hb_heap *h, size_t pages, char **loose)
 {
+    *loose = NULL;
     for (struct slab *head = h->blocks; head; head = head->bnext) {
-        size_t run = 0;
+        if (head->block_pages - 1 < pages)
+            continue;
+        size_t run = 0, lrun = 0;
         for (size_t i = 1; i < head->block_pages; i++) {
             char *pg = page_at(head, i);
             const struct large_rec *r = run_at(h, i, pg);
             if (r) {
                 i += r->pages - 1;
-                run = 0;
+                run = lrun = 0;
                 continue;
             }
             const struct slab *s = (const struct slab *)pg;
-            run = !s->cache || (or_empty && s->inuse == 0) ? run + 1 : 0;
+            run = s->cache ? 0 : run + 1;
+            lrun = s->cache && s->inuse ? 0 : lrun + 1;
             if (run == pages)
                 return page_at(head, i + 1 - pages);
+            if (lrun == pages && !*loose)
+                *loose = page_at(head, i + 1 - pages);
         }
     }
     return NULL;
@@ -592,10 +601,11 @@ static char *run_find(const hb_heap *h, size_t pages, int or_empty)
    nothing). */
 static void *run_take(hb_heap *h, size_t pages)
 {
-    char *first = run_find(h, pages, 0);
-    if (!first && run_find(h, pages, 1)) {
+    char *loose;
+    char *first = run_find(h, pages, &loose);
+    if (!first && loose) {
         reclaim_empty_slabs(h);
-        first = run_find(h, pages, 0);
+        first = run_find(h, pages, &loose);
     }
     if (first)
         for (size_t k = 0; k < pages; k++)
@@ -638,6 +648,7 @@ static void *large_alloc(hb_heap *h, size_t size)
     r->base = base;
     r->pages = pages;
     r->own = own;
+    h->runs += !own;
     r->next = h->large[bucket_of(base)];
     h->large[bucket_of(base)] = r;
     return base;
@@ -650,6 +661,7 @@ static int large_free(hb_heap *h, void *ptr)
     if (!r)
         return HB_EBADPTR;
     *link = r->next;
+    h->runs -= !r->own;
     large_release_pages(h, r->base, r->pages, r->own);
     cache_release(h, r);
     return HB_OK;
@@ -1078,8 +1090,8 @@ static const char *check_large(const hb_heap *h, size_t runs, size_t recs)
             n++;
             in_block += !r->own;
         }
-    if (in_block != runs)
-        return "a large record claims an in-block run that is not inside any block";
+    if (in_block != runs || in_block != h->runs)
+        return "a large record claims an in-block run that is not inside any block, or the run count is off";
     return recs == n ? NULL : "live large records differ from the large allocations";
 }
 
