@@ -199,7 +199,7 @@ struct hb_heap {
     void *(*alloc_slow)(hb_heap *h, size_t size, size_t align);
     int (*free_slow)(hb_heap *h, void *ptr);
     int (*free_done)(hb_heap *h, void *ptr);
-    void *(*pop_last)(struct slab_cache *c, struct slab *s, void *obj);
+    void *(*pop_last)(struct slab *s, void *obj);
     uintptr_t init_start, init_end;
     size_t pool;
     size_t allocs_lo, allocs_wraps; /* successful allocs (64-bit on 32-bit hosts) */
@@ -460,8 +460,9 @@ static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
 /* cache_pop took obj, the last object on the free list of s (the head of
    c's partial list): the next batch of never-used objects takes its place,
    or, when there is none, the full slab leaves the partial list. */
-SLAB_OUTLINE static void *pop_last(struct slab_cache *c, struct slab *s, void *obj)
+SLAB_OUTLINE static void *pop_last(struct slab *s, void *obj)
 {
+    struct slab_cache *c = s->cache;
     if (!fresh_take(s, c->size)) {
         struct slab *n = s->next;
         c->partial = n;
@@ -475,7 +476,7 @@ SLAB_OUTLINE static void *pop_last(struct slab_cache *c, struct slab *s, void *o
 /* Takes the first free object of s, the head of c's partial list.  The free
    list is never empty while never-used objects remain (pop_last refills it
    when its last object goes), so one test tells the rare path. */
-static inline void *cache_pop(struct slab_cache *c, struct slab *s)
+static inline void *cache_pop(struct slab *s)
 {
     void **obj = s->free;
     void *next = *obj;
@@ -483,7 +484,7 @@ static inline void *cache_pop(struct slab_cache *c, struct slab *s)
     s->inuse++;
     bit_set(s, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
     if (!next)
-        return s->owner->pop_last(c, s, obj);
+        return s->owner->pop_last(s, obj);
     return obj;
 }
 
@@ -492,7 +493,7 @@ static void *cache_alloc(hb_heap *h, struct slab_cache *c)
     struct slab *s = c->partial;
     if (!s)
         s = cache_grow(h, c);
-    return s ? cache_pop(c, s) : NULL;
+    return s ? cache_pop(s) : NULL;
 }
 
 /* A full slab that regained a free object goes second on the partial list,
@@ -715,7 +716,7 @@ static void *slab_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         struct slab *s = c->partial;
         if (s) {
             count_alloc(h); /* first: h is dead after it */
-            return cache_pop(c, s);
+            return cache_pop(s);
         }
     }
     return h->alloc_slow(h, size, align);
