@@ -8,7 +8,11 @@
  *   descriptor at the start of the page and equal objects packed against
  *   the page's end.  alloc pops the first free object of the cache's first
  *   partial slab; free finds the slab by masking the pointer down to its
- *   page and pushes the object back (LIFO).  A slab that becomes full leaves
+ *   page and pushes the object back (LIFO).  A new slab is set up lazily:
+ *   only its first 8 objects are threaded onto its free list, the rest lie
+ *   behind a "fresh" cursor, never used; when alloc takes the last object
+ *   of the free list, the next 8 at the cursor take its place (so the free
+ *   list is empty only in a full slab).  A slab that becomes full leaves
  *   the partial list; one that regains a free object goes back second,
  *   behind the head (as Linux's SLAB adds it behind the others), so the
  *   head keeps filling and no slab flips between full and partial on every
@@ -42,63 +46,81 @@
  *   Every page of every slab-holding block starts with a struct slab:
  *   owner, cache, free-object list, list links (cache partial list or the
  *   free-page list), the block link and page count (used in a block's first
- *   page only), live count and an allocation bitmap with one bit per
- *   granule of the page.  A bit is set exactly at the start of each live
- *   object, so free detects in O(1) a double free, an interior pointer and
- *   a pointer into a free page.  Large records: {next, base, pages, own}
- *   in 64 hash buckets in the global data.
+ *   page only), live count and fresh cursor (16 bits each, one word) and
+ *   an allocation bitmap with one bit per granule of the page.  A bit is
+ *   set exactly at the start of each live object, so free detects in O(1)
+ *   a double free, an interior pointer and a pointer into a free page or
+ *   to an object never handed out.  Large records: {next, base, pages,
+ *   own} in 64 hash buckets in the global data, and a count of the
+ *   in-block runs among them.
  *
  * Invariants (check() verifies each)
  *   Every page of a block has our descriptor, unless it lies in a large
- *   run; only a block's first page has a page count.  In a slab, the
- *   bitmap's population equals the live count, its bits sit only at object
- *   starts, and the free list holds exactly the other objects.  A slab is
+ *   run; only a block's first page has a page count.  In a slab, the fresh
+ *   cursor is an object boundary past the first object; the bitmap's
+ *   population equals the live count, its bits sit only at starts of
+ *   objects below the cursor, and the free list holds exactly the other
+ *   objects below it, and is empty only if none lies above.  A slab is
  *   on its cache's partial list iff it has a free object; a cache holds at
  *   most one empty slab.  The free-page list holds exactly the free pages.
  *   Every large record is a live object of the record cache; in-block runs
- *   lie inside a block.  The pool is the sum of the blocks held.
+ *   lie inside a block, and their count is the one kept.  The pool is the
+ *   sum of the blocks held.
  *
  * Metadata (bytes; i386 / MIPS32 / x86-64)
  *   Per slab page: descriptor 64 / 96 / 96 (meta) plus the page's tail that
  *   holds no whole object (padding).  Per object: none; the class rounding
  *   is part of the granted size.  Per large allocation: a record of
  *   16 / 16 / 32 (header) and the page rounding (granted: usable).
- *   Global: struct hb_heap, 1288 / 1296 / 2056 (class table 514, caches,
- *   64 hash buckets, three slow-path pointers), plus the initial block's slack before its first page
+ *   Global: struct hb_heap, 1300 / 1304 / 2080 (class table 514, caches,
+ *   64 hash buckets, four slow-path pointers), plus the initial block's
+ *   slack before its first page
  *   and after its last page (padding).  Free pages count as free bytes
  *   whole (their descriptor included); largest_free is the longest run of
  *   free pages in one block, else the largest free object.
  *
  * Worst-case cost
  *   alloc and free of a class object: O(1), straight-line code with no
- *   loop.  Measured exactly (QEMU plugin, call sequence subtracted) on the
- *   cached path, workload hot-64:
+ *   loop but the batch of 8 (below).  Measured exactly (QEMU plugin, call
+ *   sequence subtracted) on the cached path, workload hot-64:
  *     cmake -S . -B b -DCMAKE_TOOLCHAIN_FILE=arch/mips32.cmake &&
  *     cmake --build b --target hb-bench hb_qemu_plugin && qemu-mipsel
  *     -plugin b/harness/bench/libhbpath.so,out=/tmp/p.bin
  *     b/harness/bench/hb-bench --pathlen /tmp/p.bin --heap slab --out /tmp/p
- *   (arch/x86.cmake and qemu-i386 likewise): alloc 34 on MIPS32, 29 on
- *   i386; free 32 and 33 (each the median and the p99).  Taking the last
- *   free object of a slab adds 4-5 (its unlink), freeing into a full slab
- *   about 10 (the relink, 38-46 in all); freeing the last live object of a
- *   slab calls free_done (46-54; 78-86 when the page goes back).  The
- *   longest paths over all workloads that reach no memory manager (the
- *   summary's "own", less the call sequence): alloc 5615 / 2370 (MIPS32 /
- *   i386; threading a new
- *   slab, or a large request scanning the blocks for a run), free 87 / 89
- *   (adv-slab: a slab released to the free pages).  What
- *   keeps them short: the rare paths are reached through pointers in the
- *   heap (a call by name costs MIPS PIC code its gp set-up on every call);
- *   free tests hull and granule alignment in one compare of the rotated
- *   offset; x86 sets and tests-and-clears the bitmap bit with bts/btr; the
- *   cached path takes only align 0 or SLAB_GRAN (others, valid or not, go
- *   the slow way).  Refilling a cache:
- *   O(objects per page) to thread the new slab.  Large alloc: one
- *   get_pages call plus O(1), or O(pages x hash chain) scanning the blocks
- *   for a run when the memory manager refuses; large free: O(one hash
- *   chain + pages).  contract, stats, walk, check: O(pages x hash chain).
- *   stats derives live and frees by counting, so the fast paths keep only
- *   the allocs counter (64-bit: on 32-bit targets a word and a wrap test).
+ *   (arch/x86.cmake and qemu-i386 likewise): alloc 34 on MIPS32, 27 on
+ *   i386; free 33 and 33 (each the median and the p99).  Taking the last
+ *   object of a free list calls pop_last: 45-56 in all when the slab
+ *   becomes full (its unlink), 80-101 when it threads the next batch of 8
+ *   never-used objects; freeing into a full slab costs about 10 more (the
+ *   relink, 38-46 in all); freeing the last live object of a slab calls
+ *   free_done (62-78 in all, the page going back included).  Setting up a
+ *   new slab on a free page is O(1): 157-168 in all.  The longest paths over
+ *   all workloads that reach no memory manager (the summary's "own", less
+ *   the call sequence): alloc 184 / 178 (MIPS32 / i386; align-mixed, an
+ *   aligned request that sets up a new slab; 5615 / 2370 while a new slab
+ *   was threaded whole), free 73 / 80 (adv-slab: a slab released to the
+ *   free pages).  A call that grows the pool adds one get_pages and O(1):
+ *   the block list keeps its tail.  What keeps them short: the rare paths
+ *   are reached through pointers in the heap (a call by name costs MIPS
+ *   PIC code its gp set-up on every call); free tests hull and granule
+ *   alignment in one compare of the rotated offset; x86 sets and
+ *   tests-and-clears the bitmap bit with bts/btr; the cached path takes
+ *   only align 0 or SLAB_GRAN (others, valid or not, go the slow way);
+ *   the batch of 8 makes the refill rare enough to keep hot-64's p99 (its
+ *   warm-up included) on the cached path, at the price of churn's p99
+ *   (91 / 105 measured, 46 / 47 before).
+ *   What stays O(n), and why: a large request when the memory manager
+ *   refuses searches the blocks for a run of free pages, in one pass
+ *   (a second only if reclaiming the hysteresis slabs makes a run),
+ *   O(blocks + pages of the blocks long enough), times a hash chain per
+ *   page while some in-block run exists (its pages hold user data, no
+ *   descriptor, so only the records tell them); an index of free extents
+ *   would cost every page taken and given back, for a fallback path.
+ *   Large free: O(one hash chain + pages): 64 fixed buckets (no memory to
+ *   grow them), and every page of an in-block run gets its descriptor
+ *   back.  contract, stats, walk, check: O(pages x hash chain).  stats
+ *   derives live and frees by counting, so the fast paths keep only the
+ *   allocs counter (64-bit: on 32-bit targets a word and a wrap test).
  *
  * Trade-offs
  *   Fast and fragmentation-bounded for small objects, but a page holding a
