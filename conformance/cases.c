@@ -354,11 +354,9 @@ static void free_permutations(struct fx *f)
         for (size_t i = 0; i < N; i++) {
             CHECK(p[order[i]] != NULL, "alloc(%zu) failed on a fresh heap", sizes[order[i]]);
             fx_free(f, p[order[i]]);
-            for (size_t k = 0; k < f->nlive; k++) /* the others are intact */
-                for (size_t b = 0; b < f->live[k].span; b++)
-                    CHECK(f->live[k].ptr[b] == (unsigned char)(1 + f->live[k].id % 251),
-                          "freeing %p damaged live block %p at offset %zu (permutation %u)", p[order[i]],
-                          (void *)f->live[k].ptr, b, count);
+            char when[96];
+            snprintf(when, sizeof when, "after freeing %p (step %zu of permutation %u)", p[order[i]], i, count);
+            fx_check_patterns(f, when); /* the others are intact */
             if (fx_has(f, HB_CAP_CHECK)) {
                 char msg[256] = "";
                 CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() after free %zu of permutation %u: %s", i,

@@ -128,7 +128,7 @@ static void fill_pattern(const struct shadow *s)
     memset(s->ptr, pattern_byte(s->id), s->span);
 }
 
-static void check_pattern(struct fx *f, const struct shadow *s, const char *when)
+static void check_pattern(const struct shadow *s, const char *when)
 {
     unsigned char want = pattern_byte(s->id);
     for (size_t i = 0; i < s->span; i++)
@@ -136,7 +136,12 @@ static void check_pattern(struct fx *f, const struct shadow *s, const char *when
               "%s: block %p (size %zu, align %zu) was overwritten at offset %zu (byte 0x%02x, want 0x%02x): "
               "the heap wrote into a live allocation or handed part of it out twice",
               when, (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
-    (void)f;
+}
+
+void fx_check_patterns(const struct fx *f, const char *when)
+{
+    for (size_t i = 0; i < f->nlive; i++)
+        check_pattern(&f->live[i], when);
 }
 
 /* Word and doubleword loads and stores at the block's start and end.  On
@@ -271,7 +276,7 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
 void fx_free_index(struct fx *f, size_t i)
 {
     struct shadow s = f->live[i];
-    check_pattern(f, &s, "before free");
+    check_pattern(&s, "before free");
     memmove(f->live + i, f->live + i + 1, (f->nlive - i - 1) * sizeof *f->live);
     f->nlive--;
     fx_note_op("free", s.size, s.align, s.ptr);
@@ -393,8 +398,7 @@ void fx_verify_guards(struct fx *f)
 
 void fx_verify(struct fx *f)
 {
-    for (size_t i = 0; i < f->nlive; i++)
-        check_pattern(f, &f->live[i], "verify");
+    fx_check_patterns(f, "verify");
     if (fx_has(f, HB_CAP_CHECK)) {
         char msg[256] = "";
         fx_note_op("check", 0, 0, NULL);

@@ -97,6 +97,8 @@ void fx_free_index(struct fx *f, size_t i);
 /* Whole-heap verification: patterns of every live block, heap check(),
    walk against the shadow, stats against the shadow, memory manager guards. */
 void fx_verify(struct fx *f);
+/* Every live block still holds its fill pattern ("when" names the moment). */
+void fx_check_patterns(const struct fx *f, const char *when);
 void fx_verify_stats(struct fx *f);
 void fx_verify_walk(struct fx *f);
 void fx_verify_guards(struct fx *f);

@@ -55,6 +55,18 @@ def validate(v, s, path, errs):
             validate(x, s["items"], f"{path}[{i}]", errs)
 
 
+def check_csv_headers(run, target, views, errs):
+    """Each <target>-<view>.csv of the run exists and starts with its header."""
+    for view, first in views:
+        cp = os.path.join(run, f"{target}-{view}.csv")
+        try:
+            with open(cp) as f:
+                if not f.readline().startswith(first):
+                    errs.append(f"{cp}: bad header")
+        except OSError as x:
+            errs.append(f"{cp}: {x}")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
@@ -94,14 +106,8 @@ def main():
                         e.append(f"{gb}: not Google Benchmark JSON (no benchmarks/context)")
                 except (OSError, ValueError) as x:
                     e.append(f"{gb}: {x}")
-        for view, first in (("speed", "target,timing,heap"), ("quality", "target,heap,workload"),
-                            ("extfrag", "target,heap,workload,op")):
-            cp = os.path.join(run, f"{t}-{view}.csv")
-            try:
-                if not open(cp).readline().startswith(first):
-                    e.append(f"{cp}: bad header")
-            except OSError as x:
-                e.append(f"{cp}: {x}")
+        check_csv_headers(run, t, (("speed", "target,timing,heap"), ("quality", "target,heap,workload"),
+                                   ("extfrag", "target,heap,workload,op")), e)
         errs += [f"{p}: {m}" for m in e]
     for f in sorted(os.listdir(run)):
         if not f.endswith("-pathlen.json") or (len(sys.argv) > 2 and f != f"{sys.argv[2]}-pathlen.json"):
@@ -114,14 +120,8 @@ def main():
             validate(doc, schema["$defs"]["pathlen"], f"{t}-pathlen", e)
         except (OSError, ValueError) as x:
             e.append(str(x))
-        for view, first in (("pathlen", "target,heap,workload,family,op,calls,min,median,p99,max"),
-                            ("pathlen-hist", "target,heap,workload,op,lo,hi,count")):
-            cp = os.path.join(run, f"{t}-{view}.csv")
-            try:
-                if not open(cp).readline().startswith(first):
-                    e.append(f"{cp}: bad header")
-            except OSError as x:
-                e.append(f"{cp}: {x}")
+        check_csv_headers(run, t, (("pathlen", "target,heap,workload,family,op,calls,min,median,p99,max"),
+                                   ("pathlen-hist", "target,heap,workload,op,lo,hi,count")), e)
         errs += [f"{p}: {m}" for m in e]
         targets.append(f"{t} (path length)")
     for m in errs:
