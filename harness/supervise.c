@@ -410,11 +410,20 @@ static void classify(struct hb_sv *sv, uint64_t nonce, int timed_out, int ws, st
     copy_call(r, &out->last);
 }
 
+/* Clears the record, not the result area (it may be large; touching all of
+   it on every run would cost more than the run). */
 static void reset_record(struct record *r)
 {
     size_t result_len = r->result_len;
-    memset(r, 0, sizeof *r + result_len);
+    memset(r, 0, sizeof *r);
     r->result_len = result_len;
+}
+
+void *hb_sv_result_area(struct hb_sv *sv, size_t *len)
+{
+    if (len)
+        *len = sv->rec->result_len;
+    return sv->rec->result_len ? sv->rec->result : NULL;
 }
 
 /* Waits for the child, reading its output, until it is gone or the deadline

@@ -92,9 +92,14 @@ struct hb_sv;
 typedef void (*hb_sv_body)(void *ctx);
 
 /* A supervisor with a shared result area of result_bytes (may be 0).
-   NULL (errno set) when the shared mapping cannot be made. */
+   NULL (errno set) when the shared mapping cannot be made.  The result area
+   starts zeroed and is NOT cleared between runs (it may be large): a body
+   that passes results back writes a header the parent can trust, and the
+   parent may clear or prepare it before a run (hb_sv_result_area). */
 struct hb_sv *hb_sv_create(size_t result_bytes);
 void hb_sv_destroy(struct hb_sv *sv);
+/* The parent's view of the result area (NULL when result_bytes was 0). */
+void *hb_sv_result_area(struct hb_sv *sv, size_t *len);
 
 /* Runs body(ctx) in a forked child and fills *out.  Returns 0, or -1 when
    the child could not be started (out->end == HB_SV_NOT_STARTED). */

@@ -172,6 +172,10 @@ int main(void)
     EXPECT(o.last.seq == 2 && !strcmp(o.last.op, "free") && o.last.ptr == 0x1000 && !strcmp(o.last.phase, "step two"),
            "last call: seq %llu op %s", (unsigned long long)o.last.seq, o.last.op);
     EXPECT(o.result_len == 64 && !memcmp(o.result, "ok!", 4), "result area not passed back");
+    size_t area_len;
+    unsigned char *area = hb_sv_result_area(sv, &area_len);
+    EXPECT(area == o.result && area_len == 64, "the parent's view of the result area differs");
+    memset(area, 0, area_len);
 
     o = run(sv, body_fail, 10, 1);
     EXPECT(o.end == HB_SV_FAILED && !strcmp(o.message, "block 5 was overwritten"), "failure: end %d message '%s'",
