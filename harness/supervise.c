@@ -554,7 +554,7 @@ void hb_sv_describe_call(const struct hb_sv_call *c, char *buf, size_t len)
     }
     int n = snprintf(buf, len, "during %s: size %zu, align %zu", c->op, c->size, c->align);
     if (c->ptr && n >= 0 && (size_t)n < len)
-        n += snprintf(buf + n, len - (size_t)n, ", block %#lx", (unsigned long)c->ptr);
+        n += snprintf(buf + n, len - (size_t)n, ", block 0x%lx", (unsigned long)c->ptr);
     if (n >= 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, " (heap call #%llu)", (unsigned long long)c->seq);
     if (c->phase[0] && n >= 0 && (size_t)n < len)
@@ -566,7 +566,7 @@ void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len)
     char call[HB_SV_OP_LEN + HB_SV_PHASE_LEN + 128], sig[64], addr[48] = "";
     hb_sv_describe_call(&o->last, call, sizeof call);
     if (o->has_fault_addr)
-        snprintf(addr, sizeof addr, ", faulting address %#lx", (unsigned long)o->fault_addr);
+        snprintf(addr, sizeof addr, ", faulting address 0x%lx", (unsigned long)o->fault_addr);
     switch (o->end) {
     case HB_SV_DONE:
         snprintf(buf, len, "completed in %.2f s", o->seconds);
