@@ -15,7 +15,8 @@
  * guard scan reads the whole arena, so it runs after every operation only
  * on arenas of at most 1 MiB, else after operations 1, 2, 4, 8, ... and the
  * last: a write outside the pool is still caught, possibly a few operations
- * late.  Cost per operation: O(live bytes + heap's check and walk).
+ * late (shrinking trials scan only after the last operation).  Cost per
+ * operation: O(live bytes + the heap's check and walk).
  */
 #include "replay.h"
 
@@ -429,6 +430,7 @@ struct play {
     const struct hb_replay *r;
     const struct op *const *seq; /* the operations to replay, in order */
     size_t n;
+    int thorough; /* guard scans during the sequence too, not only at its end */
 };
 
 struct idmap {
@@ -512,8 +514,14 @@ static void play_one(struct fx *f, const struct hb_replay *r, const struct op *o
         if (!f->ops->expand || o->a % HB_PAGE_SIZE)
             return;
         void *block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
+        if (!block) { /* as the case did: lift the limit for this block only */
+            struct hb_mm_counters c;
+            hb_mm_counters(f->mm, &c);
+            hb_mm_set_max(f->mm, c.bytes_out + (size_t)o->a);
+            block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
+        }
         if (!block)
-            return; /* the memory manager refuses: nothing to replay */
+            return; /* no room in the arena: nothing to replay */
         fx_note_op("expand", (size_t)o->a, 0, block);
         int rc = f->ops->expand(f->h, block, (size_t)o->a);
         CHECK(rc == HB_OK || !o->flag, "expand(%p, %zu) returned %d; it succeeded when recorded", block, (size_t)o->a,
@@ -564,8 +572,9 @@ static void play_body(void *ctx)
         fx_verify_walk(&f);
         fx_verify_stats(&f);
         /* The guard scan reads the whole arena: every operation on a small
-           one, else after operations 1, 2, 4, 8, ... and the last. */
-        if (arena <= GUARD_EVERY_OP_PAGES || (i & (i + 1)) == 0 || i + 1 == pl->n)
+           one; else, when thorough, after operations 1, 2, 4, 8, ...; and
+           after the last. */
+        if (arena <= GUARD_EVERY_OP_PAGES || (pl->thorough && (i & (i + 1)) == 0) || i + 1 == pl->n)
             fx_verify_guards(&f);
     }
     free(m.ptr);
@@ -573,9 +582,9 @@ static void play_body(void *ctx)
 }
 
 static int play(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct hb_replay *r, const struct op *const *seq,
-                size_t n, double timeout, struct hb_sv_outcome *out)
+                size_t n, int thorough, double timeout, struct hb_sv_outcome *out)
 {
-    struct play pl = {ops, r, seq, n};
+    struct play pl = {ops, r, seq, n, thorough};
     struct hb_sv_opts o = {timeout, 1, 0};
     return hb_sv_run(sv, &o, play_body, &pl, out);
 }
@@ -592,7 +601,7 @@ int hb_replay_run(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct 
     }
     for (size_t i = 0; i < r->n; i++)
         seq[i] = &r->ops[i];
-    int rc = play(sv, ops, r, seq, r->n, timeout, out);
+    int rc = play(sv, ops, r, seq, r->n, 1, timeout, out);
     free(seq);
     return rc;
 }
@@ -675,7 +684,7 @@ static int still_fails(struct trial_ctx *t, const struct op *const *cand, size_t
     double limit = t->s->trial_timeout < left ? t->s->trial_timeout : left;
     struct hb_sv_outcome out;
     t->s->trials++;
-    if (play(t->sv, t->ops, t->r, t->buf, k, limit > 0.05 ? limit : 0.05, &out) != 0)
+    if (play(t->sv, t->ops, t->r, t->buf, k, 0, limit > 0.05 ? limit : 0.05, &out) != 0)
         return 0;
     char kind[sizeof t->s->kind];
     failure_kind(&out, kind, sizeof kind);
@@ -732,7 +741,12 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
     s->reproduced = 0;
     s->kind[0] = '\0';
     struct hb_sv_outcome out;
-    if (hb_replay_run(sv, ops, r, s->trial_timeout, &out) != 0) {
+    const struct op **all = malloc((r->n ? r->n : 1) * sizeof *all);
+    for (size_t i = 0; all && i < r->n; i++)
+        all[i] = &r->ops[i];
+    int started = all && play(sv, ops, r, all, r->n, 0, s->trial_timeout, &out) == 0;
+    free(all);
+    if (!started) {
         s->seconds = now_s() - t0;
         return;
     }
