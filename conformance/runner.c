@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "broken.h"
+#include "hostile.h"
 #include "registry.h"
 #include "replay.h"
 #include "suite.h"
@@ -64,6 +65,7 @@ static void usage(FILE *f)
             "                      [--timeout SECONDS] [--replay-dir DIR | --no-replay] [--expect-failures] [--list]\n"
             "       hb_conformance --replay FILE --heap NAME [--timeout SECONDS]\n"
             "Runs heaps through the conformance suite, each case in its own child process.\n"
+            "Options that take a value also take it as --option=VALUE.\n"
             "  --heap NAME        a registered heap or a broken test heap (default: every registered heap)\n"
             "  --group GROUP      only this case group (alignment, overflow, integrity, free, expansion,\n"
             "                     accounting, overwrite, stress)\n"
@@ -97,6 +99,9 @@ static const struct hb_heap_ops *find_any_heap(const char *name, const struct hb
             *broken = hb_broken_heaps[i];
             return hb_broken_heaps[i]->ops;
         }
+    for (size_t i = 0; hb_hostile_heaps[i]; i++)
+        if (strcmp(hb_hostile_heaps[i]->ops->name, name) == 0)
+            return hb_hostile_heaps[i]->ops;
     return NULL;
 }
 
@@ -108,6 +113,9 @@ static void list_all(void)
     printf("broken test heaps:\n");
     for (size_t i = 0; hb_broken_heaps[i]; i++)
         printf("  %-22s %s\n", hb_broken_heaps[i]->ops->name, hb_broken_heaps[i]->bug);
+    printf("hostile test heaps (they attack the runner):\n");
+    for (size_t i = 0; hb_hostile_heaps[i]; i++)
+        printf("  %-22s %s\n", hb_hostile_heaps[i]->ops->name, hb_hostile_heaps[i]->bug);
     printf("cases:\n");
     for (size_t i = 0; i < hb_case_count; i++)
         printf("  %s.%s: %s\n", hb_cases[i].group, hb_cases[i].name, hb_cases[i].what);
@@ -188,13 +196,18 @@ static void parse_options(int argc, char **argv, struct options *o)
     if (env_seed && parse_seed(env_seed, &o->seed) != 0)
         usage_error("HB_SEED wants an unsigned integer (decimal or 0x hex), not '%s'", env_seed);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *a = argv[i];
+        char *eq = !strncmp(a, "--", 2) ? strchr(a, '=') : NULL; /* --name=value */
+        if (eq)
+            *eq = '\0';
+        char *v = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
         int takes_value = !strcmp(a, "--heap") || !strcmp(a, "--group") || !strcmp(a, "--case") ||
                           !strcmp(a, "--seed") || !strcmp(a, "--timeout") || !strcmp(a, "--replay") ||
                           !strcmp(a, "--replay-dir");
         if (takes_value && !v)
             usage_error("%s wants a value", a);
+        if (eq && !takes_value)
+            usage_error("%s takes no value", a);
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -229,7 +242,7 @@ static void parse_options(int argc, char **argv, struct options *o)
             usage(stderr);
             exit(2);
         }
-        if (takes_value)
+        if (takes_value && !eq)
             i++;
     }
     if (o->replay_file && (o->nheaps != 1 || o->group || o->only || o->expect))
