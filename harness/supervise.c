@@ -283,6 +283,7 @@ _Noreturn static void child_main(struct hb_sv *sv, uint64_t nonce, pid_t parent,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(125);
+    setpgid(0, 0); /* its own group: the parent ends any descendant with it */
     if (out_fd >= 0) {
         dup2(out_fd, STDOUT_FILENO);
         dup2(out_fd, STDERR_FILENO);
@@ -514,6 +515,7 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
     int ws = 0;
     int timed_out = wait_child(sv, pid, fds[0], t0 + o->timeout, max, &ws);
     out->seconds = now_s() - t0;
+    kill(-pid, SIGKILL); /* whatever the child left running (a heap that forked) */
     out->output = sv->out ? sv->out : "";
     out->output_len = sv->out_len;
     out->output_truncated = sv->out_truncated;

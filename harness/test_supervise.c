@@ -169,6 +169,18 @@ static void body_nested(void *ctx)
         hb_sv_run(inner, &o, body_orphan_spin, NULL, &out);
 }
 
+/* A body that leaves a spinning process of its own behind. */
+static void body_forks(void *ctx)
+{
+    (void)ctx;
+    volatile int32_t *slot = hb_sv_result(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        for (volatile int spin = 1; spin;)
+            ;
+    *slot = (int32_t)pid;
+}
+
 /* Gone, or a zombie, within a second? */
 static int process_ends(pid_t pid)
 {
@@ -281,6 +293,14 @@ int main(void)
     EXPECT(orphan > 0 && process_ends(orphan), "the inner child %d outlived its parent", (int)orphan);
     if (orphan > 0)
         kill(orphan, SIGKILL); /* never leave it spinning, whatever the verdict */
+
+    memset(area, 0, area_len);
+    o = run(sv, body_forks, 10, 1);
+    pid_t left = (pid_t) * (volatile int32_t *)area;
+    EXPECT(o.end == HB_SV_DONE && left > 0 && process_ends(left), "the body's own child %d outlived the run",
+           (int)left);
+    if (left > 0)
+        kill(left, SIGKILL);
 
     o = run(sv, body_done, 10, 0);
     EXPECT(o.end == HB_SV_DONE && o.output_len == 0, "a run after failures, without capture: end %d", o.end);
