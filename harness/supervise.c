@@ -4,17 +4,21 @@
  *
  * Parent: clears the shared record, draws a nonce, forks, then loops on
  * poll(capture pipe) and waitpid(WNOHANG) until the child is gone or the
- * deadline passes (then SIGKILL).  The end is classified from the record and
- * the wait status, in this order: parent's timeout; completion nonce; failure
- * nonce; sanitizer death; signal (stack overflow when the fault address lies
- * in the stack's range); plain exit.
+ * deadline passes (then SIGKILL).  The end is classified from the record,
+ * the wait status and the captured output, in this order: completion nonce
+ * (with a clean exit); parent's timeout; failure nonce; a sanitizer report
+ * (in the output, or the runtime's death callback); signal (a stack overflow
+ * when the fault address lies in the stack's range); plain exit.  The child
+ * runs in its own process group, which the parent kills once the child is
+ * gone.
  *
  * Child: asks to die with its parent, points stdout/stderr at the pipe,
  * unblocks every signal, installs crash handlers on an alternate stack
  * (they record the signal and fault address, then re-raise with the default
  * action so the wait status is the real signal), runs the body, flushes
- * stdio and writes the nonce.  The nonce is copied to the child on its stack
- * only; the record holds it only once the body has returned.
+ * stdio and writes the nonce.  The nonce reaches the child as a copy in its
+ * own memory; the shared record holds it only once the body has returned
+ * (or, in the failure field, once the body reported a failure).
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, sigaltstack */
 #include "supervise.h"
@@ -293,7 +297,6 @@ _Noreturn static void child_main(struct hb_sv *sv, uint64_t nonce, pid_t parent,
     child_rec = sv->rec;
     child_nonce = nonce;
     child_last_op = NULL;
-    sv->nonce_state = 0; /* the child has no use for the generator */
     install_crash_handlers();
     if (__sanitizer_set_death_callback)
         __sanitizer_set_death_callback(on_sanitizer_death);
@@ -387,10 +390,10 @@ static void copy_call(const struct record *r, struct hb_sv_call *c)
 static void classify(struct hb_sv *sv, uint64_t nonce, int timed_out, int ws, struct hb_sv_outcome *out)
 {
     struct record *r = sv->rec;
-    if (timed_out)
+    if (r->done == nonce && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+        out->end = HB_SV_DONE; /* even when it ended just at the deadline */
+    else if (timed_out)
         out->end = HB_SV_TIMEOUT;
-    else if (r->done == nonce && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-        out->end = HB_SV_DONE;
     else if (r->failed == nonce) {
         out->end = HB_SV_FAILED;
         copy_bounded(out->message, sizeof out->message, r->message);
@@ -449,10 +452,9 @@ static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size
             int ms = reaped ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1;
             struct pollfd p = {fd, POLLIN, 0};
             int rc = poll(&p, 1, ms);
-            if (rc > 0 && !drain(sv, fd, max)) {
-                close(fd);
-                fd = -1;
-            } else if (reaped) { /* the child is gone; a descendant holds the pipe */
+            /* Once the child is gone, one last read: a descendant may hold
+               the pipe open (and write to it) for ever. */
+            if ((rc > 0 && !drain(sv, fd, max)) || reaped) {
                 close(fd);
                 fd = -1;
             }
