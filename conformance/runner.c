@@ -372,8 +372,8 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
         return;
     }
     struct hb_replay_shrink s = {SHRINK_BUDGET_S, SHRINK_MAX_TRIALS, SHRINK_TRIAL_TIMEOUT_S, 0, 0, 0, 0, 0, ""};
-    if (failure->end == HB_SV_TIMEOUT || opt->timeout < s.trial_timeout)
-        s.trial_timeout = opt->timeout < s.trial_timeout ? opt->timeout : s.trial_timeout;
+    if (opt->timeout < s.trial_timeout)
+        s.trial_timeout = opt->timeout;
     hb_replay_shrink(sv, ops, r, &s);
     int slow = !strcmp(s.kind, "timeout") && failure->end != HB_SV_TIMEOUT;
     char heap[64], cas[96], path[4096], header[HB_SV_MSG_LEN + 1024], line[HB_SV_MSG_LEN + 512];
@@ -430,7 +430,9 @@ static enum outcome run_case(const struct options *opt, const struct hb_heap_ops
     *broken_create = create_broken(&o);
     if (*broken_create)
         printf("      the heap's create %s: its remaining cases are not run\n", *broken_create + 7);
-    if (record)
+    if (record && *broken_create)
+        printf("      replay: not written: the heap fails in create, before any other call\n");
+    else if (record)
         write_replay(opt, ops, label, &o);
     return out;
 }
