@@ -7,7 +7,8 @@
 #    name its replay file, N operations shrunk from M, with N < M;
 # 2. the file must hold N operations;
 # 3. CONF --replay FILE --heap HEAP must fail (status 1) with the same first
-#    failure line as the case, numbers and addresses aside.
+#    failure line as the case, numbers and addresses aside;
+# 4. a malformed replay file is an error (status 2) naming its line.
 string(REPLACE "|" ";" conf "${CONF}")
 file(REMOVE_RECURSE "${DIR}")
 file(MAKE_DIRECTORY "${DIR}")
@@ -58,3 +59,11 @@ if(NOT replay_failure STREQUAL case_failure)
   message(FATAL_ERROR "the replay fails differently:\n  case:   ${case_failure}\n  replay: ${replay_failure}")
 endif()
 message("replay: ${kept} of ${recorded} operations, same failure: ${case_failure}")
+
+# A malformed replay file is a usage error naming the file and the line.
+file(WRITE "${DIR}/malformed.txt"
+  "seed 1\nsetup initial 65536 max 0 arena 0 placement contiguous checked 1\nalloc #1 24 x \"t\"\n")
+run(out rc --replay ${DIR}/malformed.txt --heap ${HEAP})
+if(NOT rc EQUAL 2 OR NOT out MATCHES "malformed.txt:3: alloc wants: alloc #ID SIZE ALIGN \"tag\"\\|-")
+  message(FATAL_ERROR "a malformed replay file: exit ${rc}, or no message naming its line 3")
+endif()
