@@ -32,6 +32,7 @@
 #define TAG_LEN 48
 #define NO_TAG 0 /* tag index 0: NULL */
 #define GUARD_EVERY_OP_PAGES 256
+#define MAX_FIXTURES 8 /* fixtures (heaps) one case may set up */
 
 enum kind {
     RP_SETUP,
@@ -49,9 +50,9 @@ enum kind {
 
 struct op {
     uint8_t kind;
-    uint8_t tag;  /* ALLOC: tag index; SETUP: placement */
-    uint8_t flag; /* SETUP: checked_ops; EXPAND: 1 when it succeeded */
-    uint8_t pad;
+    uint8_t tag;   /* ALLOC: tag index; SETUP: placement */
+    uint8_t flag;  /* SETUP: checked_ops; EXPAND: 1 when it succeeded */
+    uint8_t fx;    /* the fixture (heap) it applies to, in order of setup */
     uint32_t id;   /* ALLOC, FREE, FREE_AGAIN, BADFREE_IN: allocation id */
     uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; EXPAND: bytes; BADFREE_ABS: address */
     int64_t c;     /* SETUP: arena pages; BADFREE_*: offset */
@@ -101,8 +102,20 @@ static struct {
     struct slot *map;
     size_t map_cap, map_used;
     uint32_t next_id;
-    int create_pending; /* the create of fx_setup is part of its setup line */
+    unsigned nfix;                     /* fixtures set up so far */
+    int pending;                       /* the fixture whose setup's create comes next, or -1 */
+    const hb_heap *heap[MAX_FIXTURES]; /* each fixture's heap handle */
+    const void *initial[MAX_FIXTURES]; /* and initial block */
 } rec;
+
+/* The fixture a heap handle belongs to (0 if unknown). */
+static uint8_t fixture_of(const hb_heap *h)
+{
+    for (unsigned i = 0; i < rec.nfix; i++)
+        if (rec.heap[i] == h)
+            return (uint8_t)i;
+    return 0;
+}
 
 static struct op *append(enum kind k)
 {
@@ -175,13 +188,6 @@ static void map_put(uintptr_t key, uint32_t id)
     rec.map_used++;
 }
 
-static void map_clear(void)
-{
-    if (rec.map)
-        memset(rec.map, 0, rec.map_cap * sizeof *rec.map);
-    rec.map_used = 0;
-}
-
 static uint8_t intern_tag(const char *tag)
 {
     if (!tag)
@@ -219,25 +225,37 @@ static const struct shadow *shadow_holding(const struct fx *f, const void *p)
     return (const unsigned char *)p < s->ptr + s->span ? s : NULL;
 }
 
+/* The create of fx_setup is part of its setup line; a later create over a
+   fixture's initial block rebuilds that fixture's heap. */
 static hb_heap *rec_create(void *block, size_t len, const struct hb_config *cfg)
 {
-    if (rec.create_pending)
-        rec.create_pending = 0;
-    else {
+    unsigned k = 0;
+    if (rec.pending >= 0) {
+        k = (unsigned)rec.pending;
+        rec.pending = -1;
+        rec.initial[k] = block;
+    } else {
+        while (k < rec.nfix && rec.initial[k] != block)
+            k++;
+        k = k < rec.nfix ? k : 0;
         struct op *o = append(RP_CREATE);
-        if (o)
+        if (o) {
+            o->fx = (uint8_t)k;
             commit();
+        }
     }
-    map_clear();
-    return rec.real->create(block, len, cfg);
+    hb_heap *h = rec.real->create(block, len, cfg);
+    if (k < MAX_FIXTURES)
+        rec.heap[k] = h;
+    return h;
 }
 
 static void *rec_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
-    rec.create_pending = 0;
     struct op *o = append(RP_ALLOC);
     uint32_t id = ++rec.next_id;
     if (o) {
+        o->fx = fixture_of(h);
         o->id = id;
         o->a = size;
         o->b = align;
@@ -251,7 +269,7 @@ static void *rec_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 
 static int rec_free(hb_heap *h, void *ptr)
 {
-    rec.create_pending = 0;
+    uint8_t k = fixture_of(h);
     struct slot *s = ptr ? map_find((uintptr_t)ptr) : NULL;
     const struct shadow *in = ptr && !(s && s->live) ? shadow_holding(rec.f, ptr) : NULL;
     struct slot *owner = in ? map_find((uintptr_t)in->ptr) : NULL;
@@ -273,7 +291,7 @@ static int rec_free(hb_heap *h, void *ptr)
         if (o)
             o->id = s->id;
     } else {
-        intptr_t off = (intptr_t)((uintptr_t)ptr - (uintptr_t)rec.f->initial);
+        intptr_t off = (intptr_t)((uintptr_t)ptr - (uintptr_t)rec.initial[k]);
         if (off > -(intptr_t)(1 << 30) && off < (intptr_t)(1 << 30)) {
             o = append(RP_BADFREE_INITIAL);
             if (o)
@@ -284,8 +302,10 @@ static int rec_free(hb_heap *h, void *ptr)
                 o->a = (uint64_t)(uintptr_t)ptr;
         }
     }
-    if (o)
+    if (o) {
+        o->fx = k;
         commit();
+    }
     int rc = rec.real->free(h, ptr);
     if (rc == HB_OK && s && s->live && o && o->kind == RP_FREE)
         s->live = 0;
@@ -294,9 +314,9 @@ static int rec_free(hb_heap *h, void *ptr)
 
 static int rec_expand(hb_heap *h, void *block, size_t len)
 {
-    rec.create_pending = 0;
     struct op *o = append(RP_EXPAND);
     if (o) {
+        o->fx = fixture_of(h);
         o->a = len;
         commit();
     }
@@ -308,10 +328,11 @@ static int rec_expand(hb_heap *h, void *block, size_t len)
 
 static size_t rec_contract(hb_heap *h)
 {
-    rec.create_pending = 0;
     struct op *o = append(RP_CONTRACT);
-    if (o)
+    if (o) {
+        o->fx = fixture_of(h);
         commit();
+    }
     return rec.real->contract(h);
 }
 
@@ -327,6 +348,8 @@ const struct hb_heap_ops *hb_replay_record_start(const struct hb_heap_ops *real,
     rec.real = real;
     rec.f = f;
     rec.next_id = 0;
+    rec.nfix = 0;
+    rec.pending = -1;
     rec.proxy = *real;
     rec.proxy.create = rec_create;
     rec.proxy.alloc = rec_alloc;
@@ -340,17 +363,21 @@ void hb_replay_note_setup(const struct fx_opts *o)
 {
     if (!rec.log)
         return;
+    if (rec.nfix == MAX_FIXTURES) {
+        rec.log->overflow = 2; /* not replayable: more heaps than the replay keeps */
+        return;
+    }
     struct op *e = append(RP_SETUP);
     if (!e)
         return;
+    e->fx = (uint8_t)rec.nfix;
+    rec.pending = (int)rec.nfix++;
     e->a = o->initial_bytes;
     e->b = o->max_bytes;
     e->c = (int64_t)o->arena_pages;
     e->tag = (uint8_t)o->placement;
     e->flag = (uint8_t)(o->checked_ops != 0);
     commit();
-    map_clear();
-    rec.create_pending = 1;
 }
 
 /* ---- sequences -------------------------------------------------------------- */
@@ -399,7 +426,10 @@ struct hb_replay *hb_replay_from_log(struct hb_sv *sv, uint64_t seed, char *why,
         return NULL;
     }
     if (l->overflow) {
-        snprintf(why, why_len, "the case made more than %u recorded heap calls", MAX_OPS);
+        if (l->overflow == 2)
+            snprintf(why, why_len, "the case set up more than %d heaps", MAX_FIXTURES);
+        else
+            snprintf(why, why_len, "the case made more than %u recorded heap calls", MAX_OPS);
         return NULL;
     }
     if (l->ops[0].kind != RP_SETUP || l->ntags > MAX_TAGS) {
@@ -433,11 +463,24 @@ struct play {
     int thorough; /* guard scans during the sequence too, not only at its end */
 };
 
+/* Blocks by allocation id: where each one is, whether it is live (1) or was
+   freed (2), and which fixture it belongs to. */
 struct idmap {
-    unsigned char **ptr; /* by id; NULL: never allocated or gone with a create */
-    unsigned char *live; /* 1 live, 2 freed */
+    unsigned char **ptr;
+    unsigned char *live;
+    unsigned char *owner;
     size_t cap;
 };
+
+/* The fixture k set up again or rebuilt: its blocks are gone. */
+static void forget_fixture(struct idmap *m, unsigned k)
+{
+    for (size_t id = 0; id < m->cap; id++)
+        if (m->owner[id] == k) {
+            m->ptr[id] = NULL;
+            m->live[id] = 0;
+        }
+}
 
 static int is_live_start(const struct fx *f, const void *p)
 {
@@ -458,36 +501,59 @@ static void bad_free(struct fx *f, void *p, const char *what)
     CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s changed the heap's stats", what);
 }
 
-static void play_one(struct fx *f, const struct hb_replay *r, const struct op *o, struct idmap *m, int *setup)
+static void play_expand(struct fx *f, const struct op *o)
 {
+    if (!f->ops->expand || o->a % HB_PAGE_SIZE)
+        return;
+    void *block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
+    if (!block) { /* as the case did: lift the limit for this block only */
+        struct hb_mm_counters c;
+        hb_mm_counters(f->mm, &c);
+        hb_mm_set_max(f->mm, c.bytes_out + (size_t)o->a);
+        block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
+    }
+    if (!block)
+        return; /* no room in the arena: nothing to replay */
+    fx_note_op("expand", (size_t)o->a, 0, block);
+    int rc = f->ops->expand(f->h, block, (size_t)o->a);
+    CHECK(rc == HB_OK || !o->flag, "expand(%p, %zu) returned %d; it succeeded when recorded", block, (size_t)o->a, rc);
+}
+
+/* One operation on its fixture (set up, or skipped when its setup was not). */
+static void play_one(struct fx *fxs, int *up, const struct hb_replay *r, const struct op *o, struct idmap *m)
+{
+    struct fx *f = &fxs[o->fx];
     unsigned char *p = o->id < m->cap ? m->ptr[o->id] : NULL;
     int live = o->id < m->cap && m->live[o->id] == 1;
-    switch ((enum kind)o->kind) {
-    case RP_SETUP: {
-        if (*setup)
+    if (o->kind == RP_SETUP) {
+        if (up[o->fx])
             fx_teardown(f);
         struct fx_opts opts = {(size_t)o->a, (size_t)o->b, (size_t)o->c, (enum hb_mm_placement)o->tag, o->flag};
         fx_setup(f, &opts);
-        *setup = 1;
-        memset(m->ptr, 0, m->cap * sizeof *m->ptr);
-        memset(m->live, 0, m->cap);
+        up[o->fx] = 1;
+        forget_fixture(m, o->fx);
         return;
     }
+    if (!up[o->fx])
+        return;
+    switch ((enum kind)o->kind) {
+    case RP_SETUP:
+        return;
     case RP_CREATE:
         fx_recreate(f);
-        memset(m->ptr, 0, m->cap * sizeof *m->ptr);
-        memset(m->live, 0, m->cap);
+        forget_fixture(m, o->fx);
         return;
     case RP_ALLOC: {
         unsigned char *q = fx_alloc(f, (size_t)o->a, (size_t)o->b, o->tag ? r->tags[o->tag] : NULL);
         if (q && o->id < m->cap) {
             m->ptr[o->id] = q;
             m->live[o->id] = 1;
+            m->owner[o->id] = o->fx;
         }
         return;
     }
     case RP_FREE:
-        if (live) {
+        if (live && m->owner[o->id] == o->fx) {
             fx_free(f, p);
             m->live[o->id] = 2;
         }
@@ -501,7 +567,7 @@ static void play_one(struct fx *f, const struct hb_replay *r, const struct op *o
             bad_free(f, p, "a double free");
         return;
     case RP_BADFREE_IN:
-        if (live && !is_live_start(f, p + o->c))
+        if (live && !is_live_start(&fxs[m->owner[o->id]], p + o->c))
             bad_free(f, p + o->c, "a pointer inside a live block");
         return;
     case RP_BADFREE_INITIAL:
@@ -510,24 +576,9 @@ static void play_one(struct fx *f, const struct hb_replay *r, const struct op *o
     case RP_BADFREE_ABS:
         bad_free(f, (void *)(uintptr_t)o->a, "a pointer outside the heap");
         return;
-    case RP_EXPAND: {
-        if (!f->ops->expand || o->a % HB_PAGE_SIZE)
-            return;
-        void *block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-        if (!block) { /* as the case did: lift the limit for this block only */
-            struct hb_mm_counters c;
-            hb_mm_counters(f->mm, &c);
-            hb_mm_set_max(f->mm, c.bytes_out + (size_t)o->a);
-            block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-        }
-        if (!block)
-            return; /* no room in the arena: nothing to replay */
-        fx_note_op("expand", (size_t)o->a, 0, block);
-        int rc = f->ops->expand(f->h, block, (size_t)o->a);
-        CHECK(rc == HB_OK || !o->flag, "expand(%p, %zu) returned %d; it succeeded when recorded", block, (size_t)o->a,
-              rc);
+    case RP_EXPAND:
+        play_expand(f, o);
         return;
-    }
     case RP_CONTRACT:
         if (f->ops->contract) {
             fx_note_op("contract", 0, 0, NULL);
@@ -537,48 +588,59 @@ static void play_one(struct fx *f, const struct hb_replay *r, const struct op *o
     }
 }
 
+/* What fx_verify checks, but the guard scan only when asked. */
+static void verify(struct fx *f, int guards)
+{
+    fx_check_patterns(f, "replay");
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[256] = "";
+        fx_note_op("check", 0, 0, NULL);
+        int rc = f->ops->check(f->h, msg, sizeof msg);
+        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
+    }
+    fx_verify_walk(f);
+    fx_verify_stats(f);
+    if (guards)
+        fx_verify_guards(f);
+}
+
 static void play_body(void *ctx)
 {
     const struct play *pl = ctx;
-    struct fx f;
-    memset(&f, 0, sizeof f);
-    f.ops = pl->ops;
-    f.seed = pl->r->seed;
+    struct fx fxs[MAX_FIXTURES];
+    int up[MAX_FIXTURES] = {0};
+    size_t arena[MAX_FIXTURES] = {0};
+    memset(fxs, 0, sizeof fxs);
+    for (unsigned k = 0; k < MAX_FIXTURES; k++) {
+        fxs[k].ops = pl->ops;
+        fxs[k].seed = pl->r->seed + k;
+    }
     uint32_t max_id = 0;
     for (size_t i = 0; i < pl->n; i++)
         if (pl->seq[i]->id > max_id)
             max_id = pl->seq[i]->id;
-    struct idmap m = {calloc(max_id + 1, sizeof *m.ptr), calloc(max_id + 1, 1), max_id + 1};
-    CHECK(m.ptr && m.live, "out of host memory");
-    int setup = 0;
-    size_t arena = 0;
+    struct idmap m = {calloc(max_id + 1, sizeof *m.ptr), calloc(max_id + 1, 1), calloc(max_id + 1, 1), max_id + 1};
+    CHECK(m.ptr && m.live && m.owner, "out of host memory");
     char phase[64];
     for (size_t i = 0; i < pl->n; i++) {
         const struct op *o = pl->seq[i];
         snprintf(phase, sizeof phase, "replay operation %zu of %zu", i + 1, pl->n);
         hb_sv_phase(phase);
-        play_one(&f, pl->r, o, &m, &setup);
+        play_one(fxs, up, pl->r, o, &m);
         if (o->kind == RP_SETUP)
-            arena = o->c ? (size_t)o->c : (size_t)((o->a + o->b) / HB_PAGE_SIZE * 2 + 16);
-        if (!setup)
-            continue;
-        fx_check_patterns(&f, "replay");
-        if (fx_has(&f, HB_CAP_CHECK)) {
-            char msg[256] = "";
-            fx_note_op("check", 0, 0, NULL);
-            int rc = f.ops->check(f.h, msg, sizeof msg);
-            CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
-        }
-        fx_verify_walk(&f);
-        fx_verify_stats(&f);
-        /* The guard scan reads the whole arena: every operation on a small
-           one; else, when thorough, after operations 1, 2, 4, 8, ...; and
-           after the last. */
-        if (arena <= GUARD_EVERY_OP_PAGES || (pl->thorough && (i & (i + 1)) == 0) || i + 1 == pl->n)
-            fx_verify_guards(&f);
+            arena[o->fx] = o->c ? (size_t)o->c : (size_t)((o->a + o->b) / HB_PAGE_SIZE * 2 + 16);
+        /* Every heap, after every operation (a heap that keeps its state in
+           globals breaks the other heap).  The guard scan reads the whole
+           arena: every operation on a small one; else, when thorough, after
+           operations 1, 2, 4, 8, ...; and after the last. */
+        for (unsigned k = 0; k < MAX_FIXTURES; k++)
+            if (up[k])
+                verify(&fxs[k],
+                       arena[k] <= GUARD_EVERY_OP_PAGES || (pl->thorough && (i & (i + 1)) == 0) || i + 1 == pl->n);
     }
     free(m.ptr);
     free(m.live);
+    free(m.owner);
 }
 
 static int play(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct hb_replay *r, const struct op *const *seq,
@@ -809,11 +871,11 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
 {
     switch ((enum kind)o->kind) {
     case RP_SETUP:
-        fprintf(fp, "setup initial %" PRIu64 " max %" PRIu64 " arena %" PRId64 " placement %s checked %d\n", o->a, o->b,
+        fprintf(fp, "setup initial %" PRIu64 " max %" PRIu64 " arena %" PRId64 " placement %s checked %d", o->a, o->b,
                 o->c, o->tag == HB_MM_SCATTERED ? "scattered" : "contiguous", o->flag);
         return;
     case RP_CREATE:
-        fprintf(fp, "create\n");
+        fprintf(fp, "create");
         return;
     case RP_ALLOC:
         fprintf(fp, "alloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->id, o->a, o->b);
@@ -821,31 +883,30 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
             fputc('-', fp);
         else
             write_tag(fp, r->tags[o->tag]);
-        fputc('\n', fp);
         return;
     case RP_FREE:
-        fprintf(fp, "free #%" PRIu32 "\n", o->id);
+        fprintf(fp, "free #%" PRIu32, o->id);
         return;
     case RP_FREE_NULL:
-        fprintf(fp, "free-null\n");
+        fprintf(fp, "free-null");
         return;
     case RP_FREE_AGAIN:
-        fprintf(fp, "free-again #%" PRIu32 "\n", o->id);
+        fprintf(fp, "free-again #%" PRIu32, o->id);
         return;
     case RP_BADFREE_IN:
-        fprintf(fp, "bad-free #%" PRIu32 " %+" PRId64 "\n", o->id, o->c);
+        fprintf(fp, "bad-free #%" PRIu32 " %+" PRId64, o->id, o->c);
         return;
     case RP_BADFREE_INITIAL:
-        fprintf(fp, "bad-free initial %+" PRId64 "\n", o->c);
+        fprintf(fp, "bad-free initial %+" PRId64, o->c);
         return;
     case RP_BADFREE_ABS:
-        fprintf(fp, "bad-free abs %#" PRIx64 "\n", o->a);
+        fprintf(fp, "bad-free abs %#" PRIx64, o->a);
         return;
     case RP_EXPAND:
-        fprintf(fp, "expand %" PRIu64 " %s\n", o->a, o->flag ? "ok" : "failed");
+        fprintf(fp, "expand %" PRIu64 " %s", o->a, o->flag ? "ok" : "failed");
         return;
     case RP_CONTRACT:
-        fprintf(fp, "contract\n");
+        fprintf(fp, "contract");
         return;
     }
 }
@@ -865,8 +926,12 @@ int hb_replay_write(const struct hb_replay *r, const char *path, const char *hea
         h += n + (h[n] == '\n');
     }
     fprintf(fp, "seed %" PRIu64 "\n", r->seed);
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++) {
         write_op(fp, r, &r->ops[i]);
+        if (r->ops[i].fx)
+            fprintf(fp, " @%u", r->ops[i].fx); /* the fixture, when not the first */
+        fputc('\n', fp);
+    }
     int bad = ferror(fp);
     if (fclose(fp) != 0 || bad || rename(tmp, path) != 0) {
         snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
@@ -1075,6 +1140,16 @@ struct hb_replay *hb_replay_load(const char *path, char *why, size_t why_len)
             w[nw++] = t;
         if (nw == 0)
             continue;
+        unsigned fixture = 0;
+        if (nw > 1 && w[nw - 1][0] == '@') {
+            uint64_t k;
+            if (parse_u64(w[nw - 1] + 1, &k) || k >= MAX_FIXTURES) {
+                bad = perr(&p, "'%s' names no fixture (@0 to @7)", w[nw - 1]);
+                break;
+            }
+            fixture = (unsigned)k;
+            nw--;
+        }
         if (p.r->n == p.cap) {
             struct op *grown = realloc(p.r->ops, 2 * p.cap * sizeof *grown);
             if (!grown) {
@@ -1088,6 +1163,7 @@ struct hb_replay *hb_replay_load(const char *path, char *why, size_t why_len)
         if (rc < 0)
             bad = 1;
         else if (rc == 0) {
+            p.r->ops[p.r->n].fx = (uint8_t)fixture;
             if (p.r->n == 0 && p.r->ops[0].kind != RP_SETUP)
                 bad = perr(&p, "%s", "the first operation must be a setup line");
             p.r->n++;

@@ -32,6 +32,10 @@
  *   expand BYTES ok|failed           pages from the memory manager, then expand
  *   contract
  *   create                           rebuild the heap over its initial block
+ * A case may set up several fixtures (heaps): the N-th setup line starts
+ * fixture N-1, and a line that applies to a fixture other than the first
+ * ends with @K.  After every operation every fixture is verified (a heap
+ * that keeps its state in globals breaks the other one).
  */
 #ifndef HEAPBENCH_REPLAY_H
 #define HEAPBENCH_REPLAY_H
