@@ -795,6 +795,19 @@ static void ddmin(struct trial_ctx *t, const struct op **cur, size_t *n)
     free(cand);
 }
 
+/* The operation that failed is usually the last one, and often needs little
+   before it: try the last 1, 2, 4, ... operations alone (cheap, short
+   trials) before ddmin works on what remains. */
+static void keep_failing_suffix(struct trial_ctx *t, const struct op **cur, size_t *n)
+{
+    for (size_t k = 1; k < *n / 2 + 1 && k < *n; k *= 2)
+        if (still_fails(t, cur + (*n - k), k)) {
+            memmove(cur, cur + (*n - k), k * sizeof *cur);
+            *n = k;
+            return;
+        }
+}
+
 void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb_replay *r, struct hb_replay_shrink *s)
 {
     double t0 = now_s();
@@ -827,6 +840,7 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
             if (r->ops[i].kind != RP_SETUP)
                 cur[n++] = &r->ops[i];
         struct trial_ctx t = {sv, ops, r, s, t0 + s->budget, buf};
+        keep_failing_suffix(&t, cur, &n);
         ddmin(&t, cur, &n);
         /* Rebuild r: setup lines and the kept operations, in order. */
         struct op *kept = malloc((r->n ? r->n : 1) * sizeof *kept);

@@ -12,8 +12,9 @@
  * (hb_replay_note_setup).  Read-only calls (stats, walk, check, usable_size)
  * are not logged: the replay makes them itself, after every operation.
  *
- * Shrinking: delta debugging (ddmin) over the logged operations, each trial
- * replayed in a supervised child; a trial counts when it fails with the same
+ * Shrinking: first the shortest failing suffix of 1, 2, 4, ... operations,
+ * then delta debugging (ddmin) over what is left, each trial replayed in a
+ * supervised child; a trial counts when it fails with the same
  * kind of failure as the full sequence (the same check at the same source
  * line, the same signal, a stack overflow, a timeout, the same sanitizer
  * error).  Operations whose allocation a trial dropped become no-ops, so
