@@ -654,7 +654,7 @@ static int play(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct hb
 int hb_replay_run(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct hb_replay *r, double timeout,
                   struct hb_sv_outcome *out)
 {
-    const struct op **seq = malloc((r->n ? r->n : 1) * sizeof *seq);
+    const struct op **seq = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     if (!seq) {
         memset(out, 0, sizeof *out);
         out->end = HB_SV_NOT_STARTED;
@@ -757,7 +757,7 @@ static int still_fails(struct trial_ctx *t, const struct op *const *cand, size_t
 static void ddmin(struct trial_ctx *t, const struct op **cur, size_t *n)
 {
     size_t parts = 2;
-    const struct op **cand = malloc(*n * sizeof *cand);
+    const struct op **cand = malloc((*n ? *n : 1) * sizeof(const struct op *));
     if (!cand)
         return;
     while (*n >= 2) {
@@ -767,7 +767,7 @@ static void ddmin(struct trial_ctx *t, const struct op **cur, size_t *n)
         for (size_t start = 0; start < len && !reduced; start += chunk) {
             size_t m = start + chunk < len ? chunk : len - start;
             if (still_fails(t, cur + start, m)) {
-                memmove(cur, cur + start, m * sizeof *cur);
+                memmove(cur, cur + start, m * sizeof(const struct op *));
                 *n = m;
                 parts = 2;
                 reduced = 1;
@@ -780,7 +780,7 @@ static void ddmin(struct trial_ctx *t, const struct op **cur, size_t *n)
                 if (i < start || i >= start + m)
                     cand[k++] = cur[i];
             if (still_fails(t, cand, k)) {
-                memcpy(cur, cand, k * sizeof *cur);
+                memcpy(cur, cand, k * sizeof(const struct op *));
                 *n = k;
                 parts = parts - 1 > 2 ? parts - 1 : 2;
                 reduced = 1;
@@ -802,7 +802,7 @@ static void keep_failing_suffix(struct trial_ctx *t, const struct op **cur, size
 {
     for (size_t k = 1; k < *n / 2 + 1 && k < *n; k *= 2)
         if (still_fails(t, cur + (*n - k), k)) {
-            memmove(cur, cur + (*n - k), k * sizeof *cur);
+            memmove(cur, cur + (*n - k), k * sizeof(const struct op *));
             *n = k;
             return;
         }
@@ -816,7 +816,7 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
     s->reproduced = 0;
     s->kind[0] = '\0';
     struct hb_sv_outcome out;
-    const struct op **all = malloc((r->n ? r->n : 1) * sizeof *all);
+    const struct op **all = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     for (size_t i = 0; all && i < r->n; i++)
         all[i] = &r->ops[i];
     int started = all && play(sv, ops, r, all, r->n, 0, s->trial_timeout, &out) == 0;
@@ -832,8 +832,8 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
         s->seconds = now_s() - t0;
         return;
     }
-    const struct op **cur = malloc((r->n ? r->n : 1) * sizeof *cur);
-    const struct op **buf = malloc((r->n ? r->n : 1) * sizeof *buf);
+    const struct op **cur = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
+    const struct op **buf = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     size_t n = 0;
     if (cur && buf) {
         for (size_t i = 0; i < r->n; i++)
@@ -1003,7 +1003,7 @@ static int parse_i64(const char *s, int64_t *out)
 static int parse_id(const char *s, uint32_t *out)
 {
     uint64_t v;
-    if (!s || s[0] != '#' || parse_u64(s + 1, &v) || v == 0 || v >= MAX_OPS * 2u)
+    if (!s || s[0] != '#' || parse_u64(s + 1, &v) || v == 0 || v >= (uint64_t)MAX_OPS * 2)
         return -1;
     *out = (uint32_t)v;
     return 0;
@@ -1059,7 +1059,7 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         if (nw != 11)
             return perr(p, "%s", "setup wants: initial N max N arena N placement contiguous|scattered checked 0|1");
         for (size_t i = 0; i < 5; i++)
-            if (strcmp(w[1 + 2 * i], names[i]))
+            if (strcmp(w[1 + 2 * i], names[i]) != 0)
                 return perr(p, "setup: expected '%s'", names[i]);
         uint64_t arena, checked;
         if (parse_u64(w[2], &o->a) || parse_u64(w[4], &o->b) || parse_u64(w[6], &arena) || parse_u64(w[10], &checked) ||
@@ -1100,7 +1100,7 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         return 0;
     }
     if (!strcmp(k, "expand")) {
-        if (nw != 3 || parse_u64(w[1], &o->a) || (strcmp(w[2], "ok") && strcmp(w[2], "failed")))
+        if (nw != 3 || parse_u64(w[1], &o->a) || (strcmp(w[2], "ok") != 0 && strcmp(w[2], "failed") != 0))
             return perr(p, "%s", "expand wants: expand BYTES ok|failed");
         o->kind = RP_EXPAND;
         o->flag = !strcmp(w[2], "ok");

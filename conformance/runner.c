@@ -157,7 +157,7 @@ static int parse_timeout(const char *s, double *out)
 /* Splits a comma-separated heap list in place (it is an argv string). */
 static void add_heaps(struct options *o, char *list)
 {
-    if (!*list)
+    if (!list || !*list)
         usage_error("--heap '%s': an empty heap list (name at least one heap, see --list)", list);
     for (char *p = list;;) {
         size_t n = strcspn(p, ",");
@@ -234,7 +234,7 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->replay_file = v;
         } else if (!strcmp(a, "--replay-dir")) {
             struct stat st;
-            if (!*v || stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
+            if (!v || !*v || stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
                 usage_error("--replay-dir '%s' is not a directory", v);
             o->replay_dir = v;
         } else {
@@ -354,10 +354,10 @@ static void file_part(char *dst, size_t cap, const char *src)
 {
     size_t k = 0;
     for (; *src && k + 1 < cap; src++)
-        dst[k++] = (*src >= 'a' && *src <= 'z') || (*src >= 'A' && *src <= 'Z') || (*src >= '0' && *src <= '9') ||
-                           *src == '.' || *src == '-' || *src == '_'
-                       ? *src
-                       : '_';
+        dst[k++] = (char)((*src >= 'a' && *src <= 'z') || (*src >= 'A' && *src <= 'Z') ||
+                                  (*src >= '0' && *src <= '9') || *src == '.' || *src == '-' || *src == '_'
+                              ? *src
+                              : '_');
     dst[k] = '\0';
 }
 

@@ -37,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CAPTURE_DEFAULT (64u * 1024u)
-#define ALT_STACK_BYTES (64u * 1024u)
+#define CAPTURE_DEFAULT ((size_t)64 * 1024)
+#define ALT_STACK_BYTES ((size_t)64 * 1024)
 
 /* The shared page(s).  Written by the child, read by the parent after the
    child is gone; volatile where a signal handler or the order of stores
@@ -249,7 +249,7 @@ static void note_stack_range(void)
     if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 0)
         limit = (uint64_t)rl.rlim_cur;
     uint64_t reach = limit + (1u << 20);
-    child_stack_hi = hi + 64 * 1024;
+    child_stack_hi = hi + (uintptr_t)64 * 1024;
     child_stack_lo = hi > reach ? hi - (uintptr_t)reach : 0;
 }
 
@@ -318,7 +318,7 @@ static void keep_output(struct hb_sv *sv, const char *buf, size_t n, size_t max)
     }
     if (n == 0)
         return;
-    if (sv->out_len + n + 1 > sv->out_cap) {
+    if (!sv->out || sv->out_len + n + 1 > sv->out_cap) {
         size_t cap = sv->out_cap ? sv->out_cap : 4096;
         while (cap < sv->out_len + n + 1)
             cap *= 2;
@@ -459,7 +459,7 @@ static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size
                 fd = -1;
             }
         } else {
-            struct timespec ts = {0, 2 * 1000 * 1000};
+            struct timespec ts = {0, 2000000L};
             nanosleep(&ts, NULL);
         }
         if (!reaped) {

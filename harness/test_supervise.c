@@ -72,7 +72,7 @@ static volatile int depth_limit = 1 << 30; /* never reached: the stack ends firs
 static int recurse(volatile char *prev, int depth)
 {
     volatile char frame[512];
-    frame[0] = prev ? prev[0] : 1;
+    frame[0] = (char)(prev ? prev[0] : 1);
     frame[511] = (char)depth;
     if (depth >= depth_limit)
         return 0;
@@ -196,7 +196,7 @@ static int process_ends(pid_t pid)
         const char *close_paren = strrchr(stat, ')');
         if (close_paren && (close_paren[2] == 'Z' || close_paren[2] == 'X'))
             return 1;
-        struct timespec ts = {0, 10 * 1000 * 1000};
+        struct timespec ts = {0, 10000000L};
         nanosleep(&ts, NULL);
     }
     return 0;
