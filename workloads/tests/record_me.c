@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void *volatile sink;
@@ -26,9 +27,16 @@ int main(int argc, char **argv)
         keep(malloc(4343)); /* live at exit */
         return 0;
     }
-    volatile size_t huge = SIZE_MAX / 2;
+    free(keep(malloc(((size_t)1 << 30) + 4096))); /* over the format's limit: a comment, if it succeeds */
+    /* With the address space capped, a realloc to 512 MiB fails: a stays
+       live, unchanged (a size the format accepts, so a recorder that wrote
+       it would go unnoticed by the reader). */
+    struct rlimit cap = {(rlim_t)256 << 20, (rlim_t)256 << 20};
+    if (setrlimit(RLIMIT_AS, &cap) != 0)
+        return 2;
+    volatile size_t half_gib = (size_t)1 << 29;
     char *a = keep(malloc(333));
-    if (keep(realloc(a, huge))) /* fails: a stays live */
+    if (keep(realloc(a, half_gib)))
         return 3;
     free(a);
     free(keep(memalign(24, 1000)));
@@ -48,8 +56,7 @@ int main(int argc, char **argv)
         return 4;
     free(moved);
     free(guard);
-    free(keep(malloc(((size_t)1 << 30) + 4096))); /* over the format's limit: a comment, if it succeeds */
-    keep(malloc(7777));                           /* the last line before the exec */
+    keep(malloc(7777)); /* the last line before the exec */
     char *args[] = {argv[0], "after-exec", NULL};
     execv("/proc/self/exe", args);
     return 5;
