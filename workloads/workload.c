@@ -445,9 +445,10 @@ static const struct hb_workload generated[] = {
 
 #define NGENERATED (sizeof generated / sizeof generated[0])
 
-/* The table: the generated rows copied, then trace rows, whose name,
-   summary and path strings it owns. */
-static struct hb_workload *table;
+/* The table: pointers to rows, so a row stays where it is while the table
+   grows.  Generated rows are the static ones above; trace rows are
+   allocated, with their name, summary and path strings. */
+static const struct hb_workload **table;
 static size_t ntable, table_cap;
 
 const char *hb_family_name(enum hb_family f)
@@ -456,28 +457,35 @@ const char *hb_family_name(enum hb_family f)
     return (size_t)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
-static struct hb_workload *append_row(const struct hb_workload *row)
+static int append_row(const struct hb_workload *row)
 {
     if (ntable == table_cap) {
         size_t cap = table_cap ? 2 * table_cap : 64;
-        struct hb_workload *t = realloc(table, cap * sizeof *t);
+        const struct hb_workload **t = realloc(table, cap * sizeof *t);
         if (!t)
-            return NULL;
+            return -1;
         table = t;
         table_cap = cap;
     }
-    table[ntable] = *row;
-    return &table[ntable++];
+    table[ntable++] = row;
+    return 0;
+}
+
+static void free_trace_row(struct hb_workload *w)
+{
+    if (w) {
+        free((char *)w->name);
+        free((char *)w->summary);
+        free((char *)w->params.path);
+        free(w);
+    }
 }
 
 void hb_workloads_done(void)
 {
     for (size_t i = 0; i < ntable; i++)
-        if (table[i].family == HB_FAMILY_TRACE) {
-            free((char *)table[i].name);
-            free((char *)table[i].summary);
-            free((char *)table[i].params.path);
-        }
+        if (table[i]->family == HB_FAMILY_TRACE)
+            free_trace_row((struct hb_workload *)table[i]);
     free(table);
     table = NULL;
     ntable = table_cap = 0;
@@ -514,24 +522,24 @@ static char *trace_name(const char *path)
 const struct hb_workload *hb_workloads_add_trace(const char *path, char *err, size_t errlen)
 {
     static const char what[] = "replay of the recorded trace ";
-    struct hb_workload row = {NULL, HB_FAMILY_TRACE, build_trace, {.path = NULL}, NULL};
-    char *name = trace_name(path), *copy = strdup(path), *summary = malloc(sizeof what + strlen(path));
-    const struct hb_workload *w = NULL;
-    if (name && copy && summary) {
+    struct hb_workload *w = calloc(1, sizeof *w);
+    char *summary = malloc(sizeof what + strlen(path));
+    if (w && summary) {
         memcpy(summary, what, sizeof what - 1);
         strcpy(summary + sizeof what - 1, path);
-        row.name = name;
-        row.summary = summary;
-        row.params.path = copy;
-        w = append_row(&row);
+        w->summary = summary;
+        summary = NULL;
+        w->family = HB_FAMILY_TRACE;
+        w->build = build_trace;
+        w->name = trace_name(path);
+        w->params.path = strdup(path);
+        if (w->name && w->params.path && append_row(w) == 0)
+            return w;
     }
-    if (!w) {
-        free(name);
-        free(copy);
-        free(summary);
-        snprintf(err, errlen, "%s: out of memory adding the trace", path);
-    }
-    return w;
+    free(summary);
+    free_trace_row(w);
+    snprintf(err, errlen, "%s: out of memory adding the trace", path);
+    return NULL;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -588,7 +596,7 @@ int hb_workloads_init(const char *trace_dir, char *err, size_t errlen)
 {
     hb_workloads_done();
     for (size_t i = 0; i < NGENERATED; i++)
-        if (!append_row(&generated[i])) {
+        if (append_row(&generated[i]) != 0) {
             snprintf(err, errlen, "out of memory building the workload table");
             return -1;
         }
@@ -621,21 +629,21 @@ size_t hb_workload_count(void)
 }
 const struct hb_workload *hb_workload_at(size_t i)
 {
-    return i < ntable ? &table[i] : NULL;
+    return i < ntable ? table[i] : NULL;
 }
 
 const struct hb_workload *hb_find_workload(const char *name)
 {
     for (size_t i = 0; i < ntable; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return &table[i];
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
     return NULL;
 }
 
 void hb_print_workload_names(FILE *f)
 {
     for (size_t i = 0; i < ntable; i++)
-        fprintf(f, "%s%s", i ? ", " : "", table[i].name);
+        fprintf(f, "%s%s", i ? ", " : "", table[i]->name);
 }
 
 uint64_t hb_workload_seed(const struct hb_workload *w, uint64_t seed)

@@ -255,9 +255,12 @@ static void case_names(void)
         {"x/gcc.trace", "trace-gcc-2"},      {"x/gcc.trace", "trace-gcc-3"},   {"gcc-2.trace", "trace-gcc-2-2"},
         {"a,b c\"d.trace", "trace-a_b_c_d"}, {"v1.2.3.trace", "trace-v1.2.3"}, {"log.txt", "trace-log.txt"},
     };
+    const struct hb_workload *first = NULL;
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
         const char *path = in_dir(added[i][0]);
-        expect_name(hb_workloads_add_trace(path, err, sizeof err), added[i][1], path);
+        const struct hb_workload *w = hb_workloads_add_trace(path, err, sizeof err);
+        expect_name(w, added[i][1], path);
+        first = first ? first : w;
     }
     if (strcmp(hb_find_workload("trace-gcc")->params.path, gcc_shipped) != 0)
         fail("trace-gcc no longer names the shipped trace");
@@ -267,6 +270,9 @@ static void case_names(void)
         if (!hb_workloads_add_trace(in_dir(name), err, sizeof err))
             fail("trace %d of 200 not added: %s", i + 1, err);
     }
+    /* Rows stay put while the table grows (ASan: no use after free). */
+    if (first != hb_find_workload("trace-gcc-2") || strcmp(first->name, "trace-gcc-2") != 0)
+        fail("the row of trace-gcc-2 moved when the table grew");
     size_t n = hb_workload_count();
     if (n != base + 6 + 200)
         fail("%zu workloads, expected %zu", n, base + 6 + 200);
