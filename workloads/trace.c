@@ -217,13 +217,12 @@ struct reader {
 
 __attribute__((format(printf, 2, 3))) static void fail_at(struct reader *r, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     int n = snprintf(r->err, r->errlen, "%s:%zu: ", r->path, r->lineno);
-    if (n >= 0 && (size_t)n < r->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < r->errlen)
         vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_end(ap);
 }
 
 /* Reads the next line into r->line.  1 = a line, 0 = end of file, -1 =

@@ -213,9 +213,11 @@ static int build_list(const struct hb_workload *w, uint64_t seed, struct hb_opse
     size_t n = w->params.count, rounds = w->params.steps, batch = n / 4;
     size_t cap = n + rounds * batch + 1;
     struct liveset ls;
+    int no_set = liveset_init(&ls, cap) != 0;
     uint32_t *list = malloc(cap * sizeof *list); /* slots in list order */
-    if (!list || liveset_init(&ls, cap) != 0) {
+    if (no_set || !list) {
         free(list);
+        liveset_done(&ls);
         return OOM(err, errlen);
     }
     size_t len = 0;
@@ -404,13 +406,13 @@ static int build_trace(const struct hb_workload *w, uint64_t seed, struct hb_ops
    same literals as its parameters, so the two cannot disagree. */
 // clang-format off
 #define FILL(S, N, ORDER, WORD)                                                                  \
-    {"fill-" #S "-" WORD, HB_FAMILY_FILL, build_fill, {.size = S, .count = N, .order = ORDER}, \
+    {"fill-" #S "-" WORD, HB_FAMILY_FILL, build_fill, {.size = (S), .count = (N), .order = (ORDER)}, \
      #N " allocs of " #S " bytes, then freed in " WORD " order"}
 #define FILL3(S, N)                                                                              \
     FILL(S, N, HB_FREE_SAME, "same"), FILL(S, N, HB_FREE_REVERSE, "reverse"),                    \
     FILL(S, N, HB_FREE_RANDOM, "random")
 #define GROWTH(L)                                                                                \
-    {"growth-" #L, HB_FAMILY_GROWTH, build_churn, {.live = L, .steps = 20000},                   \
+    {"growth-" #L, HB_FAMILY_GROWTH, build_churn, {.live = (L), .steps = 20000},                   \
      "churn as 'churn' at a live set of " #L ", 20000 steps"}
 
 static const struct hb_workload generated[] = {
@@ -461,7 +463,7 @@ static int append_row(const struct hb_workload *row)
 {
     if (ntable == table_cap) {
         size_t cap = table_cap ? 2 * table_cap : 64;
-        const struct hb_workload **t = realloc(table, cap * sizeof *t);
+        const struct hb_workload **t = realloc(table, cap * sizeof *t); /* NOLINT(bugprone-sizeof-expression) */
         if (!t)
             return -1;
         table = t;
@@ -508,10 +510,12 @@ static char *trace_name(const char *path)
         return NULL;
     memcpy(name, "trace-", 6);
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)base[i];
+        char c = base[i];
         int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                     c == '_' || c == '+' || c == '-';
-        name[6 + i] = plain ? (char)c : '_';
+        name[6 + i] = c;
+        if (!plain)
+            name[6 + i] = '_';
     }
     name[6 + len] = 0;
     for (unsigned k = 2; hb_find_workload(name); k++)
@@ -526,7 +530,7 @@ const struct hb_workload *hb_workloads_add_trace(const char *path, char *err, si
     char *summary = malloc(sizeof what + strlen(path));
     if (w && summary) {
         memcpy(summary, what, sizeof what - 1);
-        strcpy(summary + sizeof what - 1, path);
+        memcpy(summary + sizeof what - 1, path, strlen(path) + 1);
         w->summary = summary;
         summary = NULL;
         w->family = HB_FAMILY_TRACE;

@@ -27,11 +27,11 @@
 
 static const char *dir;
 
-__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) _Noreturn static void fail(const char *fmt, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
     fprintf(stdout, "FAIL: ");
+    va_start(ap, fmt);
     vfprintf(stdout, fmt, ap);
     fprintf(stdout, "\n");
     va_end(ap);
@@ -86,8 +86,8 @@ static void expect_error(const char *name, const char *text, size_t len, const c
     printf("ok: %s\n", err);
 }
 
-#define EXPECT_ERROR(name, text, want) expect_error(name, text, sizeof text - 1, want)
-#define WRITE_TEXT(name, text) write_file(name, text, sizeof text - 1)
+#define EXPECT_ERROR(name, text, want) expect_error(name, text, sizeof(text) - 1, want)
+#define WRITE_TEXT(name, text) write_file(name, text, sizeof(text) - 1)
 
 /* /dev/zero: a NUL at line 1, at once (it used to hang). */
 static void case_zero(void)
@@ -123,28 +123,29 @@ static void case_decimal(void)
 
 /* Many distinct tags load in linear time (CTest's timeout is the check:
    the quadratic reader took minutes for this many). */
-static void case_tags(int n)
+static void case_tags(size_t n)
 {
     const char *path = in_dir("tags.trace");
     FILE *f = fopen(path, "w");
     if (!f)
         fail("cannot write %s", path);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "alloc %d 16 tag%d\nfree %d\n", i, i, i);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "alloc %zu 16 tag%zu\nfree %zu\n", i, i, i);
     if (fclose(f) != 0)
         fail("cannot write %s", path);
     struct hb_opseq s;
     load_or_fail(path, &s);
-    if (s.nstrings != (size_t)n)
-        fail("%d distinct tags stored as %zu strings", n, s.nstrings);
+    if (s.nstrings != n)
+        fail("%zu distinct tags stored as %zu strings", n, s.nstrings);
     char want[32];
-    for (int i = 0; i < n; i += n / 7 + 1) {
-        snprintf(want, sizeof want, "tag%d", i);
-        if (!s.ops[2 * i].tag || strcmp(s.ops[2 * i].tag, want) != 0)
-            fail("alloc %d has tag '%s', expected '%s'", i, s.ops[2 * i].tag ? s.ops[2 * i].tag : "(none)", want);
+    for (size_t i = 0; i < n; i += n / 7 + 1) {
+        const char *tag = s.ops[2 * i].tag;
+        snprintf(want, sizeof want, "tag%zu", i);
+        if (!tag || strcmp(tag, want) != 0)
+            fail("alloc %zu has tag '%s', expected '%s'", i, tag ? tag : "(none)", want);
     }
     hb_opseq_free(&s);
-    printf("ok: %d distinct tags\n", n);
+    printf("ok: %zu distinct tags\n", n);
 }
 
 /* Every malformed input: "file:line: what is wrong". */
@@ -152,7 +153,9 @@ static void case_malformed(void)
 {
     static char longline[1100];
     memset(longline, 'x', sizeof longline);
-    memcpy(longline, "alloc 1 16 ", 11);
+    static const char head[] = "alloc 1 16 "; /* then x to the end */
+    for (size_t i = 0; head[i]; i++)
+        longline[i] = head[i];
     expect_error("long.trace", longline, sizeof longline, "long.trace:1: line longer than 1024 bytes");
     EXPECT_ERROR("nul.trace", "alloc 1 16\nalloc 2 1\0006\n", "nul.trace:2: NUL byte at column 10");
     EXPECT_ERROR("ctrl.trace", "# ok\n\n\x1b[0malloc 1 16\n", "ctrl.trace:3: control byte 0x1b at column 1");
@@ -400,7 +403,7 @@ int main(int argc, char **argv)
     else if (strcmp(c, "decimal") == 0)
         case_decimal();
     else if (strcmp(c, "tags") == 0 && argc == 4)
-        case_tags(atoi(argv[3]));
+        case_tags((size_t)strtoul(argv[3], NULL, 10));
     else if (strcmp(c, "malformed") == 0)
         case_malformed();
     else if (strcmp(c, "drain") == 0)
