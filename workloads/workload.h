@@ -15,7 +15,8 @@
  *     live-set size); never parse them out of the name.  Names are stable
  *     and unique; a trace's name is "trace-" plus its file name without
  *     ".trace", made unique with "-2", "-3", ... when taken (rules in
- *     workloads/README.md).  The table has no fixed size.
+ *     workloads/README.md).  The table has no fixed size; a row pointer
+ *     stays valid until hb_workloads_init() or hb_workloads_done().
  *
  *   - The operation sequence (struct hb_opseq): hb_workload_build() fills
  *     one.  ops[0 .. drain_start) are the workload's own operations;
