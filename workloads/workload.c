@@ -558,8 +558,6 @@ static int list_traces(const char *dir, char ***names, size_t *n, char *err, siz
     *n = 0;
     DIR *d = opendir(dir);
     if (!d) {
-        if (errno == ENOENT)
-            return 0;
         snprintf(err, errlen, "%s: cannot read the trace folder: %s", dir, strerror(errno));
         return -1;
     }

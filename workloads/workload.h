@@ -117,9 +117,9 @@ struct hb_workload {
 };
 
 /* Fills the workload table: the generated workloads plus one "trace-NAME"
-   for every NAME.trace in trace_dir, in name order (NULL or a missing
-   folder: no traces).  Calling it again starts the table afresh.  0, or -1
-   with a message in err (out of memory, an unreadable folder). */
+   for every NAME.trace in trace_dir, in name order (NULL: no traces).
+   Calling it again starts the table afresh.  0, or -1 with a message in
+   err (a missing or unreadable folder, out of memory). */
 int hb_workloads_init(const char *trace_dir, char *err, size_t errlen);
 /* Adds the trace file path as a workload (for --trace FILE); its name
    follows the rules above.  The file is read when the workload is built.

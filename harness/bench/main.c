@@ -1037,8 +1037,8 @@ int main(int argc, char **argv)
     subjects[nsubjects++] = hb_subject_empty;
     char wl_err[512];
     if (hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL, wl_err, sizeof wl_err) != 0) {
-        fprintf(stderr, "hb-bench: %s\n", wl_err);
-        return 1;
+        fprintf(stderr, "hb-bench: --trace-dir: %s\n", wl_err);
+        return 2;
     }
     size_t first_extra = hb_workload_count();
     for (size_t i = 0; i < nextra; i++)

@@ -182,6 +182,10 @@ static void case_malformed(void)
     if (load(dir, &s, err, sizeof err) == 0 || !strstr(err, "is a folder"))
         fail("a folder: '%s'", err);
     printf("ok: %s\n", err);
+    if (hb_workloads_init(in_dir("no-such-folder"), err, sizeof err) == 0 ||
+        !strstr(err, "no-such-folder: cannot read the trace folder: No such file"))
+        fail("a missing trace folder: '%s'", err);
+    printf("ok: %s\n", err);
     /* A failed build leaves nothing behind. */
     WRITE_TEXT("late.trace", "alloc 1 16\nalloc 2 16\nfree 3\n");
     if (hb_workloads_init(NULL, err, sizeof err) != 0)
