@@ -1,7 +1,8 @@
 /*
  * record_me.c - a program for the recorder test (test_workloads recorder):
- * it makes, once each, the heap calls whose recording has a pitfall, then
- * execs itself and allocates again in the new image.  Built without
+ * it makes, once each, the heap calls whose recording has a pitfall, forks
+ * a child that allocates and leaves with _exit, then execs itself and
+ * allocates again in the new image.  Built without
  * sanitizers (they replace malloc); every pointer is stored in a volatile
  * sink so the compiler keeps every call.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void *volatile sink;
@@ -57,6 +59,14 @@ int main(int argc, char **argv)
         return 4;
     free(moved);
     free(guard);
+    pid_t child = fork(); /* a file of its own, whole although _exit skips the destructors */
+    if (child == 0) {
+        keep(malloc(5151));
+        _exit(0);
+    }
+    int status;
+    if (child < 0 || waitpid(child, &status, 0) != child || status != 0)
+        return 6;
     keep(malloc(7777)); /* the last line before the exec */
     char *args[] = {argv[0], "after-exec", NULL};
     execv("/proc/self/exe", args);

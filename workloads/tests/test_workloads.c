@@ -338,19 +338,25 @@ static void case_recorder(const char *lib, const char *prog)
     int st;
     if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
         fail("%s under the recorder did not exit 0 (status 0x%x)", prog, st);
-    /* One process, two images: t.<pid> before the exec, t.<pid>.1 after. */
-    char before[64], after[64];
+    /* One process, two images: t.<pid> before the exec, t.<pid>.1 after;
+       and its child's t.<child>. */
+    char before[64], after[64], child[256] = "";
     snprintf(before, sizeof before, "t.%ld", (long)pid);
     snprintf(after, sizeof after, "t.%ld.1", (long)pid);
     DIR *d = opendir(dir);
     struct dirent *e;
     int files = 0;
-    while (d && (e = readdir(d)))
-        files += strncmp(e->d_name, "t.", 2) == 0;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, "t.", 2) != 0)
+            continue;
+        files++;
+        if (strcmp(e->d_name, before) != 0 && strcmp(e->d_name, after) != 0)
+            snprintf(child, sizeof child, "%s", e->d_name);
+    }
     if (d)
         closedir(d);
-    if (files != 2)
-        fail("%d trace files written, expected 2 (%s and %s)", files, before, after);
+    if (files != 3 || !*child)
+        fail("%d trace files written, expected 3 (%s, %s and the child's)", files, before, after);
 
     struct hb_opseq s;
     char path[4096];
@@ -387,7 +393,14 @@ static void case_recorder(const char *lib, const char *prog)
     require(&s, after, 4242, 0, "malloc", "the exec'd image's first alloc");
     require(&s, after, 4343, 0, "malloc", "the exec'd image's last alloc");
     hb_opseq_free(&s);
-    printf("ok: %s and %s load and hold what the program did\n", before, after);
+
+    snprintf(path, sizeof path, "%s/%s", dir, child);
+    load_or_fail(path, &s);
+    require(&s, child, 5151, 0, "malloc", "the forked child's alloc before its _exit");
+    if (find_alloc(&s, 0, 60000, 0, NULL) != SIZE_MAX)
+        fail("%s: the child's file holds the parent's operations", child);
+    hb_opseq_free(&s);
+    printf("ok: %s, %s and %s load and hold what the program did\n", before, after, child);
 }
 
 int main(int argc, char **argv)
