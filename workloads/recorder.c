@@ -53,6 +53,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "workload.h" /* HB_TRACE_MAX_SIZE only: the recorder links nothing of heapbench */
+
 extern void *__libc_malloc(size_t size);
 extern void __libc_free(void *ptr);
 extern void *__libc_calloc(size_t n, size_t size);
@@ -61,9 +63,8 @@ extern void *__libc_memalign(size_t align, size_t size);
 extern void *__libc_valloc(size_t size);
 extern void *__libc_pvalloc(size_t size);
 
-#define CHUNK ((size_t)1 << 18)        /* bytes of file mapped at a time */
-#define MAX_LINE 160                   /* longest line record() writes */
-#define FORMAT_LIMIT ((size_t)1 << 30) /* the reader's size and alignment limit */
+#define CHUNK ((size_t)1 << 18) /* bytes of file mapped at a time */
+#define MAX_LINE 160            /* longest line record() writes */
 #define MAX_UNRECORDED 64
 
 static int out_fd = -1;
@@ -213,7 +214,7 @@ static void record_alloc(const void *p, size_t size, size_t align, const char *t
 {
     if (!p)
         return;
-    if ((size > FORMAT_LIMIT || align > FORMAT_LIMIT) && nunrecorded < MAX_UNRECORDED) {
+    if ((size > HB_TRACE_MAX_SIZE || align > HB_TRACE_MAX_SIZE) && nunrecorded < MAX_UNRECORDED) {
         unrecorded[nunrecorded++] = p;
         record("# not replayed (over 1 GiB): ", p, size, align, tag);
         return;

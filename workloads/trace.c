@@ -193,8 +193,7 @@ static const char *intern(struct tagset *ts, struct hb_opseq *s, const char *tag
     return c;
 }
 
-#define MAX_TRACE_SIZE ((uint64_t)1 << 30) /* 1 GiB: larger is not a heap workload */
-#define MAX_LINE 1024                      /* bytes a line may hold, newline excluded */
+#define MAX_LINE 1024 /* bytes a line may hold, newline excluded */
 #define MAX_FIELDS 6
 
 /* One reading of one file. */
@@ -295,13 +294,13 @@ static int read_alloc(struct reader *r, struct hb_opseq *s)
         return FAIL(r, "alloc needs an id and a size (alloc ID SIZE [ALIGN] [TAG])");
     if (parse_number(f[1], 1, &id) != 0)
         return FAIL(r, "bad id '%s' (an unsigned decimal or 0x-hex number)", f[1]);
-    if (parse_number(f[2], 0, &size) != 0 || size > MAX_TRACE_SIZE)
-        return FAIL(r, "bad size '%s' (decimal digits, at most %llu)", f[2], (unsigned long long)MAX_TRACE_SIZE);
+    if (parse_number(f[2], 0, &size) != 0 || size > HB_TRACE_MAX_SIZE)
+        return FAIL(r, "bad size '%s' (decimal digits, at most %llu)", f[2], (unsigned long long)HB_TRACE_MAX_SIZE);
     size_t next = 3;
     if (r->nf > next && f[next][0] >= '0' && f[next][0] <= '9') {
-        if (parse_number(f[next], 0, &align) != 0 || (align & (align - 1)) || align > MAX_TRACE_SIZE)
+        if (parse_number(f[next], 0, &align) != 0 || (align & (align - 1)) || align > HB_TRACE_MAX_SIZE)
             return FAIL(r, "bad alignment '%s' (decimal digits: 0 or a power of two, at most %llu)", f[next],
-                        (unsigned long long)MAX_TRACE_SIZE);
+                        (unsigned long long)HB_TRACE_MAX_SIZE);
         next++;
     }
     if (r->nf > next)

@@ -136,6 +136,10 @@ void hb_print_workload_names(FILE *f);
    (for traces: "file:line: what is wrong").  On failure out is empty. */
 int hb_workload_build(const struct hb_workload *w, uint64_t seed, struct hb_opseq *out, char *err, size_t errlen);
 
+/* The trace format's limit on a size and on an alignment (1 GiB: larger is
+   not a heap workload, and it fits a 32-bit target's size_t). */
+#define HB_TRACE_MAX_SIZE ((uint64_t)1 << 30)
+
 /* Reads a plain-text trace (format in workloads/README.md), appending its
    operations to out (not finished: hb_opseq_finish drains it). */
 int hb_trace_read(const char *path, struct hb_opseq *out, char *err, size_t errlen);
