@@ -41,7 +41,8 @@ case "${PLUGIN_STRICT:-}" in
   exit 2
   ;;
 esac
-read -r -a paths <<<"${PLUGIN//,/ }"
+plugin=${PLUGIN:-}
+read -r -a paths <<<"${plugin//,/ }"
 plugin=$(IFS=';' && echo "${paths[*]}")
 args=(-S "$repo" -B "$dir" -DHB_PLUGIN="$plugin" -DHB_PLUGIN_CFLAGS="${PLUGIN_CFLAGS:-}"
   -DHB_PLUGIN_STRICT="$strict" -DHB_PLUGIN_BASE="${PLUGIN_BASE:-$PWD}")
