@@ -12,12 +12,15 @@
  *
  * Invariants (lh_check)
  *   The free list is in strictly increasing address order, every free block
- *   is at least LH_MIN bytes and a multiple of the unit, and no two free
- *   blocks touch (they would have been merged).
+ *   lies inside one region, is at least LH_MIN bytes and a multiple of the
+ *   unit, and no two free blocks touch (they would have been merged).
+ *   lh_check proves a link points into a region before following it, so
+ *   corrupted links are reported, not followed.
  *
  * Costs
- *   alloc and free walk the free list: O(free blocks).  Per allocation one
- *   unit of header plus rounding up to the unit.
+ *   alloc and free walk the free list: O(free blocks); lh_check
+ *   O(free blocks x regions).  Per allocation one unit of header plus
+ *   rounding up to the unit; per region a three-word record.
  */
 #include "listheap.h"
 
@@ -32,8 +35,18 @@ struct lh_block {
     size_t size; /* whole block, header included */
 };
 
+/* Each region starts with a record of its extent, so that lh_check can
+   tell a pointer into the heap from a corrupted one before following it. */
+struct lh_region {
+    struct lh_region *next;
+    uintptr_t start, end; /* the blocks: [start, end) */
+};
+
 struct listheap {
     struct lh_block *free; /* address order */
+    struct lh_region *regions;
+    size_t nregions;
+    size_t bytes; /* in all regions' blocks */
 };
 
 static uintptr_t round_up(uintptr_t x)
@@ -91,10 +104,16 @@ static void insert_free(struct listheap *h, struct lh_block *b)
 
 int lh_add_region(struct listheap *h, void *region, size_t size)
 {
-    uintptr_t start = round_up((uintptr_t)region);
+    uintptr_t rec = round_up((uintptr_t)region);
+    uintptr_t start = round_up(rec + sizeof(struct lh_region));
     uintptr_t end = ((uintptr_t)region + size) & ~(uintptr_t)(LH_UNIT - 1);
-    if (end < start + LH_MIN || end < (uintptr_t)region)
+    if (end < (uintptr_t)region || start < rec || end < start + LH_MIN)
         return -1;
+    struct lh_region *r = (struct lh_region *)rec;
+    *r = (struct lh_region){h->regions, start, end};
+    h->regions = r;
+    h->nregions++;
+    h->bytes += end - start;
     struct lh_block *b = (struct lh_block *)start;
     b->size = end - start;
     insert_free(h, b);
@@ -104,11 +123,11 @@ int lh_add_region(struct listheap *h, void *region, size_t size)
 struct listheap *lh_init(void *region, size_t size)
 {
     uintptr_t start = round_up((uintptr_t)region);
-    uintptr_t first = round_up(start + sizeof(struct listheap));
+    uintptr_t first = start + sizeof(struct listheap);
     if (first < start || first - (uintptr_t)region > size)
         return NULL;
     struct listheap *h = (struct listheap *)start;
-    h->free = NULL;
+    *h = (struct listheap){NULL, NULL, 0, 0};
     if (lh_add_region(h, (void *)first, size - (first - (uintptr_t)region)) != 0)
         return NULL;
     return h;
@@ -145,10 +164,23 @@ void lh_free(struct listheap *h, void *ptr)
         insert_free(h, block_of(ptr));
 }
 
+/* Does [p, p+len) lie in the blocks of one region? */
+static int inside(const struct listheap *h, uintptr_t p, size_t len)
+{
+    const struct lh_region *r = h->regions;
+    for (size_t i = 0; i < h->nregions; i++, r = r->next)
+        if (p >= r->start && p <= r->end && len <= r->end - p)
+            return 1;
+    return 0;
+}
+
 int lh_check(const struct listheap *h)
 {
+    size_t most = h->bytes / LH_MIN; /* more free blocks than this: a cycle */
     for (const struct lh_block *b = h->free; b; b = next_of(b)) {
-        if (b->size < LH_MIN || b->size % LH_UNIT != 0 || (uintptr_t)b % LH_UNIT != 0)
+        if ((uintptr_t)b % LH_UNIT != 0 || !inside(h, (uintptr_t)b, LH_MIN) || most-- == 0)
+            return -1;
+        if (b->size < LH_MIN || b->size % LH_UNIT != 0 || !inside(h, (uintptr_t)b, b->size))
             return -1;
         const struct lh_block *next = next_of(b);
         if (next && (next <= b || touches(b, next)))
