@@ -60,24 +60,25 @@ static struct hb_sv *sv;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: hb_conformance [--heap NAME[,NAME...]]... [--group GROUP] [--case GROUP.CASE] [--seed N]\n"
-            "                      [--timeout SECONDS] [--replay-dir DIR | --no-replay] [--expect-failures] [--list]\n"
-            "       hb_conformance --replay FILE --heap NAME [--timeout SECONDS]\n"
-            "Runs heaps through the conformance suite, each case in its own child process.\n"
-            "Options that take a value also take it as --option=VALUE.\n"
-            "  --heap NAME        a registered heap or a broken test heap (default: every registered heap)\n"
-            "  --group GROUP      only this case group (alignment, overflow, integrity, free, expansion,\n"
-            "                     accounting, overwrite, stress)\n"
-            "  --case GROUP.CASE  only this case\n"
-            "  --seed N           seed of every random sequence (default 1, or HB_SEED; printed with each failure)\n"
-            "  --timeout SECONDS  a case running longer is killed and counts as hung (default 60, at most %g)\n"
-            "  --replay-dir DIR   where a failing case writes its shrunk replay file (default: .)\n"
-            "  --no-replay        write no replay files\n"
-            "  --replay FILE      replay a file written by a failing case, verifying after every operation\n"
-            "  --expect-failures  pass when exactly the cases the broken heap targets fail (writes no replays)\n"
-            "  --list             list heaps, broken heaps and cases\n",
-            HB_SV_MAX_TIMEOUT);
+    fprintf(
+        f,
+        "usage: hb_conformance [--heap NAME[,NAME...]]... [--group GROUP] [--case GROUP.CASE] [--seed N]\n"
+        "                      [--timeout SECONDS] [--replay-dir DIR | --no-replay] [--expect-failures] [--list]\n"
+        "       hb_conformance --replay FILE --heap NAME [--timeout SECONDS]\n"
+        "Runs heaps through the conformance suite, each case in its own child process.\n"
+        "Options that take a value also take it as --option=VALUE.\n"
+        "  --heap NAME        a registered heap, or a broken or hostile test heap (default: every registered heap)\n"
+        "  --group GROUP      only this case group (alignment, overflow, integrity, free, expansion,\n"
+        "                     accounting, overwrite, stress)\n"
+        "  --case GROUP.CASE  only this case\n"
+        "  --seed N           seed of every random sequence (default 1, or HB_SEED; printed with each failure)\n"
+        "  --timeout SECONDS  a case running longer is killed and counts as hung (default 60, at most %g)\n"
+        "  --replay-dir DIR   where a failing case writes its shrunk replay file (default: .)\n"
+        "  --no-replay        write no replay files\n"
+        "  --replay FILE      replay a file written by a failing case, verifying after every operation\n"
+        "  --expect-failures  pass when exactly the cases the broken heap targets fail (writes no replays)\n"
+        "  --list             list heaps, broken heaps and cases\n",
+        HB_SV_MAX_TIMEOUT);
 }
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
