@@ -637,7 +637,7 @@ const struct hb_heap_ops hb_heap_firstfit = {
     .name = "firstfit",
     .summary = "address-ordered first-fit free list, boundary tags, immediate coalescing",
     .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_TAGS | HB_CAP_WALK | HB_CAP_CHECK |
-            HB_CAP_REQUESTED | HB_CAP_DETECT_BAD_FREE | HB_CAP_DETECT_OVERWRITE,
+            HB_CAP_REQUESTED | HB_CAP_DETECT_BAD_FREE | HB_CAP_DETECT_OVERWRITE | HB_CAP_EXACT_FIT,
     .max_align = FF_MAX_ALIGN,
     .min_initial = 512,
     .create = ff_create,
