@@ -58,7 +58,7 @@ void fx_note_op(const char *op, size_t size, size_t align, const void *ptr)
    verification is held. */
 static void note_inspection(const char *op)
 {
-    if (!note_held)
+    if (!note_held && op != current_op)
         fx_note_op(op, 0, 0, NULL);
 }
 
