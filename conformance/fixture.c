@@ -79,7 +79,7 @@ static int readable(const void *p)
 
 const char *fx_heap_string(const char *s, char *out, size_t out_len)
 {
-    enum { SHOWN = 48 };
+    enum { SHOWN = 200 }; /* characters at most */
     if (!s) {
         snprintf(out, out_len, "(null)");
         return out;
