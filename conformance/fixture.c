@@ -253,6 +253,38 @@ static void check_pattern(const struct shadow *s, const char *when)
               when, (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
 }
 
+/* The live blocks next to the one an operation just allocated or freed
+   still hold their patterns: a heap that writes a header or a boundary tag
+   into its neighbour is caught at the operation that did it.  `at` is
+   where the block is (alloc) or was (free) in the shadow. */
+static void check_neighbours(const struct fx *f, size_t at, int freed, const struct shadow *op)
+{
+    for (size_t k = at ? at - 1 : 0; k < f->nlive && k <= at + !freed; k++) {
+        const struct shadow *s = &f->live[k];
+        if (s->ptr == op->ptr)
+            continue;
+        unsigned char want = pattern_byte(s->id);
+        size_t i = 0;
+        while (i < s->span && s->ptr[i] == want)
+            i++;
+        if (i == s->span)
+            continue;
+        char what[96];
+        if (freed)
+            snprintf(what, sizeof what, "free(%p) (size %zu, align %zu)", (void *)op->ptr, op->size, op->align);
+        else
+            snprintf(what, sizeof what, "alloc(size %zu, align %zu) = %p", op->size, op->align, (void *)op->ptr);
+        size_t asked = s->size ? s->size : 1;
+        CHECK(i < asked || !f->ops->usable_size,
+              "usable_size(%p) = %zu promises bytes the heap keeps for itself: %s wrote at offset %zu of that "
+              "block, past the %zu bytes it was asked for (byte 0x%02x, want 0x%02x)",
+              (void *)s->ptr, s->span, what, i, asked, s->ptr[i], want);
+        CHECK(0,
+              "%s wrote into the live block %s it, %p (size %zu, align %zu), at offset %zu (byte 0x%02x, want 0x%02x)",
+              what, s->ptr < op->ptr ? "before" : "after", (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
+    }
+}
+
 void fx_check_patterns(const struct fx *f, const char *when)
 {
     for (size_t i = 0; i < f->nlive; i++)
@@ -400,23 +432,24 @@ static void check_refusal(struct fx *f, const struct hb_stats *before, const str
    block. */
 static void fill_new_block(struct fx *f, const struct shadow *s)
 {
-    if (!f->checked_ops || !fx_has(f, HB_CAP_CHECK) || s->span == s->size || s->size == 0) {
+    size_t asked = s->size ? s->size : 1;
+    if (!f->checked_ops || !fx_has(f, HB_CAP_CHECK) || s->span == asked) {
         fill_pattern(s);
         return;
     }
     char msg[300];
-    memset(s->ptr, pattern_byte(s->id), s->size);
+    memset(s->ptr, pattern_byte(s->id), asked);
     int rc = fx_check_heap(f, "check() after writing the requested bytes of a new block", msg, sizeof msg);
     CHECK(rc == HB_OK,
           "alloc(size %zu, align %zu) = %p: writing the %zu requested bytes broke the heap (check(): %s): the heap "
           "keeps metadata inside the block it returned",
-          s->size, s->align, (void *)s->ptr, s->size, msg);
+          s->size, s->align, (void *)s->ptr, asked, msg);
     fill_pattern(s);
     rc = fx_check_heap(f, "check() after writing a new block up to its usable size", msg, sizeof msg);
     CHECK(rc == HB_OK,
           "usable_size(%p) = %zu promises too much: alloc(size %zu, align %zu) returned it, and writing bytes %zu..%zu "
           "of it broke the heap (check(): %s)",
-          (void *)s->ptr, s->span, s->size, s->align, s->size, s->span - 1, msg);
+          (void *)s->ptr, s->span, s->size, s->align, asked, s->span - 1, msg);
 }
 
 /* stats.largest_free is true: what was served without new pages fitted in
@@ -498,6 +531,7 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
               (void *)p, s.span, (void *)next->ptr, next->size, next->align);
     }
     check_served_from_largest(f, &before, &mm_before, size, align);
+    check_neighbours(f, at, 0, &s);
     touch_block(&s);
     fill_new_block(f, &s);
     insert_shadow(f, &s, at);
@@ -517,6 +551,7 @@ void fx_free_index(struct fx *f, size_t i)
     CHECK(rc == HB_OK, "free(%p) (size %zu, align %zu) returned %d for a live block", (void *)s.ptr, s.size, s.align,
           rc);
     f->frees++;
+    check_neighbours(f, i, 1, &s);
     after_op(f, &after_free, s.size, s.align, s.ptr);
 }
 
