@@ -276,9 +276,11 @@ static void check_neighbours(const struct fx *f, size_t at, int freed, const str
             snprintf(what, sizeof what, "alloc(size %zu, align %zu) = %p", op->size, op->align, (void *)op->ptr);
         size_t asked = s->size ? s->size : 1;
         CHECK(i < asked || !f->ops->usable_size,
-              "usable_size(%p) = %zu promises bytes the heap keeps for itself: %s wrote at offset %zu of that "
-              "block, past the %zu bytes it was asked for (byte 0x%02x, want 0x%02x)",
-              (void *)s->ptr, s->span, what, i, asked, s->ptr[i], want);
+              "%s wrote into the live block %s it, %p (size %zu, align %zu), at offset %zu: past its %zu requested "
+              "bytes but within the %zu usable_size promised, so either usable_size promises bytes the heap keeps "
+              "for itself or the %s wrote outside its block (byte 0x%02x, want 0x%02x)",
+              what, s->ptr < op->ptr ? "before" : "after", (void *)s->ptr, s->size, s->align, i, asked, s->span,
+              freed ? "free" : "alloc", s->ptr[i], want);
         CHECK(0,
               "%s wrote into the live block %s it, %p (size %zu, align %zu), at offset %zu (byte 0x%02x, want 0x%02x)",
               what, s->ptr < op->ptr ? "before" : "after", (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
