@@ -921,11 +921,12 @@ static void overwrite_before_start(struct fx *f)
 
 const struct hb_case hb_cases[] = {
     {"alignment", "powers", 0, alignment_powers,
-     "every power of two 1..4096 and the heap's maximum, sizes 1..2048: aligned, inside the pool, no overlap"},
+     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, no "
+     "overlap"},
     {"alignment", "default", 0, alignment_default, "align 0 gives at least _Alignof(max_align_t), sizes 0..2048"},
     {"alignment", "nearly_full", 0, alignment_nearly_full, "aligned requests on a nearly full, fragmented heap"},
     {"alignment", "invalid", 0, alignment_invalid,
-     "non-powers of two and absurd alignments return NULL, heap unchanged"},
+     "non-powers of two, absurd alignments and every power of two above max_align return NULL, heap unchanged"},
     {"alignment", "size_zero", 0, alignment_size_zero, "size 0 gives unique, aligned, freeable pointers"},
     {"overflow", "huge_sizes", 0, overflow_huge_sizes,
      "SIZE_MAX-k, SIZE_MAX/2+1 and wrapping size+alignment return NULL, heap unchanged"},
