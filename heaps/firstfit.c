@@ -89,6 +89,7 @@ struct hb_heap {
     size_t pool, chunk_area; /* chunk_area: bytes of all chunks (sentinels excluded) */
     size_t live, granted, requested, nblocks;
     uint64_t allocs, frees, failures;
+    uintptr_t key; /* mixed into every canary: this heap's, no other's */
 };
 
 #define FF_HDR hb_align_up(sizeof(struct ff_chunk), FF_GRAIN)
@@ -114,7 +115,7 @@ static inline int prev_in_use(const struct ff_chunk *c)
    heap: a chunk of another heap (or a stale header) does not pass. */
 static inline uintptr_t canary_for(const hb_heap *h, const struct ff_chunk *c, size_t size_flags)
 {
-    return FF_MAGIC ^ (uintptr_t)c ^ size_flags ^ ((uintptr_t)h * (uintptr_t)0x9E3779B1u);
+    return FF_MAGIC ^ (uintptr_t)c ^ size_flags ^ h->key;
 }
 static inline int canary_ok(const hb_heap *h, const struct ff_chunk *c)
 {
@@ -429,6 +430,7 @@ static hb_heap *ff_create(void *block, size_t len, const struct hb_config *cfg)
     hb_heap *h = block;
     memset(h, 0, sizeof *h);
     h->cfg = *cfg;
+    h->key = (uintptr_t)h * (uintptr_t)0x9E3779B1u;
     struct ff_block *b = initial_block(h);
     set_block_next(b, NULL);
     b->len = len - FF_HEAP_SIZE;
