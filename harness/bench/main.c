@@ -51,8 +51,9 @@ struct combo {
 
 static struct hb_subject subjects[MAX_SUBJECTS];
 static size_t nsubjects;
-static const struct hb_workload *workloads[128];
-static struct hb_opseq seqs[128];
+#define MAX_WORKLOADS 128
+static const struct hb_workload *workloads[MAX_WORKLOADS];
+static struct hb_opseq seqs[MAX_WORKLOADS];
 static size_t nworkloads;
 static struct combo *combos;
 static size_t ncombos;
@@ -637,11 +638,11 @@ static void write_json(FILE *f, const char *started, double seconds, int speed_o
         const struct hb_opseq *q = &seqs[w];
         hb_json_obj(&j, NULL);
         hb_json_str(&j, "name", workloads[w]->name);
-        hb_json_str(&j, "family", workloads[w]->family);
+        hb_json_str(&j, "family", hb_family_name(workloads[w]->family));
         hb_json_str(&j, "summary", workloads[w]->summary);
         hb_json_uint(&j, "ops", q->n);
         hb_json_uint(&j, "allocs", q->nallocs);
-        hb_json_uint(&j, "frees", q->nfrees);
+        hb_json_uint(&j, "frees", q->nfrees_own + q->nfrees_drain);
         hb_json_uint(&j, "peak_live_bytes", q->peak_live_bytes);
         hb_json_uint(&j, "peak_live_count", q->peak_live_count);
         hb_json_uint(&j, "total_bytes", q->total_bytes);
@@ -944,8 +945,13 @@ static int mkdirs(const char *path)
 int main(int argc, char **argv)
 {
     const char *heap_list = NULL, *wl_list = NULL, *trace_dir = HB_TRACE_DIR;
-    const char *extra_traces[32];
+    static const char **extra_traces; /* one entry per --trace: at most argc */
+    extra_traces = calloc((size_t)argc, sizeof *extra_traces);
     size_t nextra = 0;
+    if (!extra_traces) {
+        fprintf(stderr, "hb-bench: out of memory\n");
+        return 1;
+    }
     int list = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -985,8 +991,7 @@ int main(int argc, char **argv)
             trace_dir = v;
         } else if (strcmp(a, "--trace") == 0) {
             NEEDS_VALUE;
-            if (nextra < 32)
-                extra_traces[nextra++] = v;
+            extra_traces[nextra++] = v;
         } else if (strcmp(a, "--repetitions") == 0) {
             NEEDS_VALUE;
             opt.reps = atoi(v);
@@ -1030,13 +1035,21 @@ int main(int argc, char **argv)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p};
     subjects[nsubjects++] = hb_subject_malloc;
     subjects[nsubjects++] = hb_subject_empty;
-    hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL);
+    char wl_err[512];
+    if (hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL, wl_err, sizeof wl_err) != 0) {
+        fprintf(stderr, "hb-bench: --trace-dir: %s\n", wl_err);
+        return 2;
+    }
     size_t first_extra = hb_workload_count();
     for (size_t i = 0; i < nextra; i++)
-        if (!hb_workloads_add_trace(extra_traces[i])) {
-            fprintf(stderr, "hb-bench: too many workloads\n");
-            return 2;
+        if (!hb_workloads_add_trace(extra_traces[i], wl_err, sizeof wl_err)) {
+            fprintf(stderr, "hb-bench: %s\n", wl_err);
+            return 1;
         }
+    if (hb_workload_count() > MAX_WORKLOADS) {
+        fprintf(stderr, "hb-bench: %zu workloads; this build runs at most %d\n", hb_workload_count(), MAX_WORKLOADS);
+        return 2;
+    }
 
     if (list) {
         printf("heaps (target %s):\n", HB_TARGET);

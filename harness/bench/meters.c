@@ -78,7 +78,7 @@ void hb_speed_run(struct hb_instance *in, const struct hb_opseq *seq, void **slo
     out->alloc_ns = (double)ta * k;
     out->free_ns = (double)tf * k;
     out->nalloc = seq->nallocs;
-    out->nfree = seq->nfrees;
+    out->nfree = seq->nfrees_own + seq->nfrees_drain;
     out->nulls = nulls;
 }
 

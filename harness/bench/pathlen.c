@@ -509,7 +509,7 @@ static void write_json(FILE *f, const struct hb_pathlen_opts *o, const char *sta
         hb_json_obj(&j, NULL);
         hb_json_str(&j, "heap", r->subject->name);
         hb_json_str(&j, "workload", r->workload->name);
-        hb_json_str(&j, "family", r->workload->family);
+        hb_json_str(&j, "family", hb_family_name(r->workload->family));
         hb_json_str(&j, "status", r->ok ? "ok" : "error");
         hb_json_str(&j, "detail", r->ok ? NULL : r->detail);
         hb_json_uint(&j, "peak_live_count", r->seq->peak_live_count);
@@ -591,7 +591,7 @@ static void write_csvs(const char *dir, const struct plrun *runs, size_t nruns)
                 if (!d->n)
                     continue;
                 fprintf(a.f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f,%zu,%zu,%zu,%llu,%llu,%llu\n", HB_TARGET,
-                        r->subject->name, r->workload->name, r->workload->family, k ? "free" : "alloc",
+                        r->subject->name, r->workload->name, hb_family_name(r->workload->family), k ? "free" : "alloc",
                         (unsigned long long)d->n, (unsigned)d->min, (unsigned)d->median, (unsigned)d->p99,
                         (unsigned)d->max, (double)d->sum / (double)d->n, d->max_op, r->seq->ops[d->max_op].size,
                         r->seq->peak_live_count, (unsigned long long)r->peak_pool, (unsigned long long)r->nulls,
@@ -671,16 +671,16 @@ static void print_table(FILE *f, const struct hb_pathlen_opts *o, uint32_t cal, 
     /* growth: median and max against the live-set size */
     int any = 0;
     for (size_t i = 0; i < nruns; i++)
-        any |= strcmp(runs[i].workload->family, "growth") == 0 && runs[i].ok;
+        any |= runs[i].workload->family == HB_FAMILY_GROWTH && runs[i].ok;
     if (any) {
         fprintf(f, "growth (alloc median/max | free median/max) against live allocations:\n");
         for (size_t s = 0; s < o->nsubjects; s++) {
             fprintf(f, "  %-9s", o->subjects[s]->name);
             for (size_t i = 0; i < nruns; i++) {
                 const struct plrun *r = &runs[i];
-                if (r->subject != o->subjects[s] || !r->ok || strcmp(r->workload->family, "growth") != 0)
+                if (r->subject != o->subjects[s] || !r->ok || r->workload->family != HB_FAMILY_GROWTH)
                     continue;
-                fprintf(f, "  %s: %u/%u | %u/%u", r->workload->name + 7, (unsigned)r->alloc.median,
+                fprintf(f, "  %zu: %u/%u | %u/%u", r->workload->params.live, (unsigned)r->alloc.median,
                         (unsigned)r->alloc.max, (unsigned)r->free_.median, (unsigned)r->free_.max);
             }
             fprintf(f, "\n");

@@ -1,0 +1,132 @@
+/*
+ * supervise.h - run heap code in a forked child and say how it ended.
+ *
+ * The conformance runner and the bench both run code that may crash, hang,
+ * exit, block signals or corrupt memory.  hb_sv_run() runs a body in a child
+ * and classifies its end from facts the parent holds, never from what the
+ * child claims through its exit status:
+ *
+ *   - A shared record (mmap MAP_SHARED|MAP_ANONYMOUS, made before the fork)
+ *     holds the last heap call the child noted (hb_sv_note: operation, size,
+ *     alignment, block, a sequence number), a free-form phase, the body's
+ *     failure message, the signal and fault address of a crash, and an
+ *     optional result area the body fills for the parent.
+ *   - Completion is proven: the parent draws a random nonce per run; the
+ *     child's supervisor code writes it into the record only after the body
+ *     returned.  An exit without it (exit(0) or exit(77) from a heap) is
+ *     HB_SV_EXITED, whatever the status.
+ *   - The parent enforces the timeout itself (poll + waitpid, SIGKILL at the
+ *     deadline), so a child that blocks or ignores every signal is still
+ *     stopped, and the time reported is the time measured.
+ *   - The child installs an alternate signal stack; a SIGSEGV whose fault
+ *     address lies in the stack's range is reported as a stack overflow.
+ *   - The child dies with its parent (PR_SET_PDEATHSIG plus a getppid check).
+ *   - Optionally the child's stdout and stderr go to one pipe (their order
+ *     kept) that the parent reads while it waits, so a sanitizer report can
+ *     be shown under the right heading; a sanitizer death (ASan/UBSan, found
+ *     through the runtime's death callback when one is linked) is its own end.
+ *
+ * Costs: one fork, one pipe and a few poll/waitpid calls per run; hb_sv_note
+ * is a few stores (the operation name is copied only when it changes).  The
+ * record lives until hb_sv_destroy; one struct hb_sv serves any number of
+ * sequential runs.  Not thread-safe: one run at a time per process.
+ */
+#ifndef HEAPBENCH_SUPERVISE_H
+#define HEAPBENCH_SUPERVISE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HB_SV_OP_LEN 48
+#define HB_SV_PHASE_LEN 128
+#define HB_SV_MSG_LEN 1024
+#define HB_SV_SAN_LEN 256
+#define HB_SV_MAX_TIMEOUT 86400.0 /* seconds: longer is treated as a usage error by callers */
+
+/* The last heap call the child noted. */
+struct hb_sv_call {
+    char op[HB_SV_OP_LEN]; /* "" when none was noted */
+    size_t size, align;
+    uintptr_t ptr;
+    uint64_t seq;                /* 1 for the first noted call; 0: none */
+    char phase[HB_SV_PHASE_LEN]; /* hb_sv_phase text, "" if never set */
+};
+
+enum hb_sv_end {
+    HB_SV_DONE,           /* the body returned: completion record seen */
+    HB_SV_FAILED,         /* the body called hb_sv_fail: message */
+    HB_SV_EXITED,         /* the process ended without completing: status */
+    HB_SV_SIGNALED,       /* killed by a signal: signal, fault_addr */
+    HB_SV_STACK_OVERFLOW, /* SIGSEGV in the stack's range */
+    HB_SV_TIMEOUT,        /* still running at the deadline: SIGKILLed */
+    HB_SV_SANITIZER,      /* a sanitizer ended the process: sanitizer_line */
+    HB_SV_NOT_STARTED     /* fork or pipe failed: message */
+};
+
+struct hb_sv_outcome {
+    enum hb_sv_end end;
+    double seconds; /* wall time, measured by the parent */
+    double timeout; /* the limit that applied */
+    int status;     /* exit status (EXITED, SANITIZER) */
+    int signal;     /* SIGNALED, STACK_OVERFLOW */
+    int has_fault_addr;
+    uintptr_t fault_addr;
+    struct hb_sv_call last;
+    char message[HB_SV_MSG_LEN];        /* FAILED, NOT_STARTED */
+    char sanitizer_line[HB_SV_SAN_LEN]; /* SANITIZER: the report's first line */
+    const char *output;                 /* captured stdout+stderr, NUL-terminated ("" without capture) */
+    size_t output_len;                  /* valid until the next run or hb_sv_destroy */
+    int output_truncated;               /* more was written than was kept */
+    const void *result;                 /* the result area (hb_sv_create's result_bytes) */
+    size_t result_len;
+};
+
+struct hb_sv_opts {
+    double timeout;     /* seconds, > 0 */
+    int capture;        /* capture the child's stdout and stderr */
+    size_t capture_max; /* bytes kept (0: 64 KiB); the rest is read and dropped */
+};
+
+struct hb_sv;
+typedef void (*hb_sv_body)(void *ctx);
+
+/* A supervisor with a shared result area of result_bytes (may be 0).
+   NULL (errno set) when the shared mapping cannot be made.  The result area
+   starts zeroed and is NOT cleared between runs (it may be large): a body
+   that passes results back writes a header the parent can trust, and the
+   parent may clear or prepare it before a run (hb_sv_result_area). */
+struct hb_sv *hb_sv_create(size_t result_bytes);
+void hb_sv_destroy(struct hb_sv *sv);
+/* The parent's view of the result area (NULL when result_bytes was 0). */
+void *hb_sv_result_area(struct hb_sv *sv, size_t *len);
+
+/* Runs body(ctx) in a forked child and fills *out.  Returns 0, or -1 when
+   the child could not be started (out->end == HB_SV_NOT_STARTED). */
+int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, void *ctx, struct hb_sv_outcome *out);
+
+/* One line saying how the run ended, e.g.
+     "EXIT: the heap ended the process (status 0) during alloc: size 24, align 1 (heap call #3)"
+     "CRASH: stack overflow during alloc: size 100, align 8 (heap call #12), faulting address 0x7ff..."
+     "TIMEOUT: still running after 8.00 s (limit 3 s), killed, during free: ..."
+   DONE gives "completed in 0.12 s". */
+void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len);
+/* "during alloc: size 24, align 1, block 0x1000 (heap call #3)", or "before any heap call". */
+void hb_sv_describe_call(const struct hb_sv_call *c, char *buf, size_t len);
+
+/* ---- in the child (no-ops, or plain exits, outside a supervised child) ---- */
+
+/* The heap call about to be made.  op should be a string literal or other
+   string that does not change while it is the last one noted. */
+void hb_sv_note(const char *op, size_t size, size_t align, const void *ptr);
+/* Free-form context shown with the last call (bounded copy). */
+void hb_sv_phase(const char *text);
+/* The shared result area (NULL outside a child or when result_bytes was 0). */
+void *hb_sv_result(size_t *len);
+/* The body failed: the message goes to the parent, the child ends. */
+_Noreturn void hb_sv_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void hb_sv_vfail(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* 1 inside a supervised child. */
+int hb_sv_in_child(void);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * test_supervise.c - hb_sv_run against bodies that end in every way the
+ * supervisor must tell apart: completion, a reported failure, exit(0) and
+ * exit(77) without completing, a crash with its fault address, a stack
+ * overflow, abort, a hang with every signal blocked, a sanitizer report
+ * (sanitizer builds only), captured output in order and truncated.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "supervise.h"
+
+static int failures;
+
+#define EXPECT(cond, ...)                                                                                              \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            printf("FAIL line %d: ", __LINE__);                                                                        \
+            printf(__VA_ARGS__);                                                                                       \
+            printf("\n");                                                                                              \
+            failures++;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+static void body_done(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("alloc", 24, 8, NULL);
+    hb_sv_note("free", 24, 8, (void *)0x1000);
+    hb_sv_phase("step two");
+    size_t len;
+    unsigned char *r = hb_sv_result(&len);
+    if (r && len >= 4)
+        memcpy(r, "ok!", 4);
+}
+
+static void body_fail(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("alloc", 1, 1, NULL);
+    hb_sv_fail("block %d was overwritten", 5);
+}
+
+static void body_exit0(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("alloc", 24, 1, NULL);
+    exit(0);
+}
+
+static void body_exit77(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("free", 8, 0, (void *)0x40);
+    exit(77);
+}
+
+static void body_segv(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("walk", 0, 0, NULL);
+    volatile uintptr_t addr = 16;
+    *(volatile int *)addr = 1;
+}
+
+static volatile int depth_limit = 1 << 30; /* never reached: the stack ends first */
+
+static int recurse(volatile char *prev, int depth)
+{
+    volatile char frame[512];
+    frame[0] = prev ? prev[0] : 1;
+    frame[511] = (char)depth;
+    if (depth >= depth_limit)
+        return 0;
+    return recurse(frame, depth + 1) + frame[511];
+}
+
+static void body_overflow(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("alloc", 100, 16, NULL);
+    printf("%d\n", recurse(NULL, 0));
+}
+
+static void body_abort(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("check", 0, 0, NULL);
+    abort();
+}
+
+static void body_hang(void *ctx)
+{
+    (void)ctx;
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    signal(SIGALRM, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    hb_sv_note("alloc", 7, 4096, NULL);
+    for (volatile int spin = 1; spin;)
+        ;
+}
+
+static void body_output(void *ctx)
+{
+    (void)ctx;
+    printf("one\n");
+    fflush(stdout);
+    fprintf(stderr, "two\n");
+    printf("three\n");
+}
+
+static void body_flood(void *ctx)
+{
+    (void)ctx;
+    for (int i = 0; i < 5000; i++)
+        printf("line %d of a long report\n", i);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/* UBSan's object-size check catches this one first. */
+static void body_ubsan(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("free", 16, 0, NULL);
+    char *p = malloc(16);
+    volatile size_t at = 16;
+    p[at] = 1;
+    free(p);
+}
+
+/* Only ASan sees a use after free. */
+static void body_asan(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("walk", 0, 0, NULL);
+    char *volatile p = malloc(16);
+    free(p);
+    printf("%d\n", p[3]);
+}
+#endif
+
+static struct hb_sv_outcome run(struct hb_sv *sv, hb_sv_body body, double timeout, int capture)
+{
+    struct hb_sv_opts o = {timeout, capture, 0};
+    struct hb_sv_outcome out;
+    if (hb_sv_run(sv, &o, body, NULL, &out) != 0)
+        printf("FAIL: could not start a child: %s\n", out.message);
+    char line[2048];
+    hb_sv_describe(&out, line, sizeof line);
+    printf("  %s\n", line);
+    return out;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct hb_sv *sv = hb_sv_create(64);
+    if (!sv) {
+        perror("hb_sv_create");
+        return 1;
+    }
+    char line[2048];
+    struct hb_sv_outcome o;
+
+    o = run(sv, body_done, 10, 1);
+    EXPECT(o.end == HB_SV_DONE, "completed body: end %d", o.end);
+    EXPECT(o.last.seq == 2 && !strcmp(o.last.op, "free") && o.last.ptr == 0x1000 && !strcmp(o.last.phase, "step two"),
+           "last call: seq %llu op %s", (unsigned long long)o.last.seq, o.last.op);
+    EXPECT(o.result_len == 64 && !memcmp(o.result, "ok!", 4), "result area not passed back");
+    size_t area_len;
+    unsigned char *area = hb_sv_result_area(sv, &area_len);
+    EXPECT(area == o.result && area_len == 64, "the parent's view of the result area differs");
+    memset(area, 0, area_len);
+
+    o = run(sv, body_fail, 10, 1);
+    EXPECT(o.end == HB_SV_FAILED && !strcmp(o.message, "block 5 was overwritten"), "failure: end %d message '%s'",
+           o.end, o.message);
+
+    o = run(sv, body_exit0, 10, 1);
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.end == HB_SV_EXITED && o.status == 0, "exit(0): end %d", o.end);
+    EXPECT(!strcmp(line, "EXIT: the heap ended the process (status 0) during alloc: size 24, align 1 (heap call #1)"),
+           "exit(0) description: %s", line);
+
+    o = run(sv, body_exit77, 10, 1);
+    EXPECT(o.end == HB_SV_EXITED && o.status == 77, "exit(77): end %d status %d", o.end, o.status);
+    EXPECT(o.last.seq == 1 && !strcmp(o.last.op, "free"), "exit(77): last call '%s'", o.last.op);
+
+    o = run(sv, body_segv, 10, 1);
+    EXPECT(o.end == HB_SV_SIGNALED && o.signal == SIGSEGV && o.has_fault_addr && o.fault_addr == 16,
+           "SIGSEGV: end %d signal %d fault %#lx", o.end, o.signal, (unsigned long)o.fault_addr);
+
+    o = run(sv, body_overflow, 20, 1);
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.end == HB_SV_STACK_OVERFLOW &&
+               !strncmp(line, "CRASH: stack overflow during alloc: size 100, align 16", 54),
+           "stack overflow: end %d: %s", o.end, line);
+
+    o = run(sv, body_abort, 10, 1);
+    EXPECT(o.end == HB_SV_SIGNALED && o.signal == SIGABRT, "abort: end %d signal %d", o.end, o.signal);
+
+    o = run(sv, body_hang, 0.3, 1);
+    EXPECT(o.end == HB_SV_TIMEOUT && o.seconds >= 0.3 && o.seconds < 5 && !strcmp(o.last.op, "alloc") &&
+               o.last.align == 4096,
+           "hang: end %d after %.2f s, last '%s'", o.end, o.seconds, o.last.op);
+
+    o = run(sv, body_output, 10, 1);
+    EXPECT(o.end == HB_SV_DONE && !strcmp(o.output, "one\ntwo\nthree\n"), "captured output '%s'", o.output);
+
+    struct hb_sv_opts small = {10, 1, 1000};
+    hb_sv_run(sv, &small, body_flood, NULL, &o);
+    EXPECT(o.end == HB_SV_DONE && o.output_truncated && o.output_len == 1000 &&
+               !strncmp(o.output, "line 0 of a long report\n", 24),
+           "flood: end %d truncated %d len %zu", o.end, o.output_truncated, o.output_len);
+
+#if defined(__SANITIZE_ADDRESS__)
+    o = run(sv, body_ubsan, 20, 1);
+    EXPECT(o.end == HB_SV_SANITIZER && strstr(o.sanitizer_line, "runtime error:") && !strcmp(o.last.op, "free"),
+           "UBSan: end %d line '%s'", o.end, o.sanitizer_line);
+    o = run(sv, body_asan, 20, 1);
+    EXPECT(o.end == HB_SV_SANITIZER && strstr(o.sanitizer_line, "ERROR: AddressSanitizer: heap-use-after-free") &&
+               !strcmp(o.last.op, "walk"),
+           "ASan: end %d line '%s'", o.end, o.sanitizer_line);
+#endif
+
+    o = run(sv, body_done, 10, 0);
+    EXPECT(o.end == HB_SV_DONE && o.output_len == 0, "a run after failures, without capture: end %d", o.end);
+
+    hb_sv_destroy(sv);
+    printf("%s\n", failures ? "supervise: FAILED" : "supervise: all checks passed");
+    return failures != 0;
+}
