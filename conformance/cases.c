@@ -126,7 +126,7 @@ static void alignment_nearly_full(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
     while (fx_alloc(f, 48, 0, "fill"))
         ;
-    CHECK(f->nlive > 100, "a 64 KiB heap held only %zu blocks of 48 bytes", f->nlive);
+    CHECK(f->nlive > 100, "a 64 KiB heap held only %zu blocks of alloc(size 48, align 0)", f->nlive);
     for (size_t i = f->nlive; i-- > 0;)
         if (i % 7 == 3)
             fx_free_index(f, i);
@@ -387,7 +387,7 @@ static void free_permutations(struct fx *f)
         for (size_t i = 0; i < N; i++)
             p[i] = fx_alloc(f, sizes[i], 0, "perm");
         for (size_t i = 0; i < N; i++) {
-            CHECK(p[order[i]] != NULL, "alloc(%zu) failed on a fresh heap", sizes[order[i]]);
+            CHECK(p[order[i]] != NULL, "alloc(size %zu, align 0) failed on a fresh heap", sizes[order[i]]);
             fx_free(f, p[order[i]]);
             char when[96];
             snprintf(when, sizeof when, "after freeing %p (step %zu of permutation %u)", p[order[i]], i, count);
