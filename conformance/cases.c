@@ -737,7 +737,6 @@ static void integrity_check_looks(struct fx *f)
     for (int step = 0; step < 10; step++) {
         static const size_t sizes[] = {100, 200, 40, 1000, 24, 300};
         memcpy(before, f->initial, f->initial_len);
-        const char *op = step < 6 ? "alloc" : "free";
         size_t size = 0;
         void *ptr = NULL;
         if (step < 6) {
@@ -769,10 +768,15 @@ static void integrity_check_looks(struct fx *f)
             CHECK(rc == HB_OK, "check() reports corruption after the flipped byte at %p was restored: %s", (void *)byte,
                   msg);
         }
+        char what[96];
+        if (step < 6)
+            snprintf(what, sizeof what, "alloc(size %zu, align 0) = %p", size, ptr);
+        else
+            snprintf(what, sizeof what, "free(%p) (size %zu, align 0)", ptr, size);
         CHECK(n == 0 || caught > 0,
-              "check() noticed none of %zu bytes of metadata that %s(%p) (size %zu, align 0) wrote, each flipped in "
-              "turn: HB_CAP_CHECK promises a check() that verifies real invariants",
-              n, op, ptr, size);
+              "check() noticed none of the %zu bytes of metadata that %s wrote, each flipped in turn: HB_CAP_CHECK "
+              "promises a check() that verifies real invariants",
+              n, what);
     }
     free(before);
     fx_free_all(f);
