@@ -693,8 +693,10 @@ static void accounting_exact_fit(struct fx *f)
             continue;
         size_t size = s.largest_free - header;
         void *p = fx_alloc(f, size, 0, "exact");
-        CHECK(p != NULL, "alloc(size %zu, align 0) failed: the largest free extent is %zu bytes, the header %zu", size,
-              s.largest_free, header);
+        CHECK(p != NULL,
+              "alloc(size %zu, align 0) failed: the largest free extent is %zu bytes, the header %zu; a heap with "
+              "HB_CAP_EXACT_FIT serves every request up to largest_free less its header (heap.h)",
+              size, s.largest_free, header);
         fx_free(f, p);
     }
     fx_free_all(f);

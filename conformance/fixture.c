@@ -410,21 +410,23 @@ static void check_refusal(struct fx *f, const struct hb_stats *before, const str
     check_unchanged_but_failure(f, before, size, align);
     int valid = hb_effective_align(align, f->ops->max_align) != 0;
     size_t eff = size ? size : 1;
-    if (valid && align <= HB_DEFAULT_ALIGN && fx_has(f, HB_CAP_EXACT_FIT) && f->header != SIZE_MAX &&
-        c.grants == mm_before->grants && eff <= before->largest_free && before->largest_free - eff >= f->header)
+    size_t header = before->live ? before->header_bytes / before->live : f->header;
+    if (valid && align <= HB_DEFAULT_ALIGN && fx_has(f, HB_CAP_EXACT_FIT) && header != SIZE_MAX &&
+        c.grants == mm_before->grants && eff <= before->largest_free && before->largest_free - eff >= header)
         CHECK(0,
               "alloc(size %zu, align %zu) returned NULL, but the largest free extent was %zu bytes, room for %zu "
               "plus a %zu-byte header: a heap with HB_CAP_EXACT_FIT serves every request that fits "
               "largest_free (heap.h)",
-              size, align, before->largest_free, eff, f->header);
+              size, align, before->largest_free, eff, header);
     if (valid && fx_has(f, HB_CAP_EXPAND) && size <= SIZE_MAX / 8) {
         size_t pages = pages_for_request(size, align);
         CHECK(!hb_mm_could_grant(f->mm, pages),
               "alloc(size %zu, align %zu) returned NULL while the memory manager would still lend %zu pages: out of "
-              "memory too early (an expanding heap returns NULL only once the manager refuses the smallest block "
-              "that would serve the request; it asked %zu times, refused %zu times during this alloc)",
-              size, align, pages, (c.grants + c.refusals) - (mm_before->grants + mm_before->refusals),
-              c.refusals - mm_before->refusals);
+              "memory too early (an expanding heap serves every alignment up to its max_align, %zu, and returns "
+              "NULL only once the manager refuses the smallest block that would serve the request; it asked %zu "
+              "times, refused %zu times during this alloc)",
+              size, align, pages, f->ops->max_align,
+              (c.grants + c.refusals) - (mm_before->grants + mm_before->refusals), c.refusals - mm_before->refusals);
     }
 }
 
