@@ -135,7 +135,8 @@
  *   data inside the managed block (as cfg's get_pages does): a stray write
  *   there redirects control.  Capabilities lacking: TAGS and REQUESTED (they would
  *   need a per-object header, defeating the packing), DETECT_OVERWRITE
- *   (no red zones).  cfg.page_size must be HB_PAGE_SIZE (or 0).
+ *   (no red zones), EXACT_FIT (a free object serves only its own size
+ *   class).  cfg.page_size must be HB_PAGE_SIZE (or 0).
  */
 #include <string.h>
 

@@ -100,7 +100,8 @@
  *   is read, so the hull must be readable).
  *   Capabilities lacking: TAGS and REQUESTED (the one-word header has no
  *   room and adding a word would cost 25-50% on small blocks),
- *   DETECT_OVERWRITE (no redzones).
+ *   DETECT_OVERWRITE (no redzones), EXACT_FIT (good fit rounds a request
+ *   up to its bin, so it may refuse one its largest free block would hold).
  */
 #include <string.h>
 
