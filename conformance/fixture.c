@@ -364,6 +364,22 @@ static const struct after_names after_free = {"free", "check() right after free"
 
 /* Verify the heap right after an operation: check(), walk and stats in
    checked mode; in any mode the stats the operation must have moved. */
+/* The guard bytes next to every block the heap holds, and those before the
+   initial block: a write just outside its blocks is laid at the door of
+   the operation that made it.  (fx_verify scans every guard byte.) */
+static void check_edges_after(struct fx *f, const char *op, size_t size, size_t align, const void *ptr)
+{
+    enum { EDGE = 64 };
+    char msg[256];
+    CHECK(hb_mm_check_guard_edges(f->mm, EDGE, msg, sizeof msg) == 0,
+          "%s(%p) (size %zu, align %zu) wrote outside the heap's blocks: %s", op, ptr, size, align, msg);
+    const unsigned char *pre = (const unsigned char *)f->initial - INITIAL_OFFSET;
+    for (size_t i = 0; i < INITIAL_OFFSET; i++)
+        CHECK(pre[i] == OFFSET_FILL,
+              "%s(%p) (size %zu, align %zu) wrote %zu bytes before the start of its initial block", op, ptr, size,
+              align, INITIAL_OFFSET - i);
+}
+
 static void after_op(struct fx *f, const struct after_names *n, size_t size, size_t align, const void *ptr)
 {
     if (!f->checked_ops) {
@@ -390,6 +406,7 @@ static void after_op(struct fx *f, const struct after_names *n, size_t size, siz
     fx_note_op(n->stats, size, align, ptr);
     fx_verify_stats(f);
     note_held = 0;
+    check_edges_after(f, n->op, size, align, ptr);
 }
 
 static size_t pages_for_request(size_t size, size_t align)

@@ -236,6 +236,30 @@ static int bytes_are_guard(const unsigned char *p, size_t n, size_t *bad)
     return 1;
 }
 
+int hb_mm_check_guard_edges(const hb_mm *mm, size_t edge, char *msg, size_t msg_len)
+{
+    size_t bad;
+    if (edge > mm->page_size)
+        edge = mm->page_size;
+    for (size_t i = 0; i < mm->pages; i++) {
+        if (!mm->page_used[i])
+            continue;
+        const unsigned char *start = mm->base + i * mm->page_size, *end = start + mm->page_size;
+        int first = i == 0 || !mm->page_used[i - 1], last = i + 1 == mm->pages || !mm->page_used[i + 1];
+        if (first && !bytes_are_guard(start - edge, edge, &bad)) {
+            snprintf(msg, msg_len, "guard bytes overwritten at %p, %zu bytes before the block starting at %p",
+                     (const void *)(start - edge + bad), edge - bad, (const void *)start);
+            return -1;
+        }
+        if (last && !bytes_are_guard(end, edge, &bad)) {
+            snprintf(msg, msg_len, "guard bytes overwritten at %p, %zu bytes past the end of the block ending at %p",
+                     (const void *)(end + bad), bad, (const void *)end);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int hb_mm_check_guards(const hb_mm *mm, char *msg, size_t msg_len)
 {
     size_t bad;

@@ -61,6 +61,12 @@ void hb_mm_set_max(hb_mm *mm, size_t max_bytes);
    or adjacent blocks a heap may have merged)? */
 int hb_mm_owns(const hb_mm *mm, const void *p, size_t len);
 
+/* The cheap guard check, after every heap operation: only the `edge` guard
+   bytes on each side of every lent block (where a write past a block's end
+   or before its start lands).  0 if intact; otherwise -1, described in msg
+   as hb_mm_check_guards does.  O(pages / 8 + blocks * edge). */
+int hb_mm_check_guard_edges(const hb_mm *mm, size_t edge, char *msg, size_t msg_len);
+
 /* Would get_pages(npages) be granted now (the maximum and the arena both
    allow it)?  Changes nothing. */
 int hb_mm_could_grant(const hb_mm *mm, size_t npages);
