@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HB_SV_OP_LEN 48
+#define HB_SV_OP_LEN 96
 #define HB_SV_PHASE_LEN 128
 #define HB_SV_MSG_LEN 1024
 #define HB_SV_SAN_LEN 256
