@@ -102,10 +102,12 @@ extern "C" int hb_gb_run(int reps, int interleave, uint64_t seed, const char *js
             ->Repetitions(reps)
             ->Unit(benchmark::kNanosecond);
     }
-    std::vector<std::string> args = {"hb-bench", std::string("--benchmark_out=") + json_out,
-                                     "--benchmark_out_format=json",
-                                     std::string("--benchmark_enable_random_interleaving=") +
-                                         (interleave ? "true" : "false")};
+    std::vector<std::string> args = {"hb-bench", std::string("--benchmark_enable_random_interleaving=") +
+                                                     (interleave ? "true" : "false")};
+    if (json_out) {
+        args.push_back(std::string("--benchmark_out=") + json_out);
+        args.push_back("--benchmark_out_format=json");
+    }
     std::vector<char *> argv;
     for (auto &s : args)
         argv.push_back(&s[0]);
