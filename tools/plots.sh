@@ -12,5 +12,5 @@ for gp in "$run"/*-plot-*.gp; do
   (cd "$run" && gnuplot "$(basename "$gp")") || { echo "plots: $gp failed" >&2; status=1; }
   n=$((n + 1))
 done
-echo "plots: $n drawn in $run/plots/"
+echo "plots: $n drawn in $run/plots/" >&2
 exit $status

@@ -52,6 +52,7 @@ static void usage(FILE *f)
             "  --trace FILE        also replay FILE as a trace workload (repeatable, up to %d)\n"
             "  --repetitions N     speed repetitions, 1..%d (default 9; fewer are marked not comparable)\n"
             "  --rep-ms MS         wall time aimed at per repetition (default 20)\n"
+            "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
             "  --timeout S         seconds one heap x workload x meter child may take (default 60)\n"
             "  --no-speed          skip the speed meter\n"
@@ -251,7 +252,8 @@ int main(int argc, char **argv)
     size_t ntraces = 0;
     int list = 0;
     double reps = 9;
-    struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
+    struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1, .reps_per_child = 3};
+    double per_child = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -291,6 +293,8 @@ int main(int argc, char **argv)
                 traces[ntraces++] = v;
         } else if (strcmp(a, "--repetitions") == 0)
             bad = parse_num(a, v, 1, HB_MAX_REPS, &reps) || reps != floor(reps);
+        else if (strcmp(a, "--reps-per-child") == 0)
+            bad = parse_num(a, v, 1, 16, &per_child) || per_child != floor(per_child);
         else if (strcmp(a, "--rep-ms") == 0)
             bad = parse_num(a, v, 0.01, 60000, &r.rep_ms);
         else if (strcmp(a, "--speed-budget") == 0)
@@ -316,6 +320,7 @@ int main(int argc, char **argv)
         }
     }
     r.reps = (int)reps;
+    r.reps_per_child = (int)per_child;
     if (probe)
         return hb_pathlen_probe(probe);
     add_subjects();

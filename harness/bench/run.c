@@ -20,8 +20,9 @@
  *
  * Children return their figures through the supervisor's shared result
  * area (struct child_out); the parent keeps everything in the records.
- * Cost: one fork per child: 3 per heap x workload and reps + 1 per speed
- * record (about 1 ms each on the host, a few under QEMU).
+ * Cost: one fork per child: 3 per heap x workload, and 1 + reps / 3 per
+ * speed record; a fork costs about 5-10 ms of system time on the host
+ * (page tables of the workloads' sequences), more under QEMU.
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,9 +47,13 @@ const char *hb_meter_name(enum hb_meter m)
 
 enum verdict { V_OK, V_INVALID, V_CORRUPT, V_ERROR };
 
+#define REPS_PER_CHILD_MAX 16
+
 struct rep_out {
-    double alloc_ns, free_ns, nulls, cpu_share;
-    uint64_t iterations;
+    int n; /* repetitions done */
+    double alloc_ns[REPS_PER_CHILD_MAX], free_ns[REPS_PER_CHILD_MAX], cpu_share[REPS_PER_CHILD_MAX];
+    double nulls;
+    uint64_t w0, c0; /* wall and CPU clocks at the start of the repetition */
 };
 
 struct child_out {
@@ -66,7 +71,7 @@ struct job {
     struct hb_run *r;
     struct hb_record *rec;
     enum hb_meter meter;
-    int rep;
+    int rep, nreps; /* speed: the first repetition and how many this child runs */
 };
 
 static struct hb_sv *sv;
@@ -183,33 +188,45 @@ static uint64_t cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Google Benchmark hands over each repetition as it ends: its figures, and
+   the share of a CPU the child had meanwhile. */
 static void record_rep(void *ctx, size_t bench, int64_t rep, const struct hb_gb_sample *s)
 {
     struct rep_out *ro = ctx;
     (void)bench;
     (void)rep;
-    ro->alloc_ns = s->alloc_ns;
-    ro->free_ns = s->free_ns;
-    ro->nulls = s->nulls;
-    ro->iterations = s->iterations;
+    uint64_t w = hb_now_ns(), c = cpu_ns();
+    if (ro->n < REPS_PER_CHILD_MAX) {
+        ro->alloc_ns[ro->n] = s->alloc_ns;
+        ro->free_ns[ro->n] = s->free_ns;
+        ro->cpu_share[ro->n] = w > ro->w0 ? (double)(c - ro->c0) / (double)(w - ro->w0) : 1;
+        ro->nulls = s->nulls;
+        ro->n++;
+    }
+    ro->w0 = w;
+    ro->c0 = c;
 }
 
+/* Repetitions nreps of one record after an untimed warm-up run (a fresh
+   child; under QEMU, fresh translations too). */
 static void rep_body(void *ctx)
 {
     const struct job *j = ctx;
     struct child_out *o = out_area();
     struct speed_ctx x;
     char phase[64];
-    snprintf(phase, sizeof phase, "speed repetition %d", j->rep + 1);
+    snprintf(phase, sizeof phase, "speed repetitions %d-%d", j->rep + 1, j->rep + j->nreps);
     hb_sv_phase(phase);
     speed_prepare(j, &x);
+    struct hb_speed_sample warm;
+    speed_iteration(&x, &warm);
     hb_gb_add("rep", speed_iteration, &x, j->rec->speed.iterations);
-    uint64_t w0 = hb_now_ns(), c0 = cpu_ns();
-    o->u.rep.iterations = 0;
-    hb_gb_run(1, 0, j->r->seed, NULL, record_rep, &o->u.rep);
-    uint64_t w = hb_now_ns() - w0, c = cpu_ns() - c0;
-    o->u.rep.cpu_share = w ? (double)c / (double)w : 1;
-    say(o, o->u.rep.iterations ? V_OK : V_ERROR, o->u.rep.iterations ? "" : "Google Benchmark ran no iteration");
+    memset(&o->u.rep, 0, sizeof o->u.rep);
+    o->u.rep.w0 = hb_now_ns();
+    o->u.rep.c0 = cpu_ns();
+    hb_gb_run(j->nreps, 0, j->r->seed, NULL, record_rep, &o->u.rep);
+    int ok = o->u.rep.n == j->nreps;
+    say(o, ok ? V_OK : V_ERROR, ok ? "" : "Google Benchmark ran fewer repetitions than asked");
 }
 
 /* ---- the parent ---- */
@@ -249,10 +266,10 @@ static const char *end_kind(const struct hb_sv_outcome *o)
 
 /* Runs one child for rec; 0 and its output in *out when it completed with
    verdict OK; otherwise the record's failure is set and -1 returned. */
-static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, int rep, hb_sv_body body,
+static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, int rep, int nreps, hb_sv_body body,
                      struct child_out *out)
 {
-    struct job j = {r, rec, m, rep};
+    struct job j = {r, rec, m, rep, nreps};
     struct hb_sv_opts so = {r->timeout, 1, 16384};
     struct hb_sv_outcome o;
     size_t len;
@@ -330,14 +347,14 @@ static void heap_meters(struct hb_run *r)
         int heap = is_heap(r, rec);
         if (!heap && !(r->counts && r->subjects[rec->subject].kind == HB_SUBJECT_EMPTY))
             continue;
-        if (heap && run_child(r, rec, HB_METER_CHECK, 0, check_body, o) == 0)
+        if (heap && run_child(r, rec, HB_METER_CHECK, 0, 0, check_body, o) == 0)
             rec->checked = 1;
-        if (heap && rec->checked && r->quality && run_child(r, rec, HB_METER_QUALITY, 0, quality_body, o) == 0) {
+        if (heap && rec->checked && r->quality && run_child(r, rec, HB_METER_QUALITY, 0, 0, quality_body, o) == 0) {
             rec->quality = o->u.q;
             rec->has_quality = 1;
         }
         if (r->counts && rec->status == HB_STATUS_OK &&
-            run_child(r, rec, HB_METER_PATHLEN, 0, pathlen_body, o) == 0) {
+            run_child(r, rec, HB_METER_PATHLEN, 0, 0, pathlen_body, o) == 0) {
             rec->pathlen = o->u.pl;
             rec->has_pathlen = 1;
         }
@@ -378,7 +395,7 @@ static void speed_meter(struct hb_run *r)
     double planned_s = 0;
     for (size_t k = 0; k < n; k++) {
         struct hb_record *rec = &r->recs[order[k]];
-        if (run_child(r, rec, HB_METER_SPEED, 0, calibrate_body, o) == 0) {
+        if (run_child(r, rec, HB_METER_SPEED, 0, 0, calibrate_body, o) == 0) {
             double it = r->rep_ms * 1e6 / o->wall_ns;
             rec->speed.run_wall_ns = o->wall_ns;
             rec->speed.iterations = it < 1 ? 1 : it > 100000 ? 100000 : (uint64_t)it;
@@ -391,10 +408,11 @@ static void speed_meter(struct hb_run *r)
     double budget = r->speed_budget > 0 ? r->speed_budget : 3 * planned_s + 30;
     struct hb_rng rng;
     hb_rng_seed(&rng, r->seed ^ 0x5eedu);
-    progress_start(&p, "speed", n * (size_t)r->reps);
+    int per = r->reps_per_child < 1 ? 1 : r->reps_per_child > REPS_PER_CHILD_MAX ? REPS_PER_CHILD_MAX : r->reps_per_child;
+    progress_start(&p, "speed", n * (size_t)((r->reps + per - 1) / per));
     p.what = "speed";
     uint64_t t0 = hb_now_ns();
-    for (int rep = 0; rep < r->reps; rep++) {
+    for (int rep = 0; rep < r->reps; rep += per) {
         if (rep > 0 && (double)(hb_now_ns() - t0) * 1e-9 > budget) {
             r->speed_cut_short = 1;
             fprintf(stderr, "[%s] speed: the %.0f s budget is spent after %d of %d repetitions; stopping\n",
@@ -406,17 +424,19 @@ static void speed_meter(struct hb_run *r)
             order[k - 1] = order[j];
             order[j] = t;
         }
+        int nr = r->reps - rep < per ? r->reps - rep : per;
         for (size_t k = 0; k < n; k++) {
             struct hb_record *rec = &r->recs[order[k]];
             if (rec->status != HB_STATUS_OK || !rec->speed.iterations)
                 continue;
-            if (run_child(r, rec, HB_METER_SPEED, rep, rep_body, o) == 0 && rec->speed.nreps < HB_MAX_REPS) {
+            if (run_child(r, rec, HB_METER_SPEED, rep, nr, rep_body, o) == 0) {
                 struct hb_speed_fig *s = &rec->speed;
-                s->alloc[s->nreps] = o->u.rep.alloc_ns;
-                s->free_[s->nreps] = o->u.rep.free_ns;
-                s->cpu_share[s->nreps] = o->u.rep.cpu_share;
+                for (int i = 0; i < o->u.rep.n && s->nreps < HB_MAX_REPS; i++, s->nreps++) {
+                    s->alloc[s->nreps] = o->u.rep.alloc_ns[i];
+                    s->free_[s->nreps] = o->u.rep.free_ns[i];
+                    s->cpu_share[s->nreps] = o->u.rep.cpu_share[i];
+                }
                 s->nulls = o->u.rep.nulls;
-                s->nreps++;
             }
             progress_step(&p, r->subjects[rec->subject].name, r->workloads[rec->workload]->name);
         }
@@ -466,6 +486,15 @@ const struct hb_record *hb_overhead_record(const struct hb_run *r, const struct 
     return NULL;
 }
 
+/* The median absolute deviation: the overhead's noise. */
+static double mad(const double *v, int n, double med)
+{
+    double d[HB_MAX_REPS];
+    for (int i = 0; i < n; i++)
+        d[i] = fabs(v[i] - med);
+    return median_of(d, n);
+}
+
 static double spread(const double *v, int n, double med)
 {
     double lo = v[0], hi = v[0];
@@ -476,9 +505,11 @@ static double spread(const double *v, int n, double med)
     return med > 0 ? (hi - lo) / med : NAN;
 }
 
-/* A net figure is "below the overhead" when it is smaller than the
-   overhead's own spread (max - min over its repetitions): the harness
-   cannot tell it from zero. */
+/* A net figure is "below the overhead" when it is not larger than the
+   overhead's own noise (the median absolute deviation of its
+   repetitions): the harness cannot tell it from zero.  "busy": more than a
+   third of the repetitions got under 90 % of a CPU (the machine was shared),
+   or the time budget cut the repetitions short. */
 void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_speed_net *out)
 {
     memset(out, 0, sizeof *out);
@@ -506,8 +537,8 @@ void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_s
     if (e && e->speed.nreps) {
         oa = median_of(e->speed.alloc, e->speed.nreps);
         of = median_of(e->speed.free_, e->speed.nreps);
-        na = oa * spread(e->speed.alloc, e->speed.nreps, oa);
-        nf = of * spread(e->speed.free_, e->speed.nreps, of);
+        na = mad(e->speed.alloc, e->speed.nreps, oa);
+        nf = mad(e->speed.free_, e->speed.nreps, of);
     }
     out->alloc = out->alloc_raw - oa;
     out->free_ = out->free_raw - of;

@@ -17,6 +17,7 @@ struct hb_run {
     /* options */
     uint64_t seed;
     int reps;           /* speed repetitions asked for */
+    int reps_per_child; /* speed repetitions one child runs in a round */
     double rep_ms;      /* wall time aimed at per repetition */
     double timeout;     /* seconds one child may run */
     double speed_budget; /* seconds the whole speed meter may take (0: derived) */
