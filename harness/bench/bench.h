@@ -90,12 +90,12 @@ struct hb_series_point {
 struct hb_quality {
     uint64_t own_ops, own_frees, drain_frees;
     /* fragmentation */
-    uint64_t peak_pool_bytes; /* the memory manager's peak bytes lent */
-    uint64_t peak_live_bytes; /* peak requested bytes of successful allocations */
+    uint64_t peak_pool_bytes;                             /* the memory manager's peak bytes lent */
+    uint64_t peak_live_bytes;                             /* peak requested bytes of successful allocations */
     double ext_frag_mean, ext_frag_max, ext_frag_at_peak; /* over every own op */
-    uint64_t nulls;          /* allocs that returned NULL */
-    int64_t first_null_op;   /* -1: none */
-    int64_t catastrophic_op; /* first NULL while free_bytes >= size; -1: none */
+    uint64_t nulls;                                       /* allocs that returned NULL */
+    int64_t first_null_op;                                /* -1: none */
+    int64_t catastrophic_op;                              /* first NULL while free_bytes >= size; -1: none */
     uint64_t cat_size, cat_free, cat_largest, cat_live_bytes;
     /* metadata */
     uint64_t meta_bytes_peak, meta_bytes_end;
@@ -111,8 +111,7 @@ struct hb_quality {
 /* Runs the sequence once on a heap subject, reading stats after every
    operation.  0, or -1 with the reason in msg (the heap's check or the
    memory manager's guards failed after the run). */
-int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg,
-                   size_t msglen);
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg, size_t msglen);
 
 /* The shadow check (shadow.c): runs the sequence once and checks every
    block the heap returns: inside the blocks the memory manager lent, aligned

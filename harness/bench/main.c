@@ -52,7 +52,8 @@ static void usage(FILE *f)
             "  --trace FILE        also replay FILE as a trace workload (repeatable, up to %d)\n"
             "  --repetitions N     speed repetitions, 1..%d (default 9; fewer are marked not comparable)\n"
             "  --rep-ms MS         wall time aimed at per repetition (default 20)\n"
-            "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3)\n"
+            "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3;\n"
+            "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
             "  --timeout S         seconds one heap x workload x meter child may take (default 60)\n"
             "  --no-speed          skip the speed meter\n"
@@ -214,7 +215,7 @@ static int make_records(struct hb_run *r, const char *heap_list)
         return -1;
     for (size_t s = 0; s < nsubjects; s++) {
         const struct hb_subject *sub = &subjects[s];
-        int selected = sub->kind == HB_SUBJECT_HEAP    ? in_list(heap_list, sub->name)
+        int selected = sub->kind == HB_SUBJECT_HEAP     ? in_list(heap_list, sub->name)
                        : sub->kind == HB_SUBJECT_MALLOC ? r->speed
                                                         : r->speed || r->counts;
         for (size_t w = 0; selected && w < r->nworkloads; w++)
@@ -252,8 +253,8 @@ int main(int argc, char **argv)
     size_t ntraces = 0;
     int list = 0;
     double reps = 9;
-    struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1, .reps_per_child = 3};
-    double per_child = 3;
+    struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
+    double per_child = 0; /* default: 3 on the host; every repetition in one child under an emulator */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
         }
     }
     r.reps = (int)reps;
-    r.reps_per_child = (int)per_child;
+    r.reps_per_child = per_child > 0 ? (int)per_child : strcmp(HB_TIMING, "emulator") == 0 ? r.reps : 3;
     if (probe)
         return hb_pathlen_probe(probe);
     add_subjects();

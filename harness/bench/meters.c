@@ -154,8 +154,7 @@ static void note_null(const struct hb_heap_ops *ops, hb_heap *h, size_t i, size_
     }
 }
 
-int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg,
-                   size_t msglen)
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg, size_t msglen)
 {
     const struct hb_heap_ops *ops = in->subject->ops;
     hb_heap *h = in->h;

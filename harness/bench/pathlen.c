@@ -268,8 +268,8 @@ static int join_counts(const struct hb_opseq *seq, uint32_t cal, uint32_t *v, ch
     return 0;
 }
 
-int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, uint32_t cal,
-                       struct hb_pathlen_fig *f, char *msg, size_t msglen)
+int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, uint32_t cal, struct hb_pathlen_fig *f,
+                       char *msg, size_t msglen)
 {
     struct hb_instance in;
     memset(f, 0, sizeof *f);

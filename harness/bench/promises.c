@@ -196,8 +196,17 @@ size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv)
         if (!any)
             continue;
         struct hb_verdict *x = &v[n++];
-        *x = (struct hb_verdict){p->heap, is_path_length(p->metric) ? "path length" : "speed", p->what, NAN,
-                                 p->base, NULL, NULL, -1, p->miss_expected, NAN, -1};
+        *x = (struct hb_verdict){p->heap,
+                                 is_path_length(p->metric) ? "path length" : "speed",
+                                 p->what,
+                                 NAN,
+                                 p->base,
+                                 NULL,
+                                 NULL,
+                                 -1,
+                                 p->miss_expected,
+                                 NAN,
+                                 -1};
         const char *why = set_incomplete(r, p);
         if (is_path_length(p->metric))
             judge_path_length(r, p, x);

@@ -43,12 +43,11 @@ struct hb_failure {
 /* Speed: one figure per repetition, each a child of its own. */
 struct hb_speed_fig {
     int nreps;
-    uint64_t iterations;              /* per repetition, from the time budget */
-    double alloc[HB_MAX_REPS];        /* ns per alloc, harness overhead included */
-    double free_[HB_MAX_REPS];        /* ns per free */
-    double cpu_share[HB_MAX_REPS];    /* CPU time / wall time of the repetition's child */
-    double nulls;                     /* NULL allocs per run */
-    double run_wall_ns;               /* wall time of one untimed run (calibration) */
+    uint64_t iterations;           /* per repetition, from the time budget */
+    double alloc[HB_MAX_REPS];     /* ns per alloc, harness overhead included */
+    double free_[HB_MAX_REPS];     /* ns per free */
+    double cpu_share[HB_MAX_REPS]; /* CPU time / wall time of the repetition's child */
+    double nulls;                  /* NULL allocs per run */
 };
 
 /* Path length: a distribution of guest instructions per call. */
@@ -75,8 +74,8 @@ struct hb_pathlen_fig {
 struct hb_record {
     size_t subject, workload; /* indexes into the run's tables */
     enum hb_status status;
-    struct hb_failure fail;   /* status != OK */
-    int checked;              /* passed the shadow check (heaps only) */
+    struct hb_failure fail; /* status != OK */
+    int checked;            /* passed the shadow check (heaps only) */
     int has_quality, has_pathlen;
     struct hb_quality quality;
     struct hb_pathlen_fig pathlen;

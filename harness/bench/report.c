@@ -426,9 +426,8 @@ static void csv_quality(FILE *f, const struct hb_run *r)
         if (!x->has_quality)
             continue;
         const struct hb_quality *q = &x->quality;
-        fprintf(f, "%s,%s,%s,%llu,%llu,%llu", HB_TARGET, sub_name(r, x), wl_name(r, x),
-                (unsigned long long)q->own_ops, (unsigned long long)q->peak_pool_bytes,
-                (unsigned long long)q->peak_live_bytes);
+        fprintf(f, "%s,%s,%s,%llu,%llu,%llu", HB_TARGET, sub_name(r, x), wl_name(r, x), (unsigned long long)q->own_ops,
+                (unsigned long long)q->peak_pool_bytes, (unsigned long long)q->peak_live_bytes);
         csv_num(f, footprint(q), "%.4f");
         csv_num(f, q->ext_frag_mean, "%.4f");
         csv_num(f, q->ext_frag_max, "%.4f");
@@ -470,9 +469,8 @@ static void csv_pathlen(FILE *f, const struct hb_run *r)
             if (!d->n)
                 continue;
             fprintf(f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f", HB_TARGET, sub_name(r, x), wl_name(r, x),
-                    r->workloads[x->workload]->family, k ? "free" : "alloc", (unsigned long long)d->n,
-                    (unsigned)d->min, (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max,
-                    (double)d->sum / (double)d->n);
+                    r->workloads[x->workload]->family, k ? "free" : "alloc", (unsigned long long)d->n, (unsigned)d->min,
+                    (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max, (double)d->sum / (double)d->n);
             csv_num(f, d->own_n ? (double)d->own_max : NAN, "%.0f");
             csv_num(f, d->mm_n ? (double)d->mm_max : NAN, "%.0f");
             fprintf(f, ",%llu,%llu,%zu,%llu,%llu,%llu\n", (unsigned long long)d->max_op,
@@ -611,26 +609,47 @@ static int write_plot(const struct hb_run *r, const struct plot *p, row_fn row)
     fprintf(f, "plot ");
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 2 && p->columns[k]; k++)
-            fprintf(f, "%s'%s-plot-%s.dat' index %zu using %s with %s lc %zu %stitle '%s%s'", i || k ? ", \\\n     " : "",
-                    HB_TARGET, p->name, i, p->columns[k], p->logx ? "linespoints" : "lines", i + 1,
-                    k ? "dt 2 " : "", names[i], p->labels[k]);
+            fprintf(f, "%s'%s-plot-%s.dat' index %zu using %s with %s lc %zu %stitle '%s%s'",
+                    i || k ? ", \\\n     " : "", HB_TARGET, p->name, i, p->columns[k],
+                    p->logx ? "linespoints" : "lines", i + 1, k ? "dt 2 " : "", names[i], p->labels[k]);
     fprintf(f, "\n");
     return hb_afile_commit(&a);
 }
 
 static int write_plots(const struct hb_run *r)
 {
-    static const struct plot growth = {"growth", "ns per op against the live-set size (growth workloads)",
-                                       "live allocations", "ns per op (overhead subtracted)", 1, 0, 0,
-                                       {"1:2", "1:3"}, {" alloc", " free"}};
-    static const struct plot extfrag = {"extfrag", "external fragmentation (1 - largest free / free) over churn",
-                                        "operation", "external fragmentation", 0, 0, 1, {"1:2", NULL}, {"", ""}};
-    static const struct plot pla = {"pathlen-alloc", "instructions per alloc against the live-set size (growth)",
-                                    "live allocations", "instructions (median solid, max dashed)", 1, 1, 0,
-                                    {"1:2", "1:3"}, {" median", " max"}};
-    static const struct plot plf = {"pathlen-free", "instructions per free against the live-set size (growth)",
-                                    "live allocations", "instructions (median solid, max dashed)", 1, 1, 0,
-                                    {"1:2", "1:3"}, {" median", " max"}};
+    static const struct plot growth = {"growth",
+                                       "ns per op against the live-set size (growth workloads)",
+                                       "live allocations",
+                                       "ns per op (overhead subtracted)",
+                                       1,
+                                       0,
+                                       0,
+                                       {"1:2", "1:3"},
+                                       {" alloc", " free"}};
+    static const struct plot extfrag = {"extfrag",   "external fragmentation (1 - largest free / free) over churn",
+                                        "operation", "external fragmentation",
+                                        0,           0,
+                                        1,           {"1:2", NULL},
+                                        {"", ""}};
+    static const struct plot pla = {"pathlen-alloc",
+                                    "instructions per alloc against the live-set size (growth)",
+                                    "live allocations",
+                                    "instructions (median solid, max dashed)",
+                                    1,
+                                    1,
+                                    0,
+                                    {"1:2", "1:3"},
+                                    {" median", " max"}};
+    static const struct plot plf = {"pathlen-free",
+                                    "instructions per free against the live-set size (growth)",
+                                    "live allocations",
+                                    "instructions (median solid, max dashed)",
+                                    1,
+                                    1,
+                                    0,
+                                    {"1:2", "1:3"},
+                                    {" median", " max"}};
     int rc = write_plot(r, &growth, row_growth_speed);
     rc |= write_plot(r, &extfrag, row_extfrag);
     rc |= write_plot(r, &pla, row_pathlen_alloc);
@@ -680,11 +699,13 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             HB_ARCH_NAME, HB_ENDIAN_NAME, HB_WORD_BYTES * 8,
             emu ? "EMULATOR (QEMU: measures the emulator, not comparable with host figures)" : "host",
             (unsigned long long)r->seed, r->reps);
-    fprintf(f, "speed: median ns per op ± half the spread of the repetitions, on %s (A) and %s (C), harness "
-               "overhead subtracted (<ovh: within its noise); busy: the machine was too busy to trust it\n",
+    fprintf(f,
+            "speed: median ns per op ± half the spread of the repetitions, on %s (A) and %s (C), harness "
+            "overhead subtracted (<ovh: within its noise); busy: the machine was too busy to trust it\n",
             aw, cw);
-    fprintf(f, "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads with an "
-               "alloc failing while free >= request; round = granted - requested bytes per allocation\n",
+    fprintf(f,
+            "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads with an "
+            "alloc failing while free >= request; round = granted - requested bytes per allocation\n",
             cw);
     fprintf(f, "%-10s %11s %11s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
             "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a", "pad B/a",
@@ -742,8 +763,9 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
 static void print_pathlen(FILE *f, const struct hb_run *r)
 {
     const char *cw = table_workload(r, "churn");
-    fprintf(f, "\n== path length, target %s (%s): guest instructions per call, exact (QEMU plugin), marker overhead %u "
-               "subtracted ==\n",
+    fprintf(f,
+            "\n== path length, target %s (%s): guest instructions per call, exact (QEMU plugin), marker overhead %u "
+            "subtracted ==\n",
             HB_TARGET, HB_ARCH_NAME, (unsigned)r->pl_calibration);
     fprintf(f, "%-10s %6s %6s %6s %7s %-14s %7s| %6s %6s %6s %7s %-14s %7s\n", "heap", "A med", "A p99", "A max",
             "A own", "(workload)", "A mm", "F med", "F p99", "F max", "F own", "(workload)", "F mm");
@@ -784,9 +806,10 @@ static void print_pathlen(FILE *f, const struct hb_run *r)
         fprintf(f, "%-10s %6s %6s %6s %7s %-14.14s %7s| %6s %6s %6s %7s %-14.14s %7s\n", r->subjects[s].name, b[0][0],
                 b[0][1], b[0][2], b[0][3], where[0], b[0][4], b[1][0], b[1][1], b[1][2], b[1][3], where[1], b[1][4]);
     }
-    fprintf(f, "med/p99/max: on %s.  own: the longest call over every workload that did not reach the memory manager "
-               "(the path length proper).  mm: the longest call that grew or shrank the heap through "
-               "get_pages/put_pages (their own instructions excluded).  (empty): the call sequence alone.\n",
+    fprintf(f,
+            "med/p99/max: on %s.  own: the longest call over every workload that did not reach the memory manager "
+            "(the path length proper).  mm: the longest call that grew or shrank the heap through "
+            "get_pages/put_pages (their own instructions excluded).  (empty): the call sequence alone.\n",
             cw);
 }
 

@@ -56,15 +56,17 @@ struct rep_out {
     uint64_t w0, c0; /* wall and CPU clocks at the start of the repetition */
 };
 
+/* What a child leaves in the shared result area.  It survives the child:
+   the passes it completed, and the meter it was in when it died. */
 struct child_out {
-    int verdict; /* enum verdict */
+    int meter;   /* enum hb_meter of the pass running (or last run) */
+    int verdict; /* enum verdict of that pass */
     char msg[400];
-    double wall_ns;
-    union {
-        struct hb_quality q;
-        struct hb_pathlen_fig pl;
-        struct rep_out rep;
-    } u;
+    int checked, has_quality, has_pathlen;
+    uint64_t iterations; /* speed: per repetition, set by the first child of a record */
+    struct hb_quality q;
+    struct hb_pathlen_fig pl;
+    struct rep_out rep;
 };
 
 struct job {
@@ -101,43 +103,59 @@ static void say(struct child_out *o, int verdict, const char *msg)
 
 /* ---- the children's bodies ---- */
 
-static void check_body(void *ctx)
+static void enter(struct child_out *o, enum hb_meter m, const char *phase)
 {
-    const struct job *j = ctx;
-    struct child_out *o = out_area();
-    struct hb_instance in;
-    char msg[400];
-    hb_sv_phase("shadow check");
-    open_instance(j, &in);
-    int rc = hb_shadow_check(&in, &j->r->seqs[j->rec->workload], msg, sizeof msg);
-    if (rc == -2)
-        hb_sv_fail("%s", msg);
-    say(o, rc == 0 ? V_OK : V_INVALID, rc == 0 ? "" : msg);
-    hb_instance_close(&in);
+    o->meter = m;
+    hb_bench_meter = hb_meter_name(m);
+    hb_sv_phase(phase);
 }
 
-static void quality_body(void *ctx)
+/* One child per heap x workload runs its passes in order: the shadow check,
+   then (on a valid heap) the quality pass and the path-length pass, each on
+   a fresh instance.  The first pass that finds the heap bad ends it. */
+static void heap_body(void *ctx)
 {
     const struct job *j = ctx;
+    const struct hb_run *r = j->r;
+    const struct hb_opseq *seq = &r->seqs[j->rec->workload];
+    const struct hb_subject *sub = &r->subjects[j->rec->subject];
     struct child_out *o = out_area();
     struct hb_instance in;
     char msg[400] = "";
-    hb_sv_phase("fragmentation and metadata pass");
-    open_instance(j, &in);
-    int rc = hb_quality_run(&in, &j->r->seqs[j->rec->workload], &o->u.q, msg, sizeof msg);
-    say(o, rc == 0 ? V_OK : V_CORRUPT, msg);
-    hb_instance_close(&in);
-}
-
-static void pathlen_body(void *ctx)
-{
-    const struct job *j = ctx;
-    struct child_out *o = out_area();
-    char msg[400] = "";
-    hb_sv_phase("path-length pass");
-    int rc = hb_pathlen_measure(&j->r->subjects[j->rec->subject], &j->r->seqs[j->rec->workload],
-                                j->r->pl_calibration, &o->u.pl, msg, sizeof msg);
-    say(o, rc == 0 ? V_OK : V_ERROR, msg);
+    o->checked = o->has_quality = o->has_pathlen = 0;
+    say(o, V_OK, "");
+    if (sub->kind == HB_SUBJECT_HEAP) {
+        enter(o, HB_METER_CHECK, "shadow check");
+        open_instance(j, &in);
+        int rc = hb_shadow_check(&in, seq, msg, sizeof msg);
+        hb_instance_close(&in);
+        if (rc == -2)
+            hb_sv_fail("%s", msg);
+        if (rc != 0) {
+            say(o, V_INVALID, msg);
+            return;
+        }
+        o->checked = 1;
+    }
+    if (sub->kind == HB_SUBJECT_HEAP && r->quality) {
+        enter(o, HB_METER_QUALITY, "fragmentation and metadata pass");
+        open_instance(j, &in);
+        int rc = hb_quality_run(&in, seq, &o->q, msg, sizeof msg);
+        hb_instance_close(&in);
+        if (rc != 0) {
+            say(o, V_CORRUPT, msg);
+            return;
+        }
+        o->has_quality = 1;
+    }
+    if (r->counts) {
+        enter(o, HB_METER_PATHLEN, "path-length pass");
+        if (hb_pathlen_measure(sub, seq, r->pl_calibration, &o->pl, msg, sizeof msg) != 0) {
+            say(o, V_ERROR, msg);
+            return;
+        }
+        o->has_pathlen = 1;
+    }
 }
 
 struct speed_ctx {
@@ -162,23 +180,6 @@ static void speed_prepare(const struct job *j, struct speed_ctx *x)
     if (!x->slots)
         hb_sv_fail("out of memory for %zu slots", x->seq->nslots);
     open_instance(j, &x->in);
-}
-
-/* One untimed run to warm up, then the wall time of one more, set-up
-   included: it sets the iterations of a repetition. */
-static void calibrate_body(void *ctx)
-{
-    const struct job *j = ctx;
-    struct child_out *o = out_area();
-    struct speed_ctx x;
-    struct hb_speed_sample s;
-    hb_sv_phase("speed calibration");
-    speed_prepare(j, &x);
-    speed_iteration(&x, &s);
-    uint64_t t0 = hb_now_ns();
-    speed_iteration(&x, &s);
-    o->wall_ns = (double)(hb_now_ns() - t0) + 1;
-    say(o, V_OK, "");
 }
 
 static uint64_t cpu_ns(void)
@@ -208,7 +209,9 @@ static void record_rep(void *ctx, size_t bench, int64_t rep, const struct hb_gb_
 }
 
 /* Repetitions nreps of one record after an untimed warm-up run (a fresh
-   child; under QEMU, fresh translations too). */
+   child; under QEMU, fresh translations too).  The record's first child
+   also calibrates: the wall time of one more untimed run, set-up
+   included, sets the iterations of a repetition (about --rep-ms). */
 static void rep_body(void *ctx)
 {
     const struct job *j = ctx;
@@ -216,16 +219,23 @@ static void rep_body(void *ctx)
     struct speed_ctx x;
     char phase[64];
     snprintf(phase, sizeof phase, "speed repetitions %d-%d", j->rep + 1, j->rep + j->nreps);
-    hb_sv_phase(phase);
+    enter(o, HB_METER_SPEED, phase);
     speed_prepare(j, &x);
     struct hb_speed_sample warm;
     speed_iteration(&x, &warm);
-    hb_gb_add("rep", speed_iteration, &x, j->rec->speed.iterations);
-    memset(&o->u.rep, 0, sizeof o->u.rep);
-    o->u.rep.w0 = hb_now_ns();
-    o->u.rep.c0 = cpu_ns();
-    hb_gb_run(j->nreps, 0, j->r->seed, NULL, record_rep, &o->u.rep);
-    int ok = o->u.rep.n == j->nreps;
+    o->iterations = j->rec->speed.iterations;
+    if (!o->iterations) {
+        uint64_t t0 = hb_now_ns();
+        speed_iteration(&x, &warm);
+        double it = j->r->rep_ms * 1e6 / ((double)(hb_now_ns() - t0) + 1);
+        o->iterations = it < 1 ? 1 : it > 100000 ? 100000 : (uint64_t)it;
+    }
+    hb_gb_add("rep", speed_iteration, &x, o->iterations);
+    memset(&o->rep, 0, sizeof o->rep);
+    o->rep.w0 = hb_now_ns();
+    o->rep.c0 = cpu_ns();
+    hb_gb_run(j->nreps, 0, j->r->seed, NULL, record_rep, &o->rep);
+    int ok = o->rep.n == j->nreps;
     say(o, ok ? V_OK : V_ERROR, ok ? "" : "Google Benchmark ran fewer repetitions than asked");
 }
 
@@ -233,8 +243,8 @@ static void rep_body(void *ctx)
 
 static const char *const verdict_kind[] = {"", "invalid", "corrupt", "error"};
 
-static void set_failure(struct hb_record *rec, enum hb_meter m, const char *kind, const char *phase,
-                        const char *last, const char *detail)
+static void set_failure(struct hb_record *rec, enum hb_meter m, const char *kind, const char *phase, const char *last,
+                        const char *detail)
 {
     rec->status = strcmp(kind, "invalid") == 0 ? HB_STATUS_INVALID : HB_STATUS_FAILED;
     rec->fail.meter = m;
@@ -273,24 +283,23 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
     struct hb_sv_opts so = {r->timeout, 1, 16384};
     struct hb_sv_outcome o;
     size_t len;
-    struct child_out *area = hb_sv_result(&len);
-    (void)area;
+    struct child_out *co = hb_sv_result_area(sv, &len);
+    co->meter = m;
     hb_bench_meter = hb_meter_name(m);
     fflush(NULL);
     hb_sv_run(sv, &so, body, &j, &o);
     hb_bench_meter = "";
-    const struct child_out *co = o.result;
+    m = (enum hb_meter)co->meter;
     char last[200], line[600];
     hb_sv_describe_call(&o.last, last, sizeof last);
-    if (o.end == HB_SV_DONE && co && co->verdict == V_OK) {
-        *out = *co;
+    *out = *co; /* what it completed counts, however it ended */
+    if (o.end == HB_SV_DONE && co->verdict == V_OK)
         return 0;
-    }
-    if (o.end == HB_SV_DONE && co)
+    if (o.end == HB_SV_DONE)
         snprintf(line, sizeof line, "%s", co->msg);
     else
         hb_sv_describe(&o, line, sizeof line);
-    const char *kind = o.end == HB_SV_DONE && co ? verdict_kind[co->verdict] : end_kind(&o);
+    const char *kind = o.end == HB_SV_DONE ? verdict_kind[co->verdict] : end_kind(&o);
     set_failure(rec, m, kind, o.last.phase, last, line);
     const char *sub = r->subjects[rec->subject].name, *wl = r->workloads[rec->workload]->name;
     fprintf(stderr, "[%s] FAILED %s / %s: %s meter, %s: %s (seed %llu)\n", HB_TARGET, sub, wl, hb_meter_name(m), kind,
@@ -322,8 +331,8 @@ static void progress_step(struct progress *p, const char *sub, const char *wl)
     p->last = now;
     double el = (double)(now - p->t0) * 1e-9;
     double eta = p->done ? el / (double)p->done * (double)(p->total - p->done) : 0;
-    fprintf(stderr, "[%s] %-8s %4zu/%zu  %s / %s  (%.0f s, about %.0f s left)\n", HB_TARGET, p->what, p->done,
-            p->total, sub, wl, el, eta);
+    fprintf(stderr, "[%s] %-8s %4zu/%zu  %s / %s  (%.0f s, about %.0f s left)\n", HB_TARGET, p->what, p->done, p->total,
+            sub, wl, el, eta);
 }
 
 static int is_heap(const struct hb_run *r, const struct hb_record *rec)
@@ -344,20 +353,14 @@ static void heap_meters(struct hb_run *r)
         return;
     for (size_t i = 0; i < r->nrecs; i++) {
         struct hb_record *rec = &r->recs[i];
-        int heap = is_heap(r, rec);
-        if (!heap && !(r->counts && r->subjects[rec->subject].kind == HB_SUBJECT_EMPTY))
+        if (!is_heap(r, rec) && !(r->counts && r->subjects[rec->subject].kind == HB_SUBJECT_EMPTY))
             continue;
-        if (heap && run_child(r, rec, HB_METER_CHECK, 0, 0, check_body, o) == 0)
-            rec->checked = 1;
-        if (heap && rec->checked && r->quality && run_child(r, rec, HB_METER_QUALITY, 0, 0, quality_body, o) == 0) {
-            rec->quality = o->u.q;
-            rec->has_quality = 1;
-        }
-        if (r->counts && rec->status == HB_STATUS_OK &&
-            run_child(r, rec, HB_METER_PATHLEN, 0, 0, pathlen_body, o) == 0) {
-            rec->pathlen = o->u.pl;
-            rec->has_pathlen = 1;
-        }
+        run_child(r, rec, is_heap(r, rec) ? HB_METER_CHECK : HB_METER_PATHLEN, 0, 0, heap_body, o);
+        rec->checked = o->checked;
+        if ((rec->has_quality = o->has_quality))
+            rec->quality = o->q;
+        if ((rec->has_pathlen = o->has_pathlen))
+            rec->pathlen = o->pl;
         progress_step(&p, r->subjects[rec->subject].name, r->workloads[rec->workload]->name);
     }
     free(o);
@@ -390,33 +393,22 @@ static void speed_meter(struct hb_run *r)
         if (r->recs[i].status == HB_STATUS_OK)
             order[n++] = i;
     struct progress p;
-    progress_start(&p, "speed calibration", n);
-    p.what = "calibrate";
-    double planned_s = 0;
-    for (size_t k = 0; k < n; k++) {
-        struct hb_record *rec = &r->recs[order[k]];
-        if (run_child(r, rec, HB_METER_SPEED, 0, 0, calibrate_body, o) == 0) {
-            double it = r->rep_ms * 1e6 / o->wall_ns;
-            rec->speed.run_wall_ns = o->wall_ns;
-            rec->speed.iterations = it < 1 ? 1 : it > 100000 ? 100000 : (uint64_t)it;
-            planned_s += (double)rec->speed.iterations * o->wall_ns * 1e-9 * r->reps;
-        }
-        progress_step(&p, r->subjects[rec->subject].name, r->workloads[rec->workload]->name);
-    }
-    /* The budget: three times the plan (set-up and forks included) plus a
-       margin, unless given. */
-    double budget = r->speed_budget > 0 ? r->speed_budget : 3 * planned_s + 30;
+    /* The budget: three times the plan, plus a margin for set-up, the
+       warm-up runs and the forks, unless given. */
+    double budget = r->speed_budget > 0 ? r->speed_budget : 3e-3 * r->rep_ms * r->reps * (double)n + 60;
     struct hb_rng rng;
     hb_rng_seed(&rng, r->seed ^ 0x5eedu);
-    int per = r->reps_per_child < 1 ? 1 : r->reps_per_child > REPS_PER_CHILD_MAX ? REPS_PER_CHILD_MAX : r->reps_per_child;
+    int per = r->reps_per_child < 1                    ? 1
+              : r->reps_per_child > REPS_PER_CHILD_MAX ? REPS_PER_CHILD_MAX
+                                                       : r->reps_per_child;
     progress_start(&p, "speed", n * (size_t)((r->reps + per - 1) / per));
     p.what = "speed";
     uint64_t t0 = hb_now_ns();
     for (int rep = 0; rep < r->reps; rep += per) {
         if (rep > 0 && (double)(hb_now_ns() - t0) * 1e-9 > budget) {
             r->speed_cut_short = 1;
-            fprintf(stderr, "[%s] speed: the %.0f s budget is spent after %d of %d repetitions; stopping\n",
-                    HB_TARGET, budget, rep, r->reps);
+            fprintf(stderr, "[%s] speed: the %.0f s budget is spent after %d of %d repetitions; stopping\n", HB_TARGET,
+                    budget, rep, r->reps);
             break;
         }
         for (size_t k = n; k > 1; k--) { /* a fresh random order each round */
@@ -427,16 +419,17 @@ static void speed_meter(struct hb_run *r)
         int nr = r->reps - rep < per ? r->reps - rep : per;
         for (size_t k = 0; k < n; k++) {
             struct hb_record *rec = &r->recs[order[k]];
-            if (rec->status != HB_STATUS_OK || !rec->speed.iterations)
+            if (rec->status != HB_STATUS_OK)
                 continue;
             if (run_child(r, rec, HB_METER_SPEED, rep, nr, rep_body, o) == 0) {
                 struct hb_speed_fig *s = &rec->speed;
-                for (int i = 0; i < o->u.rep.n && s->nreps < HB_MAX_REPS; i++, s->nreps++) {
-                    s->alloc[s->nreps] = o->u.rep.alloc_ns[i];
-                    s->free_[s->nreps] = o->u.rep.free_ns[i];
-                    s->cpu_share[s->nreps] = o->u.rep.cpu_share[i];
+                s->iterations = o->iterations;
+                for (int i = 0; i < o->rep.n && s->nreps < HB_MAX_REPS; i++, s->nreps++) {
+                    s->alloc[s->nreps] = o->rep.alloc_ns[i];
+                    s->free_[s->nreps] = o->rep.free_ns[i];
+                    s->cpu_share[s->nreps] = o->rep.cpu_share[i];
                 }
-                s->nulls = o->u.rep.nulls;
+                s->nulls = o->rep.nulls;
             }
             progress_step(&p, r->subjects[rec->subject].name, r->workloads[rec->workload]->name);
         }

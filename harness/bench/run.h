@@ -16,10 +16,10 @@
 struct hb_run {
     /* options */
     uint64_t seed;
-    int reps;           /* speed repetitions asked for */
-    int reps_per_child; /* speed repetitions one child runs in a round */
-    double rep_ms;      /* wall time aimed at per repetition */
-    double timeout;     /* seconds one child may run */
+    int reps;            /* speed repetitions asked for */
+    int reps_per_child;  /* speed repetitions one child runs in a round */
+    double rep_ms;       /* wall time aimed at per repetition */
+    double timeout;      /* seconds one child may run */
     double speed_budget; /* seconds the whole speed meter may take (0: derived) */
     int speed, quality;
     const char *counts; /* path length: the plugin's count file, or NULL */
@@ -54,12 +54,12 @@ const struct hb_record *hb_overhead_record(const struct hb_run *r, const struct 
 /* Speed figures of a record, harness overhead subtracted (report.c). */
 struct hb_speed_net {
     int measured;
-    double alloc, free_;          /* net medians; NaN when below the overhead */
-    double alloc_bound, free_bound; /* at most this: the net median, or the overhead's noise when below it */
-    double alloc_raw, free_raw;   /* medians as measured */
+    double alloc, free_;              /* net medians; NaN when below the overhead */
+    double alloc_bound, free_bound;   /* at most this: the net median, or the overhead's noise when below it */
+    double alloc_raw, free_raw;       /* medians as measured */
     double alloc_spread, free_spread; /* (max - min) / median of the repetitions */
-    int alloc_below, free_below;  /* the median is within the overhead's noise */
-    int busy;                     /* the machine was too busy for the figure to mean much */
+    int alloc_below, free_below;      /* the median is within the overhead's noise */
+    int busy;                         /* the machine was too busy for the figure to mean much */
 };
 void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_speed_net *out);
 
@@ -72,7 +72,7 @@ struct hb_verdict {
     const char *state;   /* "met", "MISSED", "missed (expected)", "not judged: ..." */
     int met;             /* 1 met, 0 missed, -1 not judged */
     int miss_expected;
-    double gross, call;  /* path length: as measured, and the call sequence subtracted (-1: none) */
+    double gross, call; /* path length: as measured, and the call sequence subtracted (-1: none) */
 };
 
 /* Judges every promise of the table that applies to this target. */

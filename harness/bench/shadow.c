@@ -145,8 +145,8 @@ static int check_block(struct hb_instance *in, struct shadow *s, size_t i, const
     }
     if (!what)
         return 0;
-    snprintf(msg, msglen, "op %zu: alloc(size %zu, align %zu) returned %p, which %s%s", i, op->size, op->align, p,
-             what, extra);
+    snprintf(msg, msglen, "op %zu: alloc(size %zu, align %zu) returned %p, which %s%s", i, op->size, op->align, p, what,
+             extra);
     return -1;
 }
 

@@ -136,5 +136,5 @@ TEST_HEAP(t_stack, "t-stack", "overflows the stack", stack_alloc)
 TEST_HEAP(t_same, "t-same", "returns the same block every time", same_alloc)
 TEST_HEAP(t_static, "t-static", "returns a block outside its pool", static_alloc)
 
-const struct hb_heap_ops *const hb_bench_test_heaps[] = {&t_crash, &t_hang, &t_exit,   &t_stack,
+const struct hb_heap_ops *const hb_bench_test_heaps[] = {&t_crash, &t_hang,   &t_exit, &t_stack,
                                                          &t_same,  &t_static, NULL};
