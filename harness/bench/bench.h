@@ -89,10 +89,11 @@ struct hb_series_point {
 
 struct hb_quality {
     uint64_t own_ops, own_frees, drain_frees;
+    uint64_t stats_every; /* stats read after ops 0, k, 2k, ... and the last own op (1: every op, exact) */
     /* fragmentation */
     uint64_t peak_pool_bytes;                             /* the memory manager's peak bytes lent */
     uint64_t peak_live_bytes;                             /* peak requested bytes of successful allocations */
-    double ext_frag_mean, ext_frag_max, ext_frag_at_peak; /* over every own op */
+    double ext_frag_mean, ext_frag_max, ext_frag_at_peak; /* over the own ops read (stats_every) */
     uint64_t nulls;                                       /* allocs that returned NULL */
     int64_t first_null_op;                                /* -1: none */
     int64_t catastrophic_op;                              /* first NULL while free_bytes >= size; -1: none */
@@ -109,9 +110,10 @@ struct hb_quality {
 };
 
 /* Runs the sequence once on a heap subject, reading stats after every
-   operation.  0, or -1 with the reason in msg (the heap's check or the
+   stats_every-th own operation (1: every one).  0, or -1 with the reason in msg (the heap's check or the
    memory manager's guards failed after the run). */
-int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg, size_t msglen);
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, size_t stats_every, struct hb_quality *q,
+                   char *msg, size_t msglen);
 
 /* The shadow check (shadow.c): runs the sequence once and checks every
    block the heap returns: inside the blocks the memory manager lent, aligned

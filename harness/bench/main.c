@@ -56,6 +56,8 @@ static void usage(FILE *f)
             "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
             "  --timeout S         seconds one heap x workload x meter child may take (default 60)\n"
+            "  --stats-every K     fragmentation: read stats after every K-th operation (default 1, exact;\n"
+            "                      16 under an emulator)\n"
             "  --no-speed          skip the speed meter\n"
             "  --no-quality        skip the fragmentation and metadata meter\n"
             "  --pathlen FILE      also the path length: run under qemu-<arch> -plugin libhbpath.so,out=FILE\n"
@@ -255,6 +257,7 @@ int main(int argc, char **argv)
     double reps = 9;
     struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
     double per_child = 0; /* default: 3 on the host; every repetition in one child under an emulator */
+    double stats_every = 0; /* default: 1 (exact) on the host, 16 under an emulator */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -294,6 +297,8 @@ int main(int argc, char **argv)
                 traces[ntraces++] = v;
         } else if (strcmp(a, "--repetitions") == 0)
             bad = parse_num(a, v, 1, HB_MAX_REPS, &reps) || reps != floor(reps);
+        else if (strcmp(a, "--stats-every") == 0)
+            bad = parse_num(a, v, 1, 1e9, &stats_every) || stats_every != floor(stats_every);
         else if (strcmp(a, "--reps-per-child") == 0)
             bad = parse_num(a, v, 1, 16, &per_child) || per_child != floor(per_child);
         else if (strcmp(a, "--rep-ms") == 0)
@@ -321,6 +326,7 @@ int main(int argc, char **argv)
         }
     }
     r.reps = (int)reps;
+    r.stats_every = stats_every > 0 ? (size_t)stats_every : strcmp(HB_TIMING, "emulator") == 0 ? 16 : 1;
     r.reps_per_child = per_child > 0 ? (int)per_child : strcmp(HB_TIMING, "emulator") == 0 ? r.reps : 3;
     if (probe)
         return hb_pathlen_probe(probe);

@@ -154,7 +154,8 @@ static void note_null(const struct hb_heap_ops *ops, hb_heap *h, size_t i, size_
     }
 }
 
-int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q, char *msg, size_t msglen)
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, size_t stats_every, struct hb_quality *q,
+                   char *msg, size_t msglen)
 {
     const struct hb_heap_ops *ops = in->subject->ops;
     hb_heap *h = in->h;
@@ -171,7 +172,9 @@ int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb
     q->first_null_op = q->catastrophic_op = -1;
     q->own_ops = hb_own_ops(seq);
     q->rounding_known = ops->usable_size != NULL;
-    size_t every = q->own_ops / HB_SERIES_MAX + 1;
+    stats_every = stats_every ? stats_every : 1;
+    q->stats_every = stats_every;
+    size_t every = (q->own_ops / HB_SERIES_MAX + 1 + stats_every - 1) / stats_every * stats_every;
     uint64_t live_bytes = 0, granted = 0, nalloc = 0;
     struct qsums u = {0};
     struct hb_stats st;
@@ -202,7 +205,7 @@ int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb
             else
                 q->drain_frees++;
         }
-        if (own) {
+        if (own && (i % stats_every == 0 || i + 1 == q->own_ops)) {
             hb_sv_note("stats", 0, 0, NULL);
             ops->stats(h, &st);
             sample(&st, i, live_bytes, every, &u, q);

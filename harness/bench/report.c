@@ -221,6 +221,7 @@ static void json_quality(struct hb_json *j, const struct hb_run *r, const struct
     const struct hb_quality *q = &x->quality;
     hb_json_obj(j, "fragmentation");
     hb_json_uint(j, "own_ops", q->own_ops);
+    hb_json_uint(j, "stats_every", q->stats_every);
     hb_json_uint(j, "own_frees", q->own_frees);
     hb_json_uint(j, "drain_frees", q->drain_frees);
     hb_json_uint(j, "peak_pool_bytes", q->peak_pool_bytes);

@@ -140,7 +140,7 @@ static void heap_body(void *ctx)
     if (sub->kind == HB_SUBJECT_HEAP && r->quality) {
         enter(o, HB_METER_QUALITY, "fragmentation and metadata pass");
         open_instance(j, &in);
-        int rc = hb_quality_run(&in, seq, &o->q, msg, sizeof msg);
+        int rc = hb_quality_run(&in, seq, r->stats_every, &o->q, msg, sizeof msg);
         hb_instance_close(&in);
         if (rc != 0) {
             say(o, V_CORRUPT, msg);
