@@ -58,12 +58,14 @@ trap on_interrupt INT TERM
 # showing progress at most every 5 s; prints the build dir.
 build() {
   local t=$1 dir log=$out/.build-$1.log last=$SECONDS
+  # tools/configure.sh states the plug-in (PLUGIN, ...) on every call and
+  # does nothing when the build tree already has these settings.
   if [ "$t" = host ]; then
     dir=$BUILD/host-bench
-    [ -f "$dir/CMakeCache.txt" ] || tools/configure.sh host "$dir" -DHB_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release >"$log" 2>&1
+    tools/configure.sh host "$dir" -DHB_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release >"$log" 2>&1
   else
     dir=$BUILD/$t
-    [ -f "$dir/CMakeCache.txt" ] || tools/configure.sh "$t" "$dir" >"$log" 2>&1
+    tools/configure.sh "$t" "$dir" >"$log" 2>&1
   fi || { echo "bench: configuring $t failed; see $log" >&2; return 1; }
   local targets=(--target hb-bench) pid pct
   [ "$t" = host ] || targets+=(--target hb_qemu_plugin)

@@ -4,8 +4,9 @@
 #   workloads/record.sh NAME [-n MAX_LINES] -- command args...
 #
 # Runs the command with the LD_PRELOAD recorder (build it first:
-# cmake --build build/host-bench --target hb_trace_recorder), keeps the trace
-# of the process that made the most heap calls (a compiler driver's cc1, say),
+# cmake --build build/host --target hb_trace_recorder; HB_RECORDER=path/to/it.so
+# picks another build), keeps the trace of the process image that made the
+# most heap calls (a compiler driver's cc1, say),
 # renumbers the ids densely (an id is reused once freed: smaller and better
 # compressed than addresses), keeps the first MAX_LINES operations (default
 # 60000; the reader frees what is still live at the end) and writes
@@ -17,12 +18,23 @@ shift
 max=60000
 if [ "${1:-}" = -n ]; then max=$2; shift 2; fi
 [ "${1:-}" = -- ] && shift
-lib=${HB_RECORDER:-$here/../build/host-bench/workloads/libhb_trace_recorder.so}
-[ -f "$lib" ] || { echo "record.sh: $lib not built" >&2; exit 1; }
+lib=${HB_RECORDER:-$here/../build/host/workloads/libhb_trace_recorder.so}
+[ -f "$lib" ] || {
+  echo "record.sh: $lib not built (cmake --build build/host --target hb_trace_recorder)" >&2
+  exit 1
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 HB_TRACE_OUT="$tmp/t" LD_PRELOAD="$lib" "$@" >/dev/null
-biggest=$(wc -l "$tmp"/t.* | grep -v ' total$' | sort -n | tail -1 | awk '{print $2}')
+# The busiest image: the most operation lines (comments and the blank lines
+# an exec leaves at the end do not count).
+shopt -s nullglob
+biggest=$(for f in "$tmp"/t.*; do echo "$(grep -cE '^(alloc|free) ' "$f" || true) $f"; done | sort -n | tail -1 |
+  awk '{print $2}')
+[ -f "$biggest" ] || {
+  echo "record.sh: no trace was written (the command made no heap call, or is not a dynamically linked glibc program)" >&2
+  exit 1
+}
 {
   echo "# heapbench trace '$name': $(basename "$biggest" | sed 's/^t\./pid /') of: $*"
   echo "# recorded with workloads/record.sh on $(uname -m) glibc $(ldd --version | head -1 | awk '{print $NF}')"

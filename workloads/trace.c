@@ -5,15 +5,29 @@
  *   alloc ID SIZE [ALIGN] [TAG]
  *   free ID
  *
- * ID is any unsigned decimal or 0x-hex number naming an allocation while it
- * is live (it may be reused after its free); SIZE and ALIGN are decimal;
- * ALIGN, when present, is a power of two (0 or 1 mean none); TAG is one word.
- * Every error is reported as "file:line: what is wrong".  Allocations still
+ * ID is an unsigned decimal or 0x-hex number naming an allocation while it
+ * is live (it may be reused after its free); SIZE and ALIGN are decimal
+ * digits only (no sign, no 0x, no octal: "010" is ten); ALIGN, when present,
+ * is 0 or a power of two; TAG is one word that does not start with a digit.
+ * The full format is in workloads/README.md.
+ *
+ * Lines are read byte by byte into a fixed buffer: a line longer than it, a
+ * NUL or another control byte (a binary or compressed file, /dev/zero) is an
+ * error at that line, never a hang or a silent cut.  Every error is
+ * reported as "file:line: what is wrong" and leaves the sequence to be
+ * freed by the caller; nothing is kept.
+ *
+ * Costs: ids live in an open-addressing hash (linear probing, backward-shift
+ * removal, load <= 1/2); tags are interned through a second hash, so each
+ * distinct tag is stored once and a line costs O(1) expected whatever the
+ * number of ids and tags: loading is linear in the file.  Allocations still
  * live at the end are freed by the sequence builder (hb_opseq_finish).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "workload.h"
 
@@ -90,24 +104,79 @@ static void idmap_remove(struct idmap *m, size_t j)
     }
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+/* Strict unsigned numbers: decimal digits only, or (hex_ok) "0x" and hex
+   digits; no sign, no spaces, no overflow.  0, or -1. */
+static int parse_number(const char *s, int hex_ok, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    unsigned base = 10;
+    if (hex_ok && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
         return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end)
-        return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return -1;
+        if (v > (UINT64_MAX - d) / base)
+            return -1;
+        v = v * base + d;
+    }
     *out = v;
     return 0;
 }
 
-static const char *intern(struct hb_opseq *s, const char *tag)
+/* The tag set: indices into s->strings (plus one; 0 = empty), hashed by
+   the tag's text. */
+struct tagset {
+    size_t *idx;
+    size_t cap;
+};
+
+static size_t hash_str(const char *t)
 {
-    for (size_t i = 0; i < s->nstrings; i++)
-        if (strcmp(s->strings[i], tag) == 0)
-            return s->strings[i];
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    while (*t)
+        h = (h ^ (unsigned char)*t++) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static int tagset_grow(struct tagset *ts, const struct hb_opseq *s)
+{
+    size_t cap = ts->cap ? 2 * ts->cap : 64;
+    size_t *idx = calloc(cap, sizeof *idx);
+    if (!idx)
+        return -1;
+    for (size_t i = 0; i < ts->cap; i++)
+        if (ts->idx[i]) {
+            size_t j = hash_str(s->strings[ts->idx[i] - 1]) & (cap - 1);
+            while (idx[j])
+                j = (j + 1) & (cap - 1);
+            idx[j] = ts->idx[i];
+        }
+    free(ts->idx);
+    ts->idx = idx;
+    ts->cap = cap;
+    return 0;
+}
+
+/* The sequence's one copy of tag, added if new; NULL when out of memory. */
+static const char *intern(struct tagset *ts, struct hb_opseq *s, const char *tag)
+{
+    if (2 * (s->nstrings + 1) > ts->cap && tagset_grow(ts, s) != 0)
+        return NULL;
+    size_t j = hash_str(tag) & (ts->cap - 1);
+    for (; ts->idx[j]; j = (j + 1) & (ts->cap - 1))
+        if (strcmp(s->strings[ts->idx[j] - 1], tag) == 0)
+            return s->strings[ts->idx[j] - 1];
     if (s->nstrings == s->strings_cap) {
         size_t cap = s->strings_cap ? s->strings_cap * 2 : 16;
         char **p = realloc(s->strings, cap * sizeof *p);
@@ -117,155 +186,221 @@ static const char *intern(struct hb_opseq *s, const char *tag)
         s->strings_cap = cap;
     }
     char *c = strdup(tag);
-    if (c)
-        s->strings[s->nstrings++] = c;
+    if (!c)
+        return NULL;
+    s->strings[s->nstrings++] = c;
+    ts->idx[j] = s->nstrings;
     return c;
 }
 
-#define MAX_TRACE_SIZE ((uint64_t)1 << 30) /* 1 GiB: larger is not a heap workload */
+#define MAX_LINE 1024 /* bytes a line may hold, newline excluded */
+#define MAX_FIELDS 6
+
+/* One reading of one file. */
+struct reader {
+    const char *path;
+    FILE *f;
+    size_t lineno;
+    char line[MAX_LINE + 1];
+    char *field[MAX_FIELDS];
+    size_t nf;
+    struct idmap ids;
+    struct tagset tags;
+    uint32_t *spare; /* slots freed, for reuse (most recent last) */
+    size_t nspare, spare_cap, next_slot;
+    char *err;
+    size_t errlen;
+};
+
+#define FAIL(r, ...) (fail_at(r, __VA_ARGS__), -1)
+
+__attribute__((format(printf, 2, 3))) static void fail_at(struct reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(r->err, r->errlen, "%s:%zu: ", r->path, r->lineno);
+    if (n >= 0 && (size_t)n < r->errlen)
+        vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* Reads the next line into r->line.  1 = a line, 0 = end of file, -1 =
+   error (too long, a NUL or control byte, a read error). */
+static int read_line(struct reader *r)
+{
+    size_t len = 0;
+    int c;
+    r->lineno++;
+    while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+        if (c == 0)
+            return FAIL(r, "NUL byte at column %zu (a trace is plain text; is it still compressed?)", len + 1);
+        if (c < 0x20 && c != '\t' && c != '\r')
+            return FAIL(r, "control byte 0x%02x at column %zu (a trace is plain text; is it still compressed?)",
+                        (unsigned)c, len + 1);
+        if (len == MAX_LINE)
+            return FAIL(r, "line longer than %d bytes", MAX_LINE);
+        r->line[len++] = (char)c;
+    }
+    if (ferror(r->f))
+        return FAIL(r, "read error: %s", strerror(errno));
+    r->line[len] = 0;
+    return c == EOF && len == 0 ? 0 : 1;
+}
+
+/* Splits r->line into r->field[] at spaces and tabs.  -1 past MAX_FIELDS. */
+static int split_fields(struct reader *r)
+{
+    r->nf = 0;
+    for (char *save = NULL, *t = strtok_r(r->line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+        if (r->nf == MAX_FIELDS)
+            return FAIL(r, "too many fields (alloc ID SIZE [ALIGN] [TAG], or free ID)");
+        r->field[r->nf++] = t;
+    }
+    return 0;
+}
+
+static int take_slot(struct reader *r, uint32_t *slot)
+{
+    if (r->nspare)
+        *slot = r->spare[--r->nspare];
+    else if (r->next_slot < UINT32_MAX)
+        *slot = (uint32_t)r->next_slot++;
+    else
+        return FAIL(r, "too many live allocations");
+    return 0;
+}
+
+static int give_slot(struct reader *r, uint32_t slot)
+{
+    if (r->nspare == r->spare_cap) {
+        size_t cap = r->spare_cap ? r->spare_cap * 2 : 1024;
+        uint32_t *p = realloc(r->spare, cap * sizeof *p);
+        if (!p)
+            return FAIL(r, "out of memory");
+        r->spare = p;
+        r->spare_cap = cap;
+    }
+    r->spare[r->nspare++] = slot;
+    return 0;
+}
+
+/* alloc ID SIZE [ALIGN] [TAG] */
+static int read_alloc(struct reader *r, struct hb_opseq *s)
+{
+    char **f = r->field;
+    uint64_t id, size, align = 0;
+    const char *tag = NULL;
+    if (r->nf < 3)
+        return FAIL(r, "alloc needs an id and a size (alloc ID SIZE [ALIGN] [TAG])");
+    if (parse_number(f[1], 1, &id) != 0)
+        return FAIL(r, "bad id '%s' (an unsigned decimal or 0x-hex number)", f[1]);
+    if (parse_number(f[2], 0, &size) != 0 || size > HB_TRACE_MAX_SIZE)
+        return FAIL(r, "bad size '%s' (decimal digits, at most %llu)", f[2], (unsigned long long)HB_TRACE_MAX_SIZE);
+    size_t next = 3;
+    if (r->nf > next && f[next][0] >= '0' && f[next][0] <= '9') {
+        if (parse_number(f[next], 0, &align) != 0 || (align & (align - 1)) || align > HB_TRACE_MAX_SIZE)
+            return FAIL(r, "bad alignment '%s' (decimal digits: 0 or a power of two, at most %llu)", f[next],
+                        (unsigned long long)HB_TRACE_MAX_SIZE);
+        next++;
+    }
+    if (r->nf > next)
+        tag = f[next++];
+    if (r->nf > next)
+        return FAIL(r, "unexpected '%s' after the tag (alloc ID SIZE [ALIGN] [TAG])", f[next]);
+    size_t j = idmap_find(&r->ids, id);
+    if (r->ids.line[j])
+        return FAIL(r, "alloc of id %s, which is already live (allocated on line %zu)", f[1], r->ids.line[j]);
+    uint32_t slot;
+    if (take_slot(r, &slot) != 0)
+        return -1;
+    r->ids.key[j] = id;
+    r->ids.slot[j] = slot;
+    r->ids.line[j] = r->lineno;
+    r->ids.used++;
+    if ((tag && !(tag = intern(&r->tags, s, tag))) || hb_opseq_alloc(s, slot, (size_t)size, (size_t)align, tag) != 0 ||
+        (r->ids.used * 2 > r->ids.cap && idmap_grow(&r->ids) != 0))
+        return FAIL(r, "out of memory");
+    return 0;
+}
+
+/* free ID */
+static int read_free(struct reader *r, struct hb_opseq *s)
+{
+    uint64_t id;
+    if (r->nf != 2)
+        return FAIL(r, "free takes exactly one id (free ID)");
+    if (parse_number(r->field[1], 1, &id) != 0)
+        return FAIL(r, "bad id '%s' (an unsigned decimal or 0x-hex number)", r->field[1]);
+    size_t j = idmap_find(&r->ids, id);
+    if (!r->ids.line[j])
+        return FAIL(r, "free of id %s, which is not live", r->field[1]);
+    uint32_t slot = r->ids.slot[j];
+    idmap_remove(&r->ids, j);
+    if (give_slot(r, slot) != 0)
+        return -1;
+    if (hb_opseq_free_op(s, slot) != 0)
+        return FAIL(r, "out of memory");
+    return 0;
+}
+
+static int read_ops(struct reader *r, struct hb_opseq *s)
+{
+    int got;
+    while ((got = read_line(r)) > 0) {
+        if (r->line[strspn(r->line, " \t\r")] == '#') /* a comment */
+            continue;
+        if (split_fields(r) != 0)
+            return -1;
+        if (r->nf == 0)
+            continue;
+        int rc;
+        if (strcmp(r->field[0], "alloc") == 0)
+            rc = read_alloc(r, s);
+        else if (strcmp(r->field[0], "free") == 0)
+            rc = read_free(r, s);
+        else
+            rc = FAIL(r, "unknown operation '%s' (expected alloc or free)", r->field[0]);
+        if (rc != 0)
+            return -1;
+    }
+    if (got < 0)
+        return -1;
+    if (s->n == 0) {
+        snprintf(r->err, r->errlen, "%s: the trace has no operations", r->path);
+        return -1;
+    }
+    return 0;
+}
 
 int hb_trace_read(const char *path, struct hb_opseq *s, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    static struct reader zero;
+    struct reader *r = malloc(sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    struct idmap m = {0};
-    uint32_t *spare = NULL;
-    size_t nspare = 0, spare_cap = 0, next_slot = 0, lineno = 0;
-    char line[1024];
+    *r = zero;
+    r->path = path;
+    r->err = err;
+    r->errlen = errlen;
     int rc = -1;
-    if (idmap_grow(&m) != 0)
-        goto oom;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
-            snprintf(err, errlen, "%s:%zu: line longer than %zu characters", path, lineno, sizeof line - 2);
-            goto out;
-        }
-        char *fields[7];
-        size_t nf = 0;
-        for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && nf < 7;
-             t = strtok_r(NULL, " \t\r\n", &save))
-            fields[nf++] = t;
-        if (nf == 0 || fields[0][0] == '#')
-            continue;
-        uint64_t id;
-        if (strcmp(fields[0], "alloc") == 0) {
-            uint64_t size, align = 0;
-            const char *tag = NULL;
-            if (nf < 3) {
-                snprintf(err, errlen, "%s:%zu: alloc needs an id and a size (alloc ID SIZE [ALIGN] [TAG])", path,
-                         lineno);
-                goto out;
-            }
-            if (nf > 5) {
-                snprintf(err, errlen, "%s:%zu: too many fields for alloc (alloc ID SIZE [ALIGN] [TAG])", path,
-                         lineno);
-                goto out;
-            }
-            if (parse_u64(fields[1], &id) != 0) {
-                snprintf(err, errlen, "%s:%zu: bad id '%s' (an unsigned number)", path, lineno, fields[1]);
-                goto out;
-            }
-            if (parse_u64(fields[2], &size) != 0 || size > MAX_TRACE_SIZE) {
-                snprintf(err, errlen, "%s:%zu: bad size '%s' (an unsigned number up to 1 GiB)", path, lineno,
-                         fields[2]);
-                goto out;
-            }
-            size_t next = 3;
-            if (nf > next && fields[next][0] >= '0' && fields[next][0] <= '9') {
-                if (parse_u64(fields[next], &align) != 0 || (align > 1 && (align & (align - 1))) ||
-                    align > MAX_TRACE_SIZE) {
-                    snprintf(err, errlen, "%s:%zu: bad alignment '%s' (a power of two, or 0)", path, lineno,
-                             fields[next]);
-                    goto out;
-                }
-                next++;
-            }
-            if (nf > next)
-                tag = fields[next++];
-            if (nf > next) {
-                snprintf(err, errlen, "%s:%zu: unexpected '%s' after the tag", path, lineno, fields[next]);
-                goto out;
-            }
-            size_t j = idmap_find(&m, id);
-            if (m.line[j]) {
-                snprintf(err, errlen, "%s:%zu: alloc of id %s, which is already live (allocated on line %zu)",
-                         path, lineno, fields[1], m.line[j]);
-                goto out;
-            }
-            uint32_t slot;
-            if (nspare)
-                slot = spare[--nspare];
-            else if (next_slot < UINT32_MAX)
-                slot = (uint32_t)next_slot++;
-            else {
-                snprintf(err, errlen, "%s:%zu: too many live allocations", path, lineno);
-                goto out;
-            }
-            m.key[j] = id;
-            m.slot[j] = slot;
-            m.line[j] = lineno;
-            m.used++;
-            if (tag && !(tag = intern(s, tag)))
-                goto oom;
-            if (hb_opseq_alloc(s, slot, (size_t)size, (size_t)align, tag) != 0)
-                goto oom;
-            if (m.used * 2 > m.cap && idmap_grow(&m) != 0)
-                goto oom;
-        } else if (strcmp(fields[0], "free") == 0) {
-            if (nf != 2) {
-                snprintf(err, errlen, "%s:%zu: free takes exactly one id (free ID)", path, lineno);
-                goto out;
-            }
-            if (parse_u64(fields[1], &id) != 0) {
-                snprintf(err, errlen, "%s:%zu: bad id '%s' (an unsigned number)", path, lineno, fields[1]);
-                goto out;
-            }
-            size_t j = idmap_find(&m, id);
-            if (!m.line[j]) {
-                snprintf(err, errlen, "%s:%zu: free of id %s, which is not live", path, lineno, fields[1]);
-                goto out;
-            }
-            uint32_t slot = m.slot[j];
-            idmap_remove(&m, j);
-            if (nspare == spare_cap) {
-                size_t cap = spare_cap ? spare_cap * 2 : 1024;
-                uint32_t *p = realloc(spare, cap * sizeof *p);
-                if (!p)
-                    goto oom;
-                spare = p;
-                spare_cap = cap;
-            }
-            spare[nspare++] = slot;
-            if (hb_opseq_free_op(s, slot) != 0)
-                goto oom;
-        } else {
-            snprintf(err, errlen, "%s:%zu: unknown operation '%s' (expected alloc or free)", path, lineno,
-                     fields[0]);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s:%zu: read error", path, lineno);
-        goto out;
-    }
-    if (s->n == 0) {
-        snprintf(err, errlen, "%s:%zu: the trace has no operations", path, lineno);
-        goto out;
-    }
-    rc = 0;
-    goto out;
-oom:
-    snprintf(err, errlen, "%s:%zu: out of memory", path, lineno);
-out:
-    fclose(f);
-    free(m.key);
-    free(m.slot);
-    free(m.line);
-    free(spare);
+    struct stat st;
+    if (!(r->f = fopen(path, "r")))
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    else if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(err, errlen, "%s: is a folder, not a trace file", path);
+    else if (idmap_grow(&r->ids) != 0)
+        snprintf(err, errlen, "%s: out of memory", path);
+    else
+        rc = read_ops(r, s);
+    if (r->f)
+        fclose(r->f);
+    free(r->ids.key);
+    free(r->ids.slot);
+    free(r->ids.line);
+    free(r->tags.idx);
+    free(r->spare);
+    free(r);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "workload.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,10 @@
 
 /* ---- sequences ---------------------------------------------------------- */
 
-void hb_opseq_init(struct hb_opseq *s) { memset(s, 0, sizeof *s); }
+void hb_opseq_init(struct hb_opseq *s)
+{
+    memset(s, 0, sizeof *s);
+}
 
 void hb_opseq_free(struct hb_opseq *s)
 {
@@ -60,7 +64,7 @@ int hb_opseq_finish(struct hb_opseq *s, char *err, size_t errlen)
         return -1;
     }
     size_t bytes = 0, count = 0, n = s->n;
-    s->nallocs = s->nfrees = s->peak_live_bytes = s->peak_live_count = 0;
+    s->nallocs = s->nfrees_own = s->nfrees_drain = s->peak_live_bytes = s->peak_live_count = 0;
     s->total_bytes = s->max_size = s->max_align = 0;
     for (size_t i = 0; i < n; i++) {
         const struct hb_op *op = &s->ops[i];
@@ -92,9 +96,10 @@ int hb_opseq_finish(struct hb_opseq *s, char *err, size_t errlen)
             bytes -= live[op->slot] - 1;
             live[op->slot] = 0;
             count--;
-            s->nfrees++;
+            s->nfrees_own++;
         }
     }
+    s->drain_start = n;
     for (size_t slot = 0; slot < s->nslots; slot++)
         if (live[slot]) {
             if (hb_opseq_free_op(s, (uint32_t)slot) != 0) {
@@ -102,7 +107,7 @@ int hb_opseq_finish(struct hb_opseq *s, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory");
                 return -1;
             }
-            s->nfrees++;
+            s->nfrees_drain++;
         }
     free(live);
     return 0;
@@ -169,19 +174,19 @@ static int build_fill(const struct hb_workload *w, uint64_t seed, struct hb_opse
 {
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
-    size_t n = w->count;
+    size_t n = w->params.count;
     uint32_t *order = malloc(n * sizeof *order);
     if (!order)
         return OOM(err, errlen);
     for (size_t i = 0; i < n; i++) {
         order[i] = (uint32_t)i;
-        if (hb_opseq_alloc(s, (uint32_t)i, w->size, 0, "fill") != 0)
+        if (hb_opseq_alloc(s, (uint32_t)i, w->params.size, 0, "fill") != 0)
             goto oom;
     }
-    if (w->order == 1)
+    if (w->params.order == HB_FREE_REVERSE)
         for (size_t i = 0; i < n; i++)
             order[i] = (uint32_t)(n - 1 - i);
-    else if (w->order == 2)
+    else if (w->params.order == HB_FREE_RANDOM)
         for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
             size_t j = hb_rng_below(&rng, (uint32_t)i);
             uint32_t t = order[i - 1];
@@ -205,12 +210,14 @@ static int build_list(const struct hb_workload *w, uint64_t seed, struct hb_opse
 {
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
-    size_t n = w->count, rounds = 4, batch = n / 4;
+    size_t n = w->params.count, rounds = w->params.steps, batch = n / 4;
     size_t cap = n + rounds * batch + 1;
     struct liveset ls;
+    int no_set = liveset_init(&ls, cap) != 0;
     uint32_t *list = malloc(cap * sizeof *list); /* slots in list order */
-    if (!list || liveset_init(&ls, cap) != 0) {
+    if (no_set || !list) {
         free(list);
+        liveset_done(&ls);
         return OOM(err, errlen);
     }
     size_t len = 0;
@@ -251,8 +258,8 @@ static int build_churn(const struct hb_workload *w, uint64_t seed, struct hb_ops
 {
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
-    size_t bound = w->size, steps = w->count;
-    int mixed = strcmp(w->family, "align") == 0;
+    size_t bound = w->params.live, steps = w->params.steps;
+    int mixed = w->family == HB_FAMILY_ALIGN;
     struct liveset ls;
     if (liveset_init(&ls, bound + 1) != 0) {
         liveset_done(&ls);
@@ -271,7 +278,7 @@ static int build_churn(const struct hb_workload *w, uint64_t seed, struct hb_ops
         if (!mixed) {
             size = hb_inverse_square_size(hb_rng_next(&rng), 8, 32768);
             tag = "churn";
-        } else if (hb_rng_below(&rng, 8) == 0) { /* a page-aligned DMA-style buffer */
+        } else if (hb_rng_below(&rng, 8) == 0) {         /* a page-aligned DMA-style buffer */
             size = (size_t)512 << hb_rng_below(&rng, 5); /* 512 .. 8192 */
             align = 4096;
             tag = "dma-buffer";
@@ -294,13 +301,12 @@ static int build_churn(const struct hb_workload *w, uint64_t seed, struct hb_ops
    block (TLSF's split of the largest block; buddy's full split cascade from
    its largest order down to the minimum block, then the full merge cascade
    back up on free). */
-static int build_adv_split(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
-                           size_t errlen)
+static int build_adv_split(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
     int rc = 0;
-    for (size_t i = 0; i < w->count && rc == 0; i++) {
+    for (size_t i = 0; i < w->params.steps && rc == 0; i++) {
         rc = hb_opseq_alloc(s, 0, hb_rng_range(&rng, 8, 32), 0, "adv-split");
         if (rc == 0)
             rc = hb_opseq_free_op(s, 0);
@@ -312,15 +318,14 @@ static int build_adv_split(const struct hb_workload *w, uint64_t seed, struct hb
    freed, then b, which has a free block on both sides (TLSF's and first
    fit's double coalesce, buddy's merge), then d.  Repeated with 64 blocks
    kept live underneath so the pattern is not always at the pool's start. */
-static int build_adv_merge(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
-                           size_t errlen)
+static int build_adv_merge(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
     int rc = 0;
-    for (uint32_t k = 0; k < 64 && rc == 0; k++)
+    for (uint32_t k = 0; k < w->params.live && rc == 0; k++)
         rc = hb_opseq_alloc(s, 4 + k, hb_rng_range(&rng, 8, 512), 0, "adv-merge-keep");
-    for (size_t i = 0; i < w->count && rc == 0; i++) {
+    for (size_t i = 0; i < w->params.steps && rc == 0; i++) {
         for (uint32_t k = 0; k < 4 && rc == 0; k++)
             rc = hb_opseq_alloc(s, k, hb_rng_range(&rng, 8, 1024), 0, "adv-merge");
         static const uint32_t order[] = {0, 2, 1, 3};
@@ -330,21 +335,20 @@ static int build_adv_merge(const struct hb_workload *w, uint64_t seed, struct hb
     return rc == 0 ? 0 : OOM(err, errlen);
 }
 
-/* adv-scan: w->size pairs of 16-byte blocks allocated, the first of every
-   pair freed (holes of one small block each, which cannot merge), then
-   w->count requests of 256 bytes that no hole can hold: first fit walks the
+/* adv-scan: params.count pairs of 16-byte blocks allocated, the first of
+   every pair freed (holes of one small block each, which cannot merge), then
+   params.steps requests of 256 bytes that no hole can hold: first fit walks the
    whole free list, a bitmap scans the whole map past the holes. */
-static int build_adv_scan(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
-                          size_t errlen)
+static int build_adv_scan(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     (void)seed;
-    size_t n = w->size;
+    size_t n = w->params.count;
     int rc = 0;
     for (size_t i = 0; i < 2 * n && rc == 0; i++)
         rc = hb_opseq_alloc(s, (uint32_t)i, 16, 0, "adv-scan-small");
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = hb_opseq_free_op(s, (uint32_t)(2 * i));
-    for (size_t i = 0; i < w->count && rc == 0; i++)
+    for (size_t i = 0; i < w->params.steps && rc == 0; i++)
         rc = hb_opseq_alloc(s, (uint32_t)(2 * n + i), 256, 0, "adv-scan-big");
     return rc == 0 ? 0 : OOM(err, errlen);
 }
@@ -353,12 +357,11 @@ static int build_adv_scan(const struct hb_workload *w, uint64_t seed, struct hb_
    pages allocated and then all freed: every page's first object takes the
    new-slab path, and the frees that empty slabs take the slab-release path
    (beyond the one empty slab a cache keeps). */
-static int build_adv_slab(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err,
-                          size_t errlen)
+static int build_adv_slab(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     (void)seed;
     int rc = 0;
-    for (size_t round = 0; round < w->count && rc == 0; round++)
+    for (size_t round = 0; round < w->params.steps && rc == 0; round++)
         for (size_t size = 8; size <= 2048 && rc == 0; size *= 2) {
             size_t n = 4 * (HB_PAGE_SIZE / size) + 1;
             for (size_t i = 0; i < n && rc == 0; i++)
@@ -371,7 +374,7 @@ static int build_adv_slab(const struct hb_workload *w, uint64_t seed, struct hb_
 
 /* hot-64: the cached path of an object cache: 64 blocks of 64 bytes stay
    live, then a random one is freed and a 64-byte block allocated again,
-   w->count times.  Neither a new slab nor a release is ever needed after
+   params.steps times.  Neither a new slab nor a release is ever needed after
    the first page; this is the workload slab's "cached alloc and free"
    path-length target is judged on. */
 static int build_hot(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
@@ -379,13 +382,14 @@ static int build_hot(const struct hb_workload *w, uint64_t seed, struct hb_opseq
     struct hb_rng rng;
     hb_rng_seed(&rng, seed);
     int rc = 0;
-    for (uint32_t k = 0; k < 64 && rc == 0; k++)
-        rc = hb_opseq_alloc(s, k, w->size, 0, "hot");
-    for (size_t i = 0; i < w->count && rc == 0; i++) {
-        uint32_t k = hb_rng_below(&rng, 64);
+    uint32_t live = (uint32_t)w->params.live;
+    for (uint32_t k = 0; k < live && rc == 0; k++)
+        rc = hb_opseq_alloc(s, k, w->params.size, 0, "hot");
+    for (size_t i = 0; i < w->params.steps && rc == 0; i++) {
+        uint32_t k = hb_rng_below(&rng, live);
         rc = hb_opseq_free_op(s, k);
         if (rc == 0)
-            rc = hb_opseq_alloc(s, k, w->size, 0, "hot");
+            rc = hb_opseq_alloc(s, k, w->params.size, 0, "hot");
     }
     return rc == 0 ? 0 : OOM(err, errlen);
 }
@@ -393,146 +397,255 @@ static int build_hot(const struct hb_workload *w, uint64_t seed, struct hb_opseq
 static int build_trace(const struct hb_workload *w, uint64_t seed, struct hb_opseq *s, char *err, size_t errlen)
 {
     (void)seed; /* a trace is what it is */
-    return hb_trace_read(w->path, s, err, errlen);
+    return hb_trace_read(w->params.path, s, err, errlen);
 }
 
 /* ---- the table ------------------------------------------------------------ */
 
-#define HB_MAX_WORKLOADS 64
-static struct hb_workload table[HB_MAX_WORKLOADS];
-static size_t ntable;
+/* The generated workloads, one row each.  A row's name is spelled from the
+   same literals as its parameters, so the two cannot disagree. */
+// clang-format off
+#define FILL(S, N, ORDER, WORD)                                                                  \
+    {"fill-" #S "-" WORD, HB_FAMILY_FILL, build_fill, {.size = (S), .count = (N), .order = (ORDER)}, \
+     #N " allocs of " #S " bytes, then freed in " WORD " order"}
+#define FILL3(S, N)                                                                              \
+    FILL(S, N, HB_FREE_SAME, "same"), FILL(S, N, HB_FREE_REVERSE, "reverse"),                    \
+    FILL(S, N, HB_FREE_RANDOM, "random")
+#define GROWTH(L)                                                                                \
+    {"growth-" #L, HB_FAMILY_GROWTH, build_churn, {.live = (L), .steps = 20000},                   \
+     "churn as 'churn' at a live set of " #L ", 20000 steps"}
 
-static struct hb_workload *add(const char *name, const char *family, hb_workload_build_fn build)
+static const struct hb_workload generated[] = {
+    FILL3(16, 10000),
+    FILL3(64, 10000),
+    FILL3(256, 5000),
+    FILL3(4096, 1000),
+    {"list", HB_FAMILY_LIST, build_list, {.count = 4000, .steps = 4},
+     "linked list of 4000 16-byte nodes: unlink/link 1000 in the middle x4, tear down from the head"},
+    {"churn", HB_FAMILY_CHURN, build_churn, {.live = 1000, .steps = 40000},
+     "random churn, inverse-square sizes 8..32768, live set <= 1000, 40000 steps"},
+    {"align-mixed", HB_FAMILY_ALIGN, build_churn, {.live = 500, .steps = 20000},
+     "1 in 8 allocs page-aligned 512..8192 among 8..256-byte objects (some 32/64-aligned), live set <= 500"},
+    GROWTH(10),
+    GROWTH(100),
+    GROWTH(1000),
+    GROWTH(10000),
+    {"adv-split", HB_FAMILY_ADVERSARIAL, build_adv_split, {.steps = 2000},
+     "alloc and free one 8..32-byte block 2000 times from an empty heap: carve from one huge block, "
+     "full split/merge cascade"},
+    {"adv-merge", HB_FAMILY_ADVERSARIAL, build_adv_merge, {.live = 64, .steps = 2000},
+     "alloc a b c d, free a, c, then b between two free neighbours, then d; 2000 times over 64 live blocks"},
+    {"adv-scan", HB_FAMILY_ADVERSARIAL, build_adv_scan, {.count = 2000, .steps = 200},
+     "2000 one-block holes of 16 bytes, then 200 allocs of 256 bytes none fits: whole free-list and map scans"},
+    {"adv-slab", HB_FAMILY_ADVERSARIAL, build_adv_slab, {.steps = 4},
+     "per size class 8..2048: 4 pages of objects allocated then all freed, 4 rounds: new-slab and "
+     "slab-release paths"},
+    {"hot-64", HB_FAMILY_ADVERSARIAL, build_hot, {.size = 64, .live = 64, .steps = 4000},
+     "64 live 64-byte blocks; free a random one and alloc 64 bytes, 4000 times: the cached path (slab target)"},
+};
+// clang-format on
+
+#define NGENERATED (sizeof generated / sizeof generated[0])
+
+/* The table: pointers to rows, so a row stays where it is while the table
+   grows.  Generated rows are the static ones above; trace rows are
+   allocated, with their name, summary and path strings. */
+static const struct hb_workload **table;
+static size_t ntable, table_cap;
+
+const char *hb_family_name(enum hb_family f)
 {
-    if (ntable == HB_MAX_WORKLOADS)
-        return NULL;
-    struct hb_workload *w = &table[ntable++];
-    memset(w, 0, sizeof *w);
-    snprintf(w->name, sizeof w->name, "%s", name);
-    snprintf(w->family, sizeof w->family, "%s", family);
-    w->build = build;
-    return w;
+    static const char *const names[] = {"fill", "list", "churn", "align", "growth", "adversarial", "trace"};
+    return (size_t)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int append_row(const struct hb_workload *row)
+{
+    if (ntable == table_cap) {
+        size_t cap = table_cap ? 2 * table_cap : 64;
+        const struct hb_workload **t = realloc(table, cap * sizeof *t); /* NOLINT(bugprone-sizeof-expression) */
+        if (!t)
+            return -1;
+        table = t;
+        table_cap = cap;
+    }
+    table[ntable++] = row;
+    return 0;
+}
 
-const struct hb_workload *hb_workloads_add_trace(const char *path)
+static void free_trace_row(struct hb_workload *w)
+{
+    if (w) {
+        free((char *)w->name);
+        free((char *)w->summary);
+        free((char *)w->params.path);
+        free(w);
+    }
+}
+
+void hb_workloads_done(void)
+{
+    for (size_t i = 0; i < ntable; i++)
+        if (table[i]->family == HB_FAMILY_TRACE)
+            free_trace_row((struct hb_workload *)table[i]);
+    free(table);
+    table = NULL;
+    ntable = table_cap = 0;
+}
+
+/* A trace's workload name: "trace-" and the file name without a final
+   ".trace"; characters other than letters, digits and ". _ + -" become '_'
+   (names go into CSV files and comma-separated --workload lists).  A name
+   already taken gets the first free suffix "-2", "-3", ... */
+static char *trace_name(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    char name[64];
-    size_t len = strcspn(base, ".");
-    snprintf(name, sizeof name, "trace-%.*s", (int)(len > 50 ? 50 : len), base);
-    struct hb_workload *w = add(name, "trace", build_trace);
-    if (!w)
+    size_t len = strlen(base);
+    if (len > 6 && strcmp(base + len - 6, ".trace") == 0)
+        len -= 6;
+    size_t cap = len + 32;
+    char *name = malloc(cap);
+    if (!name)
         return NULL;
-    snprintf(w->path, sizeof w->path, "%s", path);
-    snprintf(w->summary, sizeof w->summary, "replay of the recorded trace %s", base);
-    return w;
+    memcpy(name, "trace-", 6);
+    for (size_t i = 0; i < len; i++) {
+        char c = base[i];
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '+' || c == '-';
+        name[6 + i] = c;
+        if (!plain)
+            name[6 + i] = '_';
+    }
+    name[6 + len] = 0;
+    for (unsigned k = 2; hb_find_workload(name); k++)
+        snprintf(name + 6 + len, cap - 6 - len, "-%u", k);
+    return name;
 }
 
-size_t hb_workloads_init(const char *trace_dir)
+const struct hb_workload *hb_workloads_add_trace(const char *path, char *err, size_t errlen)
 {
-    static const size_t sizes[] = {16, 64, 256, 4096};
-    static const size_t counts[] = {10000, 10000, 5000, 1000};
-    static const char *const orders[] = {"same", "reverse", "random"};
-    ntable = 0;
-    struct hb_workload *w;
-    for (size_t i = 0; i < 4; i++)
-        for (int o = 0; o < 3; o++) {
-            char name[64];
-            snprintf(name, sizeof name, "fill-%zu-%s", sizes[i], orders[o]);
-            w = add(name, "fill", build_fill);
-            w->size = sizes[i];
-            w->count = counts[i];
-            w->order = o;
-            snprintf(w->summary, sizeof w->summary, "%zu allocs of %zu bytes, then freed in %s order", counts[i],
-                     sizes[i], o == 2 ? "random" : orders[o]);
-        }
-    w = add("list", "list", build_list);
-    w->count = 4000;
-    snprintf(w->summary, sizeof w->summary,
-             "linked list of 4000 16-byte nodes: unlink/link 1000 in the middle x4, tear down from the head");
-    w = add("churn", "churn", build_churn);
-    w->size = 1000;
-    w->count = 40000;
-    snprintf(w->summary, sizeof w->summary, "random churn, inverse-square sizes 8..32768, live set <= 1000, "
-                                            "40000 steps");
-    w = add("align-mixed", "align", build_churn);
-    w->size = 500;
-    w->count = 20000;
-    snprintf(w->summary, sizeof w->summary, "1 in 8 allocs page-aligned 512..8192 among 8..256-byte objects "
-                                            "(some 32/64-aligned), live set <= 500");
-    static const size_t growth[] = {10, 100, 1000, 10000};
-    for (size_t i = 0; i < 4; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "growth-%zu", growth[i]);
-        w = add(name, "growth", build_churn);
-        w->size = growth[i];
-        w->count = 20000;
-        snprintf(w->summary, sizeof w->summary, "churn as 'churn' at a live set of %zu, 20000 steps", growth[i]);
+    static const char what[] = "replay of the recorded trace ";
+    struct hb_workload *w = calloc(1, sizeof *w);
+    char *summary = malloc(sizeof what + strlen(path));
+    if (w && summary) {
+        memcpy(summary, what, sizeof what - 1);
+        memcpy(summary + sizeof what - 1, path, strlen(path) + 1);
+        w->summary = summary;
+        summary = NULL;
+        w->family = HB_FAMILY_TRACE;
+        w->build = build_trace;
+        w->name = trace_name(path);
+        w->params.path = strdup(path);
+        if (w->name && w->params.path && append_row(w) == 0)
+            return w;
     }
-    w = add("adv-split", "adversarial", build_adv_split);
-    w->count = 2000;
-    snprintf(w->summary, sizeof w->summary, "alloc and free one 8..32-byte block 2000 times from an empty heap: "
-                                            "carve from one huge block, full split/merge cascade");
-    w = add("adv-merge", "adversarial", build_adv_merge);
-    w->count = 2000;
-    snprintf(w->summary, sizeof w->summary, "alloc a b c d, free a, c, then b between two free neighbours, then d; "
-                                            "2000 times over 64 live blocks");
-    w = add("adv-scan", "adversarial", build_adv_scan);
-    w->size = 2000;
-    w->count = 200;
-    snprintf(w->summary, sizeof w->summary, "2000 one-block holes of 16 bytes, then 200 allocs of 256 bytes none "
-                                            "fits: whole free-list and map scans");
-    w = add("adv-slab", "adversarial", build_adv_slab);
-    w->count = 4;
-    snprintf(w->summary, sizeof w->summary, "per size class 8..2048: 4 pages of objects allocated then all freed, "
-                                            "4 rounds: new-slab and slab-release paths");
-    w = add("hot-64", "adversarial", build_hot);
-    w->size = 64;
-    w->count = 4000;
-    snprintf(w->summary, sizeof w->summary, "64 live 64-byte blocks; free a random one and alloc 64 bytes, 4000 "
-                                            "times: the cached path (slab target)");
-    DIR *d = trace_dir ? opendir(trace_dir) : NULL;
-    if (d) {
-        char *names[HB_MAX_WORKLOADS];
-        size_t n = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) && n < HB_MAX_WORKLOADS) {
-            size_t len = strlen(e->d_name);
-            if (len > 6 && strcmp(e->d_name + len - 6, ".trace") == 0)
-                names[n++] = strdup(e->d_name);
-        }
-        closedir(d);
-        qsort(names, n, sizeof *names, cmp_names);
-        for (size_t i = 0; i < n; i++) {
-            if (names[i]) {
-                char path[512];
-                snprintf(path, sizeof path, "%s/%s", trace_dir, names[i]);
-                hb_workloads_add_trace(path);
-            }
-            free(names[i]);
-        }
+    free(summary);
+    free_trace_row(w);
+    snprintf(err, errlen, "%s: out of memory adding the trace", path);
+    return NULL;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The NAME.trace files of dir, sorted: *names (free each and the array). */
+static int list_traces(const char *dir, char ***names, size_t *n, char *err, size_t errlen)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: cannot read the trace folder: %s", dir, strerror(errno));
+        return -1;
     }
+    size_t cap = 0;
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 6 || strcmp(e->d_name + len - 6, ".trace") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **p = realloc(*names, cap * sizeof *p);
+            if (!p)
+                break;
+            *names = p;
+        }
+        if (!((*names)[*n] = strdup(e->d_name)))
+            break;
+        ++*n;
+        errno = 0;
+    }
+    int bad = errno;
+    closedir(d);
+    if (bad) {
+        for (size_t i = 0; i < *n; i++)
+            free((*names)[i]);
+        free(*names);
+        snprintf(err, errlen, "%s: cannot read the trace folder: %s", dir, strerror(bad));
+        return -1;
+    }
+    if (*n)
+        qsort(*names, *n, sizeof **names, cmp_names);
+    return 0;
+}
+
+int hb_workloads_init(const char *trace_dir, char *err, size_t errlen)
+{
+    hb_workloads_done();
+    for (size_t i = 0; i < NGENERATED; i++)
+        if (append_row(&generated[i]) != 0) {
+            snprintf(err, errlen, "out of memory building the workload table");
+            return -1;
+        }
+    char **names = NULL;
+    size_t n = 0;
+    if (trace_dir && list_traces(trace_dir, &names, &n, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(trace_dir) + strlen(names[i]) + 2;
+        char *path = rc == 0 ? malloc(len) : NULL;
+        if (path) {
+            snprintf(path, len, "%s/%s", trace_dir, names[i]);
+            if (!hb_workloads_add_trace(path, err, errlen))
+                rc = -1;
+        } else if (rc == 0) {
+            snprintf(err, errlen, "out of memory building the workload table");
+            rc = -1;
+        }
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+size_t hb_workload_count(void)
+{
     return ntable;
 }
-
-size_t hb_workload_count(void) { return ntable; }
-const struct hb_workload *hb_workload_at(size_t i) { return i < ntable ? &table[i] : NULL; }
+const struct hb_workload *hb_workload_at(size_t i)
+{
+    return i < ntable ? table[i] : NULL;
+}
 
 const struct hb_workload *hb_find_workload(const char *name)
 {
     for (size_t i = 0; i < ntable; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return &table[i];
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
     return NULL;
 }
 
 void hb_print_workload_names(FILE *f)
 {
     for (size_t i = 0; i < ntable; i++)
-        fprintf(f, "%s%s", i ? ", " : "", table[i].name);
+        fprintf(f, "%s%s", i ? ", " : "", table[i]->name);
 }
 
 uint64_t hb_workload_seed(const struct hb_workload *w, uint64_t seed)

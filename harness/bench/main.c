@@ -26,7 +26,6 @@
 
 #define MAX_SUBJECTS 64
 #define MAX_WORKLOADS 128
-#define MAX_TRACES 32
 #define OUT_MAX 900 /* room for "/<target>-pathlen-hist.csv.tmp.<pid>" in a 1100-byte path */
 
 /* Heaps linked only into the test build (hb-bench-faults): none here. */
@@ -49,7 +48,7 @@ static void usage(FILE *f)
             "  --seed N            run seed, decimal (default 1); every workload derives its own from it\n"
             "  --out DIR           run folder (default results/<UTC time>); files are <target>*\n"
             "  --trace-dir DIR     folder of NAME.trace files replayed as trace-NAME (default: the build's)\n"
-            "  --trace FILE        also replay FILE as a trace workload (repeatable, up to %d)\n"
+            "  --trace FILE        also replay FILE as a trace workload (repeatable)\n"
             "  --repetitions N     speed repetitions, 1..%d (default 9; fewer are marked not comparable)\n"
             "  --rep-ms MS         wall time aimed at per repetition (default 20)\n"
             "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3;\n"
@@ -66,7 +65,7 @@ static void usage(FILE *f)
             "  --help              this text\n"
             "Timing on this build is '%s'%s.  Exit status: 0 all complete, 1 a heap x workload failed or was\n"
             "invalid (listed at the end and in the JSON), 2 bad usage or input.\n",
-            MAX_TRACES, HB_MAX_REPS, HB_TIMING,
+            HB_MAX_REPS, HB_TIMING,
             strcmp(HB_TIMING, "emulator") == 0 ? " (measures the emulator, not the hardware)" : "");
 }
 
@@ -251,8 +250,13 @@ static int build_workloads(struct hb_run *r, const char *wl_list, size_t first_e
 int main(int argc, char **argv)
 {
     const char *heap_list = NULL, *wl_list = NULL, *trace_dir = HB_TRACE_DIR, *probe = NULL;
-    const char *traces[MAX_TRACES];
+    static const char **traces; /* one per --trace: at most argc */
+    traces = calloc((size_t)argc, sizeof *traces);
     size_t ntraces = 0;
+    if (!traces) {
+        fprintf(stderr, "hb-bench: out of memory\n");
+        return 1;
+    }
     int list = 0;
     double reps = 9;
     struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
@@ -289,13 +293,9 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--trace-dir") == 0)
             trace_dir = v;
-        else if (strcmp(a, "--trace") == 0) {
-            if (ntraces == MAX_TRACES) {
-                fprintf(stderr, "hb-bench: more than %d --trace options\n", MAX_TRACES);
-                bad = 1;
-            } else
-                traces[ntraces++] = v;
-        } else if (strcmp(a, "--repetitions") == 0)
+        else if (strcmp(a, "--trace") == 0)
+            traces[ntraces++] = v;
+        else if (strcmp(a, "--repetitions") == 0)
             bad = parse_num(a, v, 1, HB_MAX_REPS, &reps) || reps != floor(reps);
         else if (strcmp(a, "--stats-every") == 0)
             bad = parse_num(a, v, 1, 1e9, &stats_every) || stats_every != floor(stats_every);
@@ -331,13 +331,18 @@ int main(int argc, char **argv)
     if (probe)
         return hb_pathlen_probe(probe);
     add_subjects();
-    hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL);
+    char wl_err[512];
+    if (hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL, wl_err, sizeof wl_err) != 0) {
+        fprintf(stderr, "hb-bench: %s\n", wl_err);
+        return 2;
+    }
     size_t first_extra = hb_workload_count();
     for (size_t i = 0; i < ntraces; i++)
-        if (!hb_workloads_add_trace(traces[i])) {
-            fprintf(stderr, "hb-bench: --trace %s: too many workloads\n", traces[i]);
-            return 2;
+        if (!hb_workloads_add_trace(traces[i], wl_err, sizeof wl_err)) {
+            fprintf(stderr, "hb-bench: %s\n", wl_err);
+            return 1;
         }
+    free(traces);
     if (list) {
         printf("heaps (target %s):\n", HB_TARGET);
         for (size_t i = 0; i + 1 < nsubjects; i++)
@@ -347,6 +352,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < hb_workload_count(); i++)
             printf("  %-16s %s\n", hb_workload_at(i)->name, hb_workload_at(i)->summary);
         return 0;
+    }
+    if (hb_workload_count() > MAX_WORKLOADS) {
+        fprintf(stderr, "hb-bench: %zu workloads; this build runs at most %d\n", hb_workload_count(), MAX_WORKLOADS);
+        return 2;
     }
     if (check_list(heap_list, "heap", valid_heap, print_heap_names) != 0 ||
         check_list(wl_list, "workload", valid_workload, hb_print_workload_names) != 0)

@@ -83,7 +83,7 @@ void hb_speed_run(struct hb_instance *in, const struct hb_opseq *seq, void **slo
     out->alloc_ns = (double)ta * k;
     out->free_ns = (double)tf * k;
     out->nalloc = seq->nallocs;
-    out->nfree = seq->nfrees;
+    out->nfree = seq->nfrees_own + seq->nfrees_drain;
     out->nulls = nulls;
 }
 
@@ -99,7 +99,7 @@ static double ext_frag(const struct hb_stats *s)
 
 size_t hb_own_ops(const struct hb_opseq *seq)
 {
-    return seq->n; /* workload.h does not yet mark where the drain starts */
+    return seq->drain_start;
 }
 
 /* The running sums of the quality pass: every own op adds one sample. */

@@ -139,12 +139,12 @@ static void json_tables(struct hb_json *j, const struct hb_run *r)
         const struct hb_opseq *q = &r->seqs[w];
         hb_json_obj(j, NULL);
         hb_json_str(j, "name", r->workloads[w]->name);
-        hb_json_str(j, "family", r->workloads[w]->family);
+        hb_json_str(j, "family", hb_family_name(r->workloads[w]->family));
         hb_json_str(j, "summary", r->workloads[w]->summary);
         hb_json_uint(j, "ops", q->n);
         hb_json_uint(j, "own_ops", hb_own_ops(q));
         hb_json_uint(j, "allocs", q->nallocs);
-        hb_json_uint(j, "frees", q->nfrees);
+        hb_json_uint(j, "frees", q->nfrees_own + q->nfrees_drain);
         hb_json_uint(j, "peak_live_bytes", q->peak_live_bytes);
         hb_json_uint(j, "peak_live_count", q->peak_live_count);
         hb_json_uint(j, "total_bytes", q->total_bytes);
@@ -470,7 +470,7 @@ static void csv_pathlen(FILE *f, const struct hb_run *r)
             if (!d->n)
                 continue;
             fprintf(f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f", HB_TARGET, sub_name(r, x), wl_name(r, x),
-                    r->workloads[x->workload]->family, k ? "free" : "alloc", (unsigned long long)d->n, (unsigned)d->min,
+                    hb_family_name(r->workloads[x->workload]->family), k ? "free" : "alloc", (unsigned long long)d->n, (unsigned)d->min,
                     (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max, (double)d->sum / (double)d->n);
             csv_num(f, d->own_n ? (double)d->own_max : NAN, "%.0f");
             csv_num(f, d->mm_n ? (double)d->mm_max : NAN, "%.0f");
@@ -515,7 +515,7 @@ struct plot {
 
 static int is_growth(const struct hb_run *r, const struct hb_record *x)
 {
-    return strcmp(r->workloads[x->workload]->family, "growth") == 0;
+    return r->workloads[x->workload]->family == HB_FAMILY_GROWTH;
 }
 
 /* Writes one block per heap with a row per record selected by row(); the
@@ -547,7 +547,7 @@ static int row_growth_speed(FILE *f, const struct hb_run *r, const struct hb_rec
     hb_speed_net(r, x, &n);
     if (!is_growth(r, x) || !n.measured)
         return 0;
-    fprintf(f, "%zu %.4f %.4f\n", r->seqs[x->workload].peak_live_count, n.alloc_bound, n.free_bound);
+    fprintf(f, "%zu %.4f %.4f\n", r->workloads[x->workload]->params.live, n.alloc_bound, n.free_bound);
     return 1;
 }
 
@@ -564,7 +564,7 @@ static int row_pathlen_alloc(FILE *f, const struct hb_run *r, const struct hb_re
 {
     if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.alloc.n)
         return 0;
-    fprintf(f, "%zu %u %u\n", r->seqs[x->workload].peak_live_count, (unsigned)x->pathlen.alloc.median,
+    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.alloc.median,
             (unsigned)x->pathlen.alloc.max);
     return 1;
 }
@@ -573,7 +573,7 @@ static int row_pathlen_free(FILE *f, const struct hb_run *r, const struct hb_rec
 {
     if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.free_.n)
         return 0;
-    fprintf(f, "%zu %u %u\n", r->seqs[x->workload].peak_live_count, (unsigned)x->pathlen.free_.median,
+    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.free_.median,
             (unsigned)x->pathlen.free_.max);
     return 1;
 }
