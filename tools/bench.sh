@@ -47,7 +47,7 @@ on_interrupt() {
   pids=$(jobs -p)
   [ -z "$pids" ] || kill $pids 2>/dev/null || true
   wait 2>/dev/null || true
-  find "$out" -name '*.tmp*' -delete 2>/dev/null || true
+  find "$out" \( -name '*.tmp*' -o -name '.pathlen-*.bin' \) -delete 2>/dev/null || true
   echo "interrupted at $(date -u +%H:%M:%S) UTC; the figures here are partial" >"$out/INCOMPLETE"
   echo "bench: interrupted; $out is marked INCOMPLETE, results/latest and plots/ unchanged" >&2
   exit 130
@@ -91,23 +91,27 @@ for t in $ARCHES; do
   if dir=$(build "$t"); then targets+=("$t:$dir"); else failed+=("$t (build)"); fi
 done
 
-# run <target> <dir>: hb-bench there; its table to .stdout-<target>.txt.
+# run <target> <dir> &: hb-bench there (exec: the background job is
+# hb-bench itself, so stopping the job stops it, and its children die with
+# it); its table to .stdout-<target>.txt.
 run() {
   local t=$1 dir=$2 runner=(sh "$2/harness/bench/run-hb-bench")
   if [ "$t" = host ]; then
-    "${runner[@]}" "${args[@]}" >"$out/.stdout-$t.txt"
+    exec "${runner[@]}" "${args[@]}" >"$out/.stdout-$t.txt"
   elif [ -f "$dir/harness/bench/libhbpath.so" ]; then
-    "${runner[@]}" --with-pathlen "$out/.pathlen-$t.bin" "${args[@]}" --rep-ms 5 --timeout 120 \
+    exec "${runner[@]}" --with-pathlen "$out/.pathlen-$t.bin" "${args[@]}" --rep-ms 5 --timeout 120 \
       >"$out/.stdout-$t.txt"
   else
     echo "bench: no path length on $t: the plugin is not built (run tools/qemu-plugin-header.sh)" >&2
-    "${runner[@]}" "${args[@]}" --rep-ms 5 --timeout 120 >"$out/.stdout-$t.txt"
+    exec "${runner[@]}" "${args[@]}" --rep-ms 5 --timeout 120 >"$out/.stdout-$t.txt"
   fi
 }
 
+# The host alone (a background job waited for: an interrupt is handled at once).
 for td in "${targets[@]}"; do
   [ "${td%%:*}" = host ] || continue
-  run host "${td#*:}" || failed+=(host)
+  run host "${td#*:}" &
+  wait $! || failed+=(host)
 done
 pids=()
 for td in "${targets[@]}"; do
