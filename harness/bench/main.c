@@ -260,7 +260,7 @@ int main(int argc, char **argv)
     int list = 0;
     double reps = 9;
     struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
-    double per_child = 0; /* default: 3 on the host; every repetition in one child under an emulator */
+    double per_child = 0;   /* default: 3 on the host; every repetition in one child under an emulator */
     double stats_every = 0; /* default: 1 (exact) on the host, 16 under an emulator */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

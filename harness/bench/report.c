@@ -470,8 +470,9 @@ static void csv_pathlen(FILE *f, const struct hb_run *r)
             if (!d->n)
                 continue;
             fprintf(f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f", HB_TARGET, sub_name(r, x), wl_name(r, x),
-                    hb_family_name(r->workloads[x->workload]->family), k ? "free" : "alloc", (unsigned long long)d->n, (unsigned)d->min,
-                    (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max, (double)d->sum / (double)d->n);
+                    hb_family_name(r->workloads[x->workload]->family), k ? "free" : "alloc", (unsigned long long)d->n,
+                    (unsigned)d->min, (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max,
+                    (double)d->sum / (double)d->n);
             csv_num(f, d->own_n ? (double)d->own_max : NAN, "%.0f");
             csv_num(f, d->mm_n ? (double)d->mm_max : NAN, "%.0f");
             fprintf(f, ",%llu,%llu,%zu,%llu,%llu,%llu\n", (unsigned long long)d->max_op,
