@@ -145,6 +145,8 @@ static void json_tables(struct hb_json *j, const struct hb_run *r)
         hb_json_uint(j, "own_ops", hb_own_ops(q));
         hb_json_uint(j, "allocs", q->nallocs);
         hb_json_uint(j, "frees", q->nfrees_own + q->nfrees_drain);
+        hb_json_uint(j, "own_frees", q->nfrees_own);
+        hb_json_uint(j, "drain_frees", q->nfrees_drain);
         hb_json_uint(j, "peak_live_bytes", q->peak_live_bytes);
         hb_json_uint(j, "peak_live_count", q->peak_live_count);
         hb_json_uint(j, "total_bytes", q->total_bytes);
