@@ -54,7 +54,7 @@ static void usage(FILE *f)
             "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3;\n"
             "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
-            "  --timeout S         seconds one heap x workload x meter child may take (default 60)\n"
+            "  --timeout S         seconds one pass of a heap x workload may take (default 60)\n"
             "  --stats-every K     fragmentation: read stats after every K-th operation (default 1, exact;\n"
             "                      16 under an emulator)\n"
             "  --no-speed          skip the speed meter\n"

@@ -6,10 +6,12 @@
  * (timing host only, or the architectures whose path lengths the heap
  * promises), the limit (a constant, plus a per-doubling term for limits
  * that grow with the pool: limit = base + per_log2 x log2(peak pool / 16)),
- * and whether a miss is currently expected (a known, documented miss; it
- * still shows).  A promise is judged only on its full workload set: a run
- * narrowed by --workload or --heap (or one where a workload of the set
- * failed) says "not judged" and why, never "met".
+ * and whether a miss is currently expected (a known miss: it still shows,
+ * as "missed (expected)").  Expected today, from a full run: tlsf alloc max
+ * (aligned allocs, 180 in the heap on x86 and MIPS32), bump alloc max (195-
+ * 188 on growth-100) and bump free max (41-43 on fill-16-same).  A promise is judged only on its full workload set: a
+ * run narrowed by --workload or --heap (or one where a workload of the set failed) says "not judged" and why, never
+ * "met".
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,8 +46,8 @@ static const struct promise promises[] = {
     {"tlsf", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 140, 0, 0},
     {"slab", M_ALLOC_P99, "cached alloc p99", "hot-64", "x86,mips32,mips32be", 40, 0, 0},
     {"slab", M_FREE_P99, "cached free p99", "hot-64", "x86,mips32,mips32be", 40, 0, 0},
-    {"bump", M_ALLOC_OWN_MAX, "alloc max", "*", "x86,mips32,mips32be", 15, 0, 0},
-    {"bump", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 15, 0, 0},
+    {"bump", M_ALLOC_OWN_MAX, "alloc max", "*", "x86,mips32,mips32be", 15, 0, 1},
+    {"bump", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 15, 0, 1},
     {"buddy", M_ALLOC_OWN_MAX, "alloc max", "*", "x86,mips32,mips32be", 100, 40, 0},
     {"buddy", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 100, 40, 0},
 };

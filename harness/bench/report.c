@@ -705,15 +705,20 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             (unsigned long long)r->seed, r->reps);
     fprintf(f,
             "speed: median ns per op ± half the spread of the repetitions, on %s (A) and %s (C), harness "
-            "overhead subtracted (<ovh: within its noise); busy: the machine was too busy to trust it\n",
+            "overhead subtracted (<ovh: within its noise); xmalloc = (alloc+free) / malloc's on A; busy: the machine "
+            "was too busy to trust it\n",
             aw, cw);
     fprintf(f,
             "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads with an "
             "alloc failing while free >= request; round = granted - requested bytes per allocation\n",
             cw);
-    fprintf(f, "%-10s %11s %11s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
-            "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a", "pad B/a",
-            "round");
+    fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
+            "xmalloc", "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a",
+            "pad B/a", "round");
+    const struct hb_record *ma = hb_find_record(r, "malloc", aw);
+    struct hb_speed_net nm = {0};
+    if (ma)
+        hb_speed_net(r, ma, &nm);
     for (size_t s = 0; s < r->nsubjects; s++) {
         const struct hb_subject *sub = &r->subjects[s];
         const struct hb_record *a = rec_of(r, s, aw), *c = rec_of(r, s, cw);
@@ -737,6 +742,10 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             hb_speed_net(r, c, &nc);
         busy = na.busy || nc.busy;
         char b[14][32];
+        double ratio = na.measured && nm.measured && sub->kind == HB_SUBJECT_HEAP
+                           ? (na.alloc_bound + na.free_bound) / (nm.alloc_bound + nm.free_bound)
+                           : NAN;
+        fmt(b[13], 32, ratio, "%.2f");
         fmt_speed(b[0], 32, na.measured, na.alloc, na.alloc_below, na.alloc_spread);
         fmt_speed(b[1], 32, na.measured, na.free_, na.free_below, na.free_spread);
         fmt_speed(b[2], 32, nc.measured, nc.alloc, nc.alloc_below, nc.alloc_spread);
@@ -754,8 +763,8 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         fmt(b[12], 32, hq && q->rounding_known ? q->rounding_per_alloc : NAN, "%.1f");
         char name[40];
         snprintf(name, sizeof name, "%s%s", sub->name, sub->kind == HB_SUBJECT_MALLOC ? "*" : "");
-        fprintf(f, "%-10s %11s %11s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s%s%s\n", name, b[0], b[1], b[2], b[3],
-                b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], busy ? "  busy" : "",
+        fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s%s%s\n", name, b[0], b[1], b[13],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], busy ? "  busy" : "",
                 broken ? "  (FAILED or INVALID runs: see below)" : "");
     }
     fprintf(f, "* malloc: the C library's allocator, a host speed baseline, not a kernel heap. "

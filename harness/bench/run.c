@@ -1,28 +1,33 @@
 /*
  * run.c - the supervised driver: every heap x workload of every meter runs
- * in a child of its own (harness/supervise.h), so a crash, hang, exit() or
+ * in a child process (harness/supervise.h), so a crash, hang, exit() or
  * stack overflow costs that heap x workload alone; the others' figures
  * stay complete.
  *
- * Order per heap x workload (heaps only for the first three):
+ * Heaps phase: one child per heap x workload runs, each on a fresh heap:
  *   1. check    the shadow check (shadow.c); a bad block makes the record
  *               invalid, and nothing else runs on it;
  *   2. quality  fragmentation and metadata (meters.c);
- *   3. pathlen  under the QEMU plugin only (pathlen.c);
- * then the speed meter over every record still standing, plus malloc (the
- * host baseline) and (empty) (the harness overhead): one calibration child
- * per record (the wall time of one untimed run sets the iterations of a
- * repetition), then rounds, each running one repetition of every record in
- * a fresh random order, one child per repetition (Google Benchmark through
- * the shim, inside the child).  The speed meter works to a time budget: when
- * a round ends past it, no round starts and the records say how many
- * repetitions they got.
+ *   3. pathlen  under the QEMU plugin only (pathlen.c; also for (empty),
+ *               the call sequence).
+ * Speed phase, over every record still standing plus malloc (the host
+ * baseline) and (empty) (the harness overhead): rounds, each running
+ * --reps-per-child repetitions (3 on the host; all of them under an
+ * emulator, where the figures are not comparable anyway and a fresh child
+ * costs fresh translations) of every record in a fresh random order, one
+ * child per record and round: an untimed warm-up run, in the record's
+ * first child a calibration run (its wall time, set-up included, sets the
+ * iterations of a repetition to about --rep-ms), then Google Benchmark
+ * through the shim.  The speed phase works to a time budget: when a round
+ * ends past it, no round starts and the records say how many repetitions
+ * they got.
  *
  * Children return their figures through the supervisor's shared result
- * area (struct child_out); the parent keeps everything in the records.
- * Cost: one fork per child: 3 per heap x workload, and 1 + reps / 3 per
- * speed record; a fork costs about 5-10 ms of system time on the host
- * (page tables of the workloads' sequences), more under QEMU.
+ * area (struct child_out), which outlives them: the passes a child
+ * completed count, and the pass it was in when it died is the failing
+ * meter.  Cost: one fork per heap x workload, and one per speed record
+ * and round; a fork costs a few ms of system time on the host (page
+ * tables of the workloads' sequences), more under QEMU.
  */
 #include <math.h>
 #include <stdio.h>
@@ -280,7 +285,11 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
                      struct child_out *out)
 {
     struct job j = {r, rec, m, rep, nreps};
-    struct hb_sv_opts so = {r->timeout, 1, 16384};
+    /* The limit applies per pass: a heaps child runs up to three. */
+    int passes = body == heap_body
+                     ? (r->subjects[rec->subject].kind == HB_SUBJECT_HEAP) * (1 + r->quality) + (r->counts != NULL)
+                     : 1;
+    struct hb_sv_opts so = {r->timeout * (passes > 0 ? passes : 1), 1, 16384};
     struct hb_sv_outcome o;
     size_t len;
     struct child_out *co = hb_sv_result_area(sv, &len);
