@@ -264,10 +264,10 @@ int main(int argc, char **argv)
     double stats_every = 0; /* default: 1 (exact) on the host, 16 under an emulator */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *v = i + 1 < argc ? argv[i + 1] : "";
         int needs = strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0 && strcmp(a, "--list") != 0 &&
                     strcmp(a, "--no-speed") != 0 && strcmp(a, "--no-quality") != 0;
-        if (needs && !v) {
+        if (needs && i + 1 >= argc) {
             fprintf(stderr, "hb-bench: %s needs a value (see --help)\n", a);
             return 2;
         }
@@ -387,12 +387,15 @@ int main(int argc, char **argv)
     }
     if (mkdirs(outdir) != 0) {
         fprintf(stderr, "hb-bench: cannot create %s: %s\n", outdir, strerror(errno));
+        free(r.recs);
         return 1;
     }
     fprintf(stderr, "[%s] seed %llu; %zu workloads, %zu heap x workload records; timing: %s; results in %s\n",
             HB_TARGET, (unsigned long long)r.seed, r.nworkloads, r.nrecs, HB_TIMING, outdir);
-    if (hb_run_meters(&r) != 0)
+    if (hb_run_meters(&r) != 0) {
+        free(r.recs);
         return 1;
+    }
     r.seconds = (double)(hb_now_ns() - t_start) * 1e-9;
     int rc = hb_write_report(&r);
     size_t nf = hb_count_failures(&r), nrecs = r.nrecs;

@@ -151,8 +151,8 @@ static uint32_t bucket_of(uint32_t v)
 void hb_pl_bucket_range(uint32_t b, uint64_t *lo, uint64_t *hi)
 {
     if (b < HB_PL_LIN_BUCKETS) {
-        *lo = 8u * b;
-        *hi = 8u * b + 8;
+        *lo = (uint64_t)8 * b;
+        *hi = *lo + 8;
     } else {
         *lo = (uint64_t)1 << (b - HB_PL_LIN_BUCKETS + 8);
         *hi = *lo * 2;

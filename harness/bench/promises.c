@@ -30,26 +30,26 @@ enum metric {
 
 struct promise {
     const char *heap;
-    enum metric metric;
     const char *what;      /* as printed */
     const char *workloads; /* comma list; "*" = every default workload */
     const char *where;     /* "host" (host timing) or a comma list of arch names */
     double base, per_log2; /* the limit */
+    enum metric metric;
     int miss_expected;
 };
 
 static const struct promise promises[] = {
-    {"slab", M_SPEED_VS_MALLOC, "alloc+free of 16-byte blocks / malloc's", "fill-16-same", "host", 0.5, 0, 0},
-    {"bump", M_SPEED_VS_MALLOC, "alloc+free of 16-byte blocks / malloc's", "fill-16-same", "host", 0.25, 0, 0},
-    {"tlsf", M_ALLOC_OWN_MAX, "alloc max", "*", "x86", 150, 0, 1},
-    {"tlsf", M_ALLOC_OWN_MAX, "alloc max", "*", "mips32,mips32be", 160, 0, 1},
-    {"tlsf", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 140, 0, 0},
-    {"slab", M_ALLOC_P99, "cached alloc p99", "hot-64", "x86,mips32,mips32be", 40, 0, 0},
-    {"slab", M_FREE_P99, "cached free p99", "hot-64", "x86,mips32,mips32be", 40, 0, 0},
-    {"bump", M_ALLOC_OWN_MAX, "alloc max", "*", "x86,mips32,mips32be", 15, 0, 1},
-    {"bump", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 15, 0, 1},
-    {"buddy", M_ALLOC_OWN_MAX, "alloc max", "*", "x86,mips32,mips32be", 100, 40, 0},
-    {"buddy", M_FREE_OWN_MAX, "free max", "*", "x86,mips32,mips32be", 100, 40, 0},
+    {"slab", "alloc+free of 16-byte blocks / malloc's", "fill-16-same", "host", 0.5, 0, M_SPEED_VS_MALLOC, 0},
+    {"bump", "alloc+free of 16-byte blocks / malloc's", "fill-16-same", "host", 0.25, 0, M_SPEED_VS_MALLOC, 0},
+    {"tlsf", "alloc max", "*", "x86", 150, 0, M_ALLOC_OWN_MAX, 1},
+    {"tlsf", "alloc max", "*", "mips32,mips32be", 160, 0, M_ALLOC_OWN_MAX, 1},
+    {"tlsf", "free max", "*", "x86,mips32,mips32be", 140, 0, M_FREE_OWN_MAX, 0},
+    {"slab", "cached alloc p99", "hot-64", "x86,mips32,mips32be", 40, 0, M_ALLOC_P99, 0},
+    {"slab", "cached free p99", "hot-64", "x86,mips32,mips32be", 40, 0, M_FREE_P99, 0},
+    {"bump", "alloc max", "*", "x86,mips32,mips32be", 15, 0, M_ALLOC_OWN_MAX, 1},
+    {"bump", "free max", "*", "x86,mips32,mips32be", 15, 0, M_FREE_OWN_MAX, 1},
+    {"buddy", "alloc max", "*", "x86,mips32,mips32be", 100, 40, M_ALLOC_OWN_MAX, 0},
+    {"buddy", "free max", "*", "x86,mips32,mips32be", 100, 40, M_FREE_OWN_MAX, 0},
 };
 
 static int in_list(const char *list, const char *name)

@@ -810,11 +810,11 @@ static void print_pathlen(FILE *f, const struct hb_run *r)
         char b[2][5][16];
         for (int k = 0; k < 2; k++) {
             const struct hb_pl_dist *d = c && c->has_pathlen ? (k ? &c->pathlen.free_ : &c->pathlen.alloc) : NULL;
-            fmt(b[k][0], 16, d && d->n ? d->median : NAN, "%.0f");
-            fmt(b[k][1], 16, d && d->n ? d->p99 : NAN, "%.0f");
-            fmt(b[k][2], 16, d && d->n ? d->max : NAN, "%.0f");
-            fmt(b[k][3], 16, haveown[k] ? own[k] : NAN, "%.0f");
-            fmt(b[k][4], 16, havemm[k] ? mm[k] : NAN, "%.0f");
+            fmt(b[k][0], 16, d && d->n ? (double)d->median : NAN, "%.0f");
+            fmt(b[k][1], 16, d && d->n ? (double)d->p99 : NAN, "%.0f");
+            fmt(b[k][2], 16, d && d->n ? (double)d->max : NAN, "%.0f");
+            fmt(b[k][3], 16, haveown[k] ? (double)own[k] : NAN, "%.0f");
+            fmt(b[k][4], 16, havemm[k] ? (double)mm[k] : NAN, "%.0f");
         }
         fprintf(f, "%-10s %6s %6s %6s %7s %-14.14s %7s| %6s %6s %6s %7s %-14.14s %7s\n", r->subjects[s].name, b[0][0],
                 b[0][1], b[0][2], b[0][3], where[0], b[0][4], b[1][0], b[1][1], b[1][2], b[1][3], where[1], b[1][4]);

@@ -118,13 +118,13 @@ static void t_stats(const hb_heap *h, struct hb_stats *out)
 
 #define TEST_HEAP(id, nm, what, fn)                                                                                    \
     static const struct hb_heap_ops id = {                                                                             \
-        .name = nm,                                                                                                    \
+        .name = (nm),                                                                                                  \
         .summary = "test heap (firstfit) that " what,                                                                  \
         .caps = HB_CAP_FREE | HB_CAP_EXPAND,                                                                           \
         .max_align = 4096,                                                                                             \
         .min_initial = 4096,                                                                                           \
         .create = t_create,                                                                                            \
-        .alloc = fn,                                                                                                   \
+        .alloc = (fn),                                                                                                 \
         .free = t_free,                                                                                                \
         .stats = t_stats,                                                                                              \
     };
