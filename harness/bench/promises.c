@@ -159,7 +159,7 @@ static void judge_path_length(const struct hb_run *r, const struct promise *p, s
 static void judge_speed(const struct hb_run *r, const struct promise *p, struct hb_verdict *v)
 {
     const struct hb_record *h = hb_find_record(r, p->heap, p->workloads);
-    const struct hb_record *m = hb_find_record(r, "malloc", p->workloads);
+    const struct hb_record *m = hb_find_record(r, hb_subject_malloc.name, p->workloads);
     struct hb_speed_net hs, ms;
     v->where = p->workloads;
     v->limit = p->base;

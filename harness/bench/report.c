@@ -715,7 +715,7 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
     fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
             "xmalloc", "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a",
             "pad B/a", "round");
-    const struct hb_record *ma = hb_find_record(r, "malloc", aw);
+    const struct hb_record *ma = hb_find_record(r, hb_subject_malloc.name, aw);
     struct hb_speed_net nm = {0};
     if (ma)
         hb_speed_net(r, ma, &nm);
