@@ -60,7 +60,7 @@ def main():
     if meter != "bogus":
         env["HB_FAULT_METER"] = meter
     run = pre + [bench, "--heap", ",".join(["bump"] + list(heaps)), "--workload", ",".join(WORKLOADS),
-                 "--repetitions", str(REPS), "--rep-ms", "1", "--timeout", "3", "--out", out] + extra
+                 "--repetitions", str(REPS), "--rep-ms", "1", "--timeout", "2", "--out", out] + extra
     if meter == "quality":
         run.append("--no-speed")
     p = subprocess.run(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
