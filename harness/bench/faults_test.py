@@ -27,7 +27,8 @@ import sys
 
 FAULTY = {"t-crash": ("crashed", "sanitizer"), "t-hang": ("timeout",), "t-exit": ("exited",),
           "t-stack": ("stack overflow",)}
-BOGUS = {"t-same": "overlaps a live block", "t-static": "outside the page blocks the memory manager lent"}
+BOGUS = {"t-same": "overlaps a live block", "t-static": "outside the page blocks the memory manager lent",
+         "t-misalign": "is not aligned as asked", "t-usable": "usable size below the size asked"}
 WORKLOADS = ["fill-16-same", "churn"]
 REPS = 2
 

@@ -8,6 +8,8 @@
  *   t-stack   recurses until the stack overflows
  *   t-same    returns the same block every time
  *   t-static  returns a pointer into a static buffer outside its pool
+ *   t-misalign  returns its block 1 byte further on (misaligned)
+ *   t-usable  reports a usable size of 1 byte, whatever the block
  * Armed after HB_FAULT_AFTER allocs in the process (default 50), and only
  * in the meter named by HB_FAULT_METER (check, quality, pathlen, speed;
  * default: every meter), so a test can make a heap fail in one meter alone.
@@ -103,11 +105,27 @@ static void *static_alloc(hb_heap *h, size_t size, size_t align, const char *tag
     return alloc_plain(h, size, align, tag);
 }
 
-/* Frees only what firstfit gave (a bogus block is dropped). */
+static void *misalign_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    unsigned char *p = alloc_plain(h, size + 1, align, tag);
+    return p && armed() ? p + 1 : p;
+}
+
+static size_t t_usable_size(const hb_heap *h, const void *p)
+{
+    (void)h;
+    (void)p;
+    return 1;
+}
+
+/* Frees what firstfit gave (a block outside is dropped; a misaligned one
+   is firstfit's, 1 byte on). */
 static int t_free(hb_heap *h, void *p)
 {
     if ((unsigned char *)p >= outside && (unsigned char *)p < outside + sizeof outside)
         return HB_OK;
+    if ((uintptr_t)p % 2)
+        p = (unsigned char *)p - 1;
     return hb_heap_firstfit.free(h, p);
 }
 
@@ -116,7 +134,7 @@ static void t_stats(const hb_heap *h, struct hb_stats *out)
     hb_heap_firstfit.stats(h, out);
 }
 
-#define TEST_HEAP(id, nm, what, fn)                                                                                    \
+#define TEST_HEAP(id, nm, what, fn, usable)                                                                            \
     static const struct hb_heap_ops id = {                                                                             \
         .name = (nm),                                                                                                  \
         .summary = "test heap (firstfit) that " what,                                                                  \
@@ -127,14 +145,17 @@ static void t_stats(const hb_heap *h, struct hb_stats *out)
         .alloc = (fn),                                                                                                 \
         .free = t_free,                                                                                                \
         .stats = t_stats,                                                                                              \
+        .usable_size = (usable),                                                                                       \
     };
 
-TEST_HEAP(t_crash, "t-crash", "crashes (SIGSEGV)", crash_alloc)
-TEST_HEAP(t_hang, "t-hang", "hangs with every signal blocked", hang_alloc)
-TEST_HEAP(t_exit, "t-exit", "calls exit(0)", exit_alloc)
-TEST_HEAP(t_stack, "t-stack", "overflows the stack", stack_alloc)
-TEST_HEAP(t_same, "t-same", "returns the same block every time", same_alloc)
-TEST_HEAP(t_static, "t-static", "returns a block outside its pool", static_alloc)
+TEST_HEAP(t_crash, "t-crash", "crashes (SIGSEGV)", crash_alloc, NULL)
+TEST_HEAP(t_hang, "t-hang", "hangs with every signal blocked", hang_alloc, NULL)
+TEST_HEAP(t_exit, "t-exit", "calls exit(0)", exit_alloc, NULL)
+TEST_HEAP(t_stack, "t-stack", "overflows the stack", stack_alloc, NULL)
+TEST_HEAP(t_same, "t-same", "returns the same block every time", same_alloc, NULL)
+TEST_HEAP(t_static, "t-static", "returns a block outside its pool", static_alloc, NULL)
+TEST_HEAP(t_misalign, "t-misalign", "returns misaligned blocks", misalign_alloc, NULL)
+TEST_HEAP(t_usable, "t-usable", "understates its usable sizes", alloc_plain, t_usable_size)
 
-const struct hb_heap_ops *const hb_bench_test_heaps[] = {&t_crash, &t_hang,   &t_exit, &t_stack,
-                                                         &t_same,  &t_static, NULL};
+const struct hb_heap_ops *const hb_bench_test_heaps[] = {&t_crash,  &t_hang,     &t_exit,   &t_stack, &t_same,
+                                                         &t_static, &t_misalign, &t_usable, NULL};
