@@ -826,6 +826,32 @@ static void print_pathlen(FILE *f, const struct hb_run *r)
             cw);
 }
 
+/* Growth: median and max per call against the live-set size, per heap. */
+static void print_pathlen_growth(FILE *f, const struct hb_run *r)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->nrecs; i++)
+        any |= is_growth(r, &r->recs[i]) && r->recs[i].has_pathlen;
+    if (!any)
+        return;
+    fprintf(f, "growth (alloc median/max | free median/max) against live allocations:\n");
+    for (size_t s = 0; s < r->nsubjects; s++) {
+        int shown = 0;
+        for (size_t i = 0; i < r->nrecs; i++) {
+            const struct hb_record *x = &r->recs[i];
+            if (x->subject != s || !x->has_pathlen || !is_growth(r, x))
+                continue;
+            if (!shown++)
+                fprintf(f, "  %-10s", r->subjects[s].name);
+            fprintf(f, "  %zu: %u/%u | %u/%u", r->workloads[x->workload]->params.live,
+                    (unsigned)x->pathlen.alloc.median, (unsigned)x->pathlen.alloc.max,
+                    (unsigned)x->pathlen.free_.median, (unsigned)x->pathlen.free_.max);
+        }
+        if (shown)
+            fprintf(f, "\n");
+    }
+}
+
 static void print_verdicts(FILE *f, const struct hb_verdict *v, size_t nv)
 {
     for (size_t i = 0; i < nv; i++) {
@@ -858,8 +884,10 @@ static void print_table(FILE *f, const struct hb_run *r, const struct hb_verdict
 {
     if (r->speed || r->quality)
         print_speed_quality(f, r);
-    if (r->counts)
+    if (r->counts) {
         print_pathlen(f, r);
+        print_pathlen_growth(f, r);
+    }
     print_verdicts(f, v, nv);
     print_failures(f, r);
 }
