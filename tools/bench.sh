@@ -1,160 +1,159 @@
 #!/usr/bin/env bash
 # tools/bench.sh - what `make bench` runs (after tools/bootstrap.sh bench).
 #
-# Builds hb-bench for every target, runs it, and leaves one run folder
-# results/<UTC time>/ (results/latest points at it) with, per target,
-# <target>.json (every figure + environment), <target>-gbench.json (Google
-# Benchmark's own output), CSV views and the summary table; for each cross
-# target also the path length (exact instruction counts under QEMU with
-# heapbench's plugin: <target>-pathlen.json and CSVs, docs/metrics.md); then
-# prints the tables and the total time.
+# Configures (tools/configure.sh) and builds hb-bench for every target, runs
+# it (the host alone first, so nothing runs beside its timing; then the
+# cross targets JOBS at a time, under QEMU with the path-length plugin), has
+# tools/plots.sh draw the plots, and prints the tables and the closing
+# summary.  Everything lands in one run folder, results/<UTC time>/, which
+# holds an INCOMPLETE file (saying why) until the run is complete: every
+# target ran, no heap x workload failed, the plots are drawn.  Only then do
+# results/latest and plots/ move to it.  An interrupted run kills its
+# children, removes its temporary files and leaves INCOMPLETE saying so.
+# Exit status: 0 complete, 1 otherwise (130 when interrupted).
 #
-# Environment (all optional):
-#   ARCHES="host x86 mips32 mips32be"   targets to run (cross ones need arch/<t>.cmake)
-#   HEAPS=buddy,slab                    heaps (malloc is the host baseline row)
-#   WORKLOADS=churn,fill-16-same        workloads
-#   SEED=1                              run seed
-#   BENCH_OUT=results/<id>              run folder
-#   JOBS=2                              cross targets run this many at a time (after the host)
+# Environment:
+#   ARCHES="host mips32"   targets to run (the Makefile passes its default list)
+#   HEAPS=buddy,slab       heaps (malloc, the speed baseline, always runs)
+#   WORKLOADS=churn        workloads (promises are then "not judged: partial run")
+#   SEED=1                 run seed
+#   BENCH_OUT=results/<id> run folder
+#   BUILD=build            build trees: BUILD/host-bench (no sanitizers), BUILD/<cross target>
+#   JOBS=2                 cross targets run this many at a time
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-t0=$(date +%s.%N)
+t0=$SECONDS
 
-ARCHES=${ARCHES:-"host x86 mips32 mips32be"}
+ARCHES=${ARCHES:?"set ARCHES (make bench passes its default list)"}
 ARCHES=${ARCHES//,/ }
 SEED=${SEED:-1}
 JOBS=${JOBS:-2}
+BUILD=${BUILD:-build}
 run_id=$(date -u +%Y%m%d-%H%M%S)
 out=${BENCH_OUT:-results/$run_id}
 mkdir -p "$out"
+echo "the run is in progress" >"$out/INCOMPLETE"
 
 args=(--seed "$SEED" --out "$out")
 [ -n "${HEAPS:-}" ] && args+=(--heap "$HEAPS")
 [ -n "${WORKLOADS:-}" ] && args+=(--workload "$WORKLOADS")
 
-nproc=$(nproc 2>/dev/null || echo 2)
+# An interrupt: stop every child, remove temporary files, say so.
+on_interrupt() {
+  trap - INT TERM
+  local pids
+  pids=$(jobs -p)
+  [ -z "$pids" ] || kill $pids 2>/dev/null || true
+  wait 2>/dev/null || true
+  find "$out" \( -name '*.tmp*' -o -name '.pathlen-*.bin' \) -delete 2>/dev/null || true
+  echo "interrupted at $(date -u +%H:%M:%S) UTC; the figures here are partial" >"$out/INCOMPLETE"
+  echo "bench: interrupted; $out is marked INCOMPLETE, results/latest and plots/ unchanged" >&2
+  exit 130
+}
+trap on_interrupt INT TERM
 
-# build <target>: configures (if needed) and builds hb-bench; prints the build dir.
+# build <target>: configures when needed, builds hb-bench (and the plugin),
+# showing progress at most every 5 s; prints the build dir.
 build() {
-  local t=$1 dir
+  local t=$1 dir log=$out/.build-$1.log last=$SECONDS
+  # tools/configure.sh states the plug-in (PLUGIN, ...) on every call and
+  # does nothing when the build tree already has these settings.
   if [ "$t" = host ]; then
-    dir=${BUILD:-build}/host-bench
-    tools/configure.sh host "$dir" -DCMAKE_BUILD_TYPE=Release -DHB_SANITIZE=OFF >"$out/.build-$t.log" 2>&1 ||
-      { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
+    dir=$BUILD/host-bench
+    tools/configure.sh host "$dir" -DHB_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release >"$log" 2>&1
   else
-    dir=${BUILD:-build}/$t
-    if [ ! -f "arch/$t.cmake" ]; then
-      echo "bench: no toolchain file arch/$t.cmake; target $t skipped" >&2
-      return 1
+    dir=$BUILD/$t
+    tools/configure.sh "$t" "$dir" >"$log" 2>&1
+  fi || { echo "bench: configuring $t failed; see $log" >&2; return 1; }
+  local targets=(--target hb-bench) pid pct
+  [ "$t" = host ] || targets+=(--target hb_qemu_plugin)
+  cmake --build "$dir" -j "$JOBS" "${targets[@]}" >>"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - last)) -ge 5 ]; then # display only: the last "[ nn%]" make printed
+      pct=$(grep -o '^\[ *[0-9]*%\]' "$log" | tail -n 1 || true)
+      echo "bench: building $t ${pct:-...} ($((SECONDS - t0)) s)" >&2
+      last=$SECONDS
     fi
-    # The plug-in (PLUGIN, PLUGIN_CFLAGS, PLUGIN_STRICT) reaches the build
-    # through tools/configure.sh, as for make test.
-    tools/configure.sh "$t" "$dir" >"$out/.build-$t.log" 2>&1 ||
-      { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
-  fi
-  # Tried twice: the test flow may be building the same directory right now.
-  cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1 ||
-    { sleep 5; cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1; } || {
-    echo "bench: building hb-bench for $t failed; see $out/.build-$t.log" >&2
-    return 1
-  }
-  # The path-length plugin (host shared object; not built without qemu-plugin.h).
-  [ "$t" = host ] || cmake --build "$dir" --target hb_qemu_plugin >>"$out/.build-$t.log" 2>&1 || true
+  done
+  wait "$pid" || { echo "bench: building hb-bench for $t failed; see $log" >&2; return 1; }
   echo "$dir"
 }
 
-# runner <target> <dir>: the command that runs hb-bench there (QEMU for cross targets).
-runner() {
-  local t=$1 dir=$2 emu=""
-  if [ "$t" != host ]; then
-    emu=$(sed -n 's/^CMAKE_CROSSCOMPILING_EMULATOR:[A-Z]*=//p' "$dir/CMakeCache.txt" | tr ';' ' ')
-    if [ -z "$emu" ]; then
-      emu=$(sed -n 's/^set(HB_CROSS_EMULATOR \(.*\))/\1/p' "arch/$t.cmake")
-    fi
-  fi
-  echo "$emu $dir/harness/bench/hb-bench"
-}
-
 status=0
+failed=()
 targets=()
 for t in $ARCHES; do
   echo "bench: building $t" >&2
-  if dir=$(build "$t"); then targets+=("$t:$dir"); else status=1; fi
+  if dir=$(build "$t"); then targets+=("$t:$dir"); else failed+=("$t (build)"); fi
 done
 
-# Path length first (cross targets, JOBS at a time): exact counts, not
-# timing, so it may share the machine; nothing else runs beside it.
-tp0=$(date +%s.%N)
-pl_pids=()
-for td in "${targets[@]}"; do
-  t=${td%%:*} dir=${td#*:}
-  [ "$t" = host ] && continue
-  plugin=$dir/harness/bench/libhbpath.so
-  if [ ! -f "$plugin" ]; then
-    echo "bench: path length skipped on $t: no plugin (qemu-plugin.h missing; run tools/qemu-plugin-header.sh)" >&2
-    continue
+# run <target> <dir> &: hb-bench there (exec: the background job is
+# hb-bench itself, so stopping the job stops it, and its children die with
+# it); its table to .stdout-<target>.txt.
+run() {
+  local t=$1 dir=$2 runner=(sh "$2/harness/bench/run-hb-bench")
+  if [ "$t" = host ]; then
+    exec "${runner[@]}" "${args[@]}" >"$out/.stdout-$t.txt"
+  elif [ -f "$dir/harness/bench/libhbpath.so" ]; then
+    exec "${runner[@]}" --with-pathlen "$out/.pathlen-$t.bin" "${args[@]}" --rep-ms 5 --timeout 120 \
+      >"$out/.stdout-$t.txt"
+  else
+    echo "bench: no path length on $t: the plugin is not built (run tools/qemu-plugin-header.sh)" >&2
+    exec "${runner[@]}" "${args[@]}" --rep-ms 5 --timeout 120 >"$out/.stdout-$t.txt"
   fi
-  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.2; done
-  emu=$(runner "$t" "$dir")
-  emu=${emu% *}
-  # shellcheck disable=SC2086
-  ( $emu -plugin "$plugin,out=$out/.pathlen-$t.bin" "$dir/harness/bench/hb-bench" --pathlen "$out/.pathlen-$t.bin" \
-      "${args[@]}" >"$out/.pathlen-stdout-$t.txt" 2>"$out/.pathlen-stderr-$t.txt"; rc=$?
-    rm -f "$out/.pathlen-$t.bin"; exit $rc ) &
-  pl_pids+=("$!:$t")
-done
-for pt in "${pl_pids[@]}"; do
-  wait "${pt%%:*}" || { echo "bench: path length on ${pt#*:} failed; see $out/.pathlen-stderr-${pt#*:}.txt" >&2; status=1; }
-done
-pl_seconds=$(awk -v a="$tp0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+}
 
-# The host alone first, so nothing else runs beside its timing.
+# The host alone (a background job waited for: an interrupt is handled at once).
+for td in "${targets[@]}"; do
+  [ "${td%%:*}" = host ] || continue
+  run host "${td#*:}" &
+  wait $! || failed+=(host)
+done
 pids=()
 for td in "${targets[@]}"; do
-  t=${td%%:*} dir=${td#*:}
-  # shellcheck disable=SC2046
-  if [ "$t" = host ]; then
-    $(runner "$t" "$dir") "${args[@]}" >"$out/.stdout-$t.txt" || status=1
-  fi
-done
-# Cross targets (emulator timing, labelled so) JOBS at a time.
-for td in "${targets[@]}"; do
-  t=${td%%:*} dir=${td#*:}
+  t=${td%%:*}
   [ "$t" = host ] && continue
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.5; done
-  # shellcheck disable=SC2046
-  ( $(runner "$t" "$dir") "${args[@]}" --rep-ms 5 --timeout 120 >"$out/.stdout-$t.txt" ) &
+  run "$t" "${td#*:}" &
   pids+=("$!:$t")
 done
 for pt in "${pids[@]}"; do
-  wait "${pt%%:*}" || { echo "bench: target ${pt#*:} failed" >&2; status=1; }
+  wait "${pt%%:*}" || failed+=("${pt#*:}")
 done
+rm -f "$out"/.pathlen-*.bin
 
-# results/latest moves only to a run in which every target succeeded; a run
-# that produced nothing at all is removed, not left as an empty folder.
-if ! ls "$out"/*.json >/dev/null 2>&1; then
-  echo "bench: no target produced results; $out removed" >&2
-  rm -rf "$out"
-  exit 1
-fi
-[ "$status" -ne 0 ] || ln -sfn "$(basename "$out")" results/latest 2>/dev/null || true
-
-if command -v gnuplot >/dev/null && [ -x tools/plots.sh ]; then
-  tools/plots.sh "$out" || echo "bench: plots failed (results are complete)" >&2
+if command -v gnuplot >/dev/null; then
+  echo "bench: drawing the plots" >&2
+  tools/plots.sh "$out" || failed+=(plots)
+else
+  failed+=("plots (gnuplot missing)")
 fi
 
 for td in "${targets[@]}"; do
-  t=${td%%:*}
-  [ -f "$out/.stdout-$t.txt" ] && cat "$out/.stdout-$t.txt"
-  [ -f "$out/.pathlen-stdout-$t.txt" ] && cat "$out/.pathlen-stdout-$t.txt"
+  [ -f "$out/.stdout-${td%%:*}.txt" ] && cat "$out/.stdout-${td%%:*}.txt"
 done
-[ "${#pl_pids[@]}" -eq 0 ] || printf '\nbench: path length of %s cross targets in %s s\n' "${#pl_pids[@]}" "$pl_seconds"
-if command -v python3 >/dev/null; then
-  python3 tools/bench_summary.py "$out" || true
+printf '\n== summary of %s ==\n' "$out"
+for td in "${targets[@]}"; do
+  [ -f "$out/${td%%:*}-summary.txt" ] && cat "$out/${td%%:*}-summary.txt"
+done
+
+if [ "${#failed[@]}" -eq 0 ]; then
+  rm -f "$out/INCOMPLETE"
+  ln -sfn "$(basename "$out")" results/.latest.tmp && mv -T results/.latest.tmp results/latest
+  mkdir -p plots
+  for f in "$out"/plots/*.png; do
+    [ -f "$f" ] && cp "$f" "plots/.$(basename "$f").tmp" && mv "plots/.$(basename "$f").tmp" "plots/$(basename "$f")"
+  done
+  printf '\nbench: complete: %s targets in %d s (builds included); results/latest -> %s\n' "${#targets[@]}" \
+    $((SECONDS - t0)) "$out"
+else
+  status=1
+  echo "not complete: ${failed[*]}" >"$out/INCOMPLETE"
+  printf '\nbench: NOT complete (%s) in %d s; %s is marked INCOMPLETE; results/latest and plots/ unchanged\n' \
+    "${failed[*]}" $((SECONDS - t0)) "$out"
 fi
-t1=$(date +%s.%N)
-printf '\nbench: %s targets in %.1f s (total, builds included); run folder %s\n' "${#targets[@]}" \
-  "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$out"
 exit $status

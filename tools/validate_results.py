@@ -3,13 +3,12 @@
 
     tools/validate_results.py RUN_DIR [TARGET]
 
-Checks <target>.json against the schema (a self-contained validator of the
-JSON Schema keywords the schema uses: type, enum, required, properties,
-additionalProperties, items, minimum, maximum), that every result names a
-listed heap and workload, that <target>-gbench.json (when the environment
-names it) is Google Benchmark JSON, and that the CSV views have their headers;
-and every <target>-pathlen.json (path length) against the schema's
-$defs.pathlen, with its CSV views.
+Checks every <target>.json against the schema (a self-contained validator
+of the JSON Schema keywords the schema uses: type, enum, required,
+properties, additionalProperties, items, minimum, maximum); that every
+result names a listed heap and workload; that statuses, the failures list
+and "complete" agree and an invalid heap has no figures; and that the CSV
+views of the meters that ran have their headers.
 Exit 0 when valid; otherwise 1 with one line per problem.
 """
 import json
@@ -55,16 +54,52 @@ def validate(v, s, path, errs):
             validate(x, s["items"], f"{path}[{i}]", errs)
 
 
-def check_csv_headers(run, target, views, errs):
-    """Each <target>-<view>.csv of the run exists and starts with its header."""
-    for view, first in views:
+CSV_VIEWS = (("speed", "target,timing,heap,kind,workload"), ("quality", "target,heap,workload,own_ops"),
+             ("extfrag", "target,heap,workload,op"),
+             ("pathlen", "target,heap,workload,family,op,calls,min,median,p99,max"),
+             ("pathlen-hist", "target,heap,workload,op,lo,hi,count"))
+
+
+def check_csv_headers(run, target, doc, errs):
+    """Each CSV view of a meter that ran exists and starts with its header."""
+    env = doc["environment"]
+    ran = {"speed": any(r["speed"] for r in doc["results"]) or None,
+           "quality": any(r["fragmentation"] for r in doc["results"]) or None,
+           "pathlen": env["pathlen"] or None}
+    for view, first in CSV_VIEWS:
         cp = os.path.join(run, f"{target}-{view}.csv")
+        meter = "quality" if view == "extfrag" else view.split("-")[0]
+        if not ran[meter] and not os.path.exists(cp):
+            continue
         try:
             with open(cp) as f:
                 if not f.readline().startswith(first):
                     errs.append(f"{cp}: bad header")
         except OSError as x:
             errs.append(f"{cp}: {x}")
+
+
+def check_consistency(t, doc, errs):
+    """What the schema cannot say: names resolve, failures and statuses agree."""
+    heaps = {h["name"] for h in doc["heaps"]}
+    wls = {w["name"] for w in doc["workloads"]}
+    failed = set()
+    for i, r in enumerate(doc["results"]):
+        if r["heap"] not in heaps or r["workload"] not in wls:
+            errs.append(f"{t}.results[{i}]: unknown heap or workload {r['heap']}/{r['workload']}")
+        if (r["status"] == "ok") != (r["failure"] is None):
+            errs.append(f"{t}.results[{i}]: status {r['status']} with failure {r['failure']}")
+        if r["status"] == "invalid" and (r["speed"] or r["fragmentation"] or r["pathlen"]):
+            errs.append(f"{t}.results[{i}]: an invalid heap has figures")
+        if r["status"] != "ok":
+            failed.add((r["heap"], r["workload"]))
+    listed = {(f["heap"], f["workload"]) for f in doc["failures"]}
+    if listed != failed:
+        errs.append(f"{t}: failures {sorted(listed)} differ from the failed results {sorted(failed)}")
+    if doc["complete"] != (not failed):
+        errs.append(f"{t}: complete is {doc['complete']} with {len(failed)} failed results")
+    if doc["environment"]["target"] != t:
+        errs.append(f"{t}: environment.target is {doc['environment']['target']}")
 
 
 def main():
@@ -74,10 +109,13 @@ def main():
     run = sys.argv[1]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     schema = json.load(open(os.path.join(root, "docs", "results.schema.json")))
-    targets = [sys.argv[2]] if len(sys.argv) > 2 else sorted(
-        f[:-5] for f in os.listdir(run)
-        if f.endswith(".json") and not f.endswith("-gbench.json") and not f.endswith("-pathlen.json"))
-    if not targets and not any(f.endswith("-pathlen.json") for f in os.listdir(run)):
+    try:
+        targets = [sys.argv[2]] if len(sys.argv) > 2 else sorted(f[:-5] for f in os.listdir(run)
+                                                                 if f.endswith(".json"))
+    except OSError as x:
+        print(f"{run}: {x}", file=sys.stderr)
+        return 1
+    if not targets:
         print(f"{run}: no <target>.json", file=sys.stderr)
         return 1
     errs = []
@@ -91,39 +129,9 @@ def main():
         e = []
         validate(doc, schema, t, e)
         if not e:
-            heaps = {h["name"] for h in doc["heaps"]}
-            wls = {w["name"] for w in doc["workloads"]}
-            for i, r in enumerate(doc["results"]):
-                if r["heap"] not in heaps or r["workload"] not in wls:
-                    e.append(f"{t}.results[{i}]: unknown heap or workload {r['heap']}/{r['workload']}")
-            if doc["environment"]["target"] != t:
-                e.append(f"{t}: environment.target is {doc['environment']['target']}")
-            gb = doc["environment"]["gbench_json"]
-            if gb:
-                try:
-                    g = json.load(open(os.path.join(run, gb)))
-                    if "benchmarks" not in g or "context" not in g:
-                        e.append(f"{gb}: not Google Benchmark JSON (no benchmarks/context)")
-                except (OSError, ValueError) as x:
-                    e.append(f"{gb}: {x}")
-        check_csv_headers(run, t, (("speed", "target,timing,heap"), ("quality", "target,heap,workload"),
-                                   ("extfrag", "target,heap,workload,op")), e)
+            check_consistency(t, doc, e)
+            check_csv_headers(run, t, doc, e)
         errs += [f"{p}: {m}" for m in e]
-    for f in sorted(os.listdir(run)):
-        if not f.endswith("-pathlen.json") or (len(sys.argv) > 2 and f != f"{sys.argv[2]}-pathlen.json"):
-            continue
-        t = f[: -len("-pathlen.json")]
-        p = os.path.join(run, f)
-        e = []
-        try:
-            doc = json.load(open(p))
-            validate(doc, schema["$defs"]["pathlen"], f"{t}-pathlen", e)
-        except (OSError, ValueError) as x:
-            e.append(str(x))
-        check_csv_headers(run, t, (("pathlen", "target,heap,workload,family,op,calls,min,median,p99,max"),
-                                   ("pathlen-hist", "target,heap,workload,op,lo,hi,count")), e)
-        errs += [f"{p}: {m}" for m in e]
-        targets.append(f"{t} (path length)")
     for m in errs:
         print(m)
     if not errs:

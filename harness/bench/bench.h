@@ -76,6 +76,9 @@ struct hb_speed_sample {
    consecutive frees separately.  slots has seq->nslots entries. */
 void hb_speed_run(struct hb_instance *in, const struct hb_opseq *seq, void **slots, struct hb_speed_sample *out);
 
+/* The fragmentation and metadata figures of one heap x workload
+   (docs/metrics.md).  Every figure is over the workload's own operations
+   (ops [0, own_ops)); the drain the sequence ends with is counted apart. */
 #define HB_SERIES_MAX 200
 
 struct hb_series_point {
@@ -85,29 +88,45 @@ struct hb_series_point {
 };
 
 struct hb_quality {
+    uint64_t own_ops, own_frees, drain_frees;
+    uint64_t stats_every; /* stats read after ops 0, k, 2k, ... and the last own op (1: every op, exact) */
     /* fragmentation */
-    uint64_t peak_pool_bytes; /* the memory manager's peak bytes lent */
-    uint64_t peak_live_bytes; /* peak requested bytes of successful allocations */
-    double footprint_ratio;   /* peak_pool_bytes / peak_live_bytes */
-    double ext_frag_mean, ext_frag_max, ext_frag_at_peak;
-    uint64_t samples;
-    uint64_t nulls;          /* allocs that returned NULL */
-    int64_t first_null_op;   /* -1: none */
-    int64_t catastrophic_op; /* first NULL while free_bytes >= size; -1: none */
+    uint64_t peak_pool_bytes;                             /* the memory manager's peak bytes lent */
+    uint64_t peak_live_bytes;                             /* peak requested bytes of successful allocations */
+    double ext_frag_mean, ext_frag_max, ext_frag_at_peak; /* over the own ops read (stats_every) */
+    uint64_t nulls;                                       /* allocs that returned NULL */
+    int64_t first_null_op;                                /* -1: none */
+    int64_t catastrophic_op;                              /* first NULL while free_bytes >= size; -1: none */
     uint64_t cat_size, cat_free, cat_largest, cat_live_bytes;
     /* metadata */
     uint64_t meta_bytes_peak, meta_bytes_end;
-    double header_per_alloc, padding_per_alloc; /* averages over the samples */
+    double header_per_alloc, padding_per_alloc; /* per live allocation, averaged over every own op */
+    double rounding_per_alloc;                  /* granted - requested per allocation (usable_size) */
+    int rounding_known;                         /* the heap reports usable_size */
     uint64_t header_bytes_peak, padding_bytes_peak;
     uint64_t identity_violations;
-    int guard_damaged, check_failed;
-    char check_msg[160];
     uint32_t nseries;
     struct hb_series_point series[HB_SERIES_MAX];
 };
 
-/* Runs the sequence once on a heap subject, sampling stats. */
-int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, struct hb_quality *q);
+/* Runs the sequence once on a heap subject, reading stats after every
+   stats_every-th own operation (1: every one).  0, or -1 with the reason in msg (the heap's check or the
+   memory manager's guards failed after the run). */
+int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, size_t stats_every, struct hb_quality *q,
+                   char *msg, size_t msglen);
+
+/* The shadow check (shadow.c): runs the sequence once and checks every
+   block the heap returns: inside the blocks the memory manager lent, aligned
+   as asked, overlapping no live block, usable size >= size where the heap
+   reports it.  0 if valid; else -1 with the first violation in msg. */
+int hb_shadow_check(struct hb_instance *in, const struct hb_opseq *seq, char *msg, size_t msglen);
+
+/* The workload's own operations: the sequence less the drain it ends with. */
+size_t hb_own_ops(const struct hb_opseq *seq);
+
+/* The meter the current child runs ("check", "quality", "pathlen",
+   "speed"; "" in the parent): the bench's test heaps misbehave by meter. */
+extern const char *hb_bench_meter;
 
 /* ---- Google Benchmark shim ------------------------------------------------- */
 
@@ -126,7 +145,8 @@ const char *hb_gb_version(void); /* "1.7.1" or "none" */
 size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64_t iterations);
 /* Runs every registered benchmark reps times (randomly interleaved when
    interleave), calls rec for every repetition, and writes Google
-   Benchmark's JSON to json_out (not when GB is absent).  0 on success. */
+   Benchmark's JSON to json_out (not when GB is absent or json_out is
+   NULL).  0 on success. */
 int hb_gb_run(int reps, int interleave, uint64_t seed, const char *json_out, hb_gb_record rec, void *rctx);
 
 #ifdef __cplusplus

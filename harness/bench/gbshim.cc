@@ -16,7 +16,8 @@
 
 #include "bench.h"
 
-namespace {
+namespace
+{
 
 struct Entry {
     std::string name;
@@ -53,7 +54,8 @@ void run_entry(benchmark::State &st, size_t index)
 }
 
 // Hands every repetition to C and prints nothing (the runner prints progress).
-class Collector : public benchmark::BenchmarkReporter {
+class Collector : public benchmark::BenchmarkReporter
+{
   public:
     Collector(hb_gb_record rec, void *ctx) : rec_(rec), ctx_(ctx) {}
     bool ReportContext(const Context &) override { return true; }
@@ -82,8 +84,14 @@ class Collector : public benchmark::BenchmarkReporter {
 
 } // namespace
 
-extern "C" int hb_gb_available(void) { return 1; }
-extern "C" const char *hb_gb_version(void) { return HB_GBENCH_VERSION; }
+extern "C" int hb_gb_available(void)
+{
+    return 1;
+}
+extern "C" const char *hb_gb_version(void)
+{
+    return HB_GBENCH_VERSION;
+}
 
 extern "C" size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64_t iterations)
 {
@@ -91,8 +99,7 @@ extern "C" size_t hb_gb_add(const char *name, hb_gb_body body, void *ctx, uint64
     return entries().size() - 1;
 }
 
-extern "C" int hb_gb_run(int reps, int interleave, uint64_t seed, const char *json_out, hb_gb_record rec,
-                         void *rctx)
+extern "C" int hb_gb_run(int reps, int interleave, uint64_t seed, const char *json_out, hb_gb_record rec, void *rctx)
 {
     (void)seed; // Google Benchmark shuffles with its own generator
     for (size_t i = 0; i < entries().size(); i++) {
@@ -102,10 +109,12 @@ extern "C" int hb_gb_run(int reps, int interleave, uint64_t seed, const char *js
             ->Repetitions(reps)
             ->Unit(benchmark::kNanosecond);
     }
-    std::vector<std::string> args = {"hb-bench", std::string("--benchmark_out=") + json_out,
-                                     "--benchmark_out_format=json",
-                                     std::string("--benchmark_enable_random_interleaving=") +
-                                         (interleave ? "true" : "false")};
+    std::vector<std::string> args = {"hb-bench", std::string("--benchmark_enable_random_interleaving=") +
+                                                     (interleave ? "true" : "false")};
+    if (json_out) {
+        args.push_back(std::string("--benchmark_out=") + json_out);
+        args.push_back("--benchmark_out_format=json");
+    }
     std::vector<char *> argv;
     for (auto &s : args)
         argv.push_back(&s[0]);

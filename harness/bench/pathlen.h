@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,25 +50,18 @@ typedef uint32_t (*hb_probe_fn)(uint32_t);
 uint32_t hb_probe_empty(uint32_t x);
 uint32_t hb_probe_known(uint32_t x);
 
-struct hb_pathlen_opts {
-    const char *counts; /* the file given to the plugin as out= */
-    const char *outdir; /* run folder */
-    uint64_t seed;
-    const struct hb_subject *const *subjects; /* kernel heaps to measure */
-    size_t nsubjects;
-    const struct hb_workload *const *workloads;
-    const struct hb_opseq *seqs;
-    size_t nworkloads;
-    const char *commit;
-};
-
-/* The path-length run: every subject x workload, results written to
-   outdir/<target>-pathlen.{json,csv} and -pathlen-hist.csv, the table to
-   stdout.  Exit status for main: 0 ok, 1 a run failed, 2 not under the
-   plugin. */
-int hb_pathlen_main(const struct hb_pathlen_opts *o);
+/* In the parent, before any child: opens the count file and calibrates
+   (the empty marker pair).  0, or -1 with a message on stderr (not running
+   under the plugin). */
+int hb_pathlen_begin(const char *counts, uint32_t *cal);
+/* In a child: one heap x workload, every call between its markers; the
+   figures in *f.  0, or -1 with the reason in msg. */
+int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, uint32_t cal, struct hb_pathlen_fig *f,
+                       char *msg, size_t msglen);
 /* --pathlen-probe: calibration and probe figures only, printed. */
 int hb_pathlen_probe(const char *counts);
+/* The instruction range [lo, hi) of histogram bucket b. */
+void hb_pl_bucket_range(uint32_t b, uint64_t *lo, uint64_t *hi);
 
 #ifdef __cplusplus
 }

@@ -46,7 +46,7 @@ exact)
   ;;
 repro)
   for i in 1 2; do
-    run "$work/c$i.bin" --pathlen "$work/c$i.bin" --heap tlsf,buddy,slab,bump --workload churn,adv-split,adv-merge \
+    run "$work/c$i.bin" --pathlen "$work/c$i.bin" --no-speed --no-quality --heap tlsf,buddy,slab,bump --workload churn,adv-split,adv-merge \
       --out "$work/run$i" >"$work/run$i.txt" 2>&1 || { cat "$work/run$i.txt"; exit 1; }
   done
   t=$(ls "$work/run1" | sed -n 's/-pathlen\.csv$//p')

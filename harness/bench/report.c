@@ -1,0 +1,960 @@
+/*
+ * report.c - the one reporter: every file of a target's run and its table
+ * are written from the records (record.h), nowhere else.
+ *
+ *   <t>.json              every figure, the failures and the verdicts
+ *                         (docs/results-schema.md)
+ *   <t>-speed.csv, <t>-quality.csv, <t>-extfrag.csv, <t>-pathlen.csv,
+ *   <t>-pathlen-hist.csv  flat views of the same records
+ *   <t>-plot-*.dat, <t>-plot-*.gp   plot data and the gnuplot scripts that
+ *                         draw them into plots/ (tools/plots.sh runs them)
+ *   <t>-table.txt         the table printed at the end of the run
+ *   <t>-summary.txt       the closing lines: failures and verdicts
+ * Every file is written as a temporary and renamed (results.h), so a reader
+ * sees the old file or the whole new one.  A figure that does not exist is
+ * null in the JSON, an empty field in the CSV and "-" in the table; a speed
+ * figure within the harness overhead's noise is "<ovh" in the table, null
+ * in the JSON and CSV (with below_overhead true).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "buildinfo.h"
+#include "pathlen.h"
+#include "results.h"
+#include "run.h"
+
+#define MAXV 32
+
+static const char *sub_name(const struct hb_run *r, const struct hb_record *x)
+{
+    return r->subjects[x->subject].name;
+}
+
+static const char *wl_name(const struct hb_run *r, const struct hb_record *x)
+{
+    return r->workloads[x->workload]->name;
+}
+
+static const char *status_name(enum hb_status s)
+{
+    return s == HB_STATUS_OK ? "ok" : s == HB_STATUS_INVALID ? "invalid" : "failed";
+}
+
+size_t hb_count_failures(const struct hb_run *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrecs; i++)
+        n += r->recs[i].status != HB_STATUS_OK;
+    return n;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *p = strchr(line, ':');
+            if (p) {
+                p += 1 + (p[1] == ' ');
+                p[strcspn(p, "\n")] = 0;
+                snprintf(buf, len, "%s", p);
+            }
+            break;
+        }
+    fclose(f);
+}
+
+static void json_environment(struct hb_json *j, const struct hb_run *r)
+{
+    struct utsname u;
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    hb_json_obj(j, "environment");
+    hb_json_env_common(j, r->commit, r->seed, r->started);
+    hb_json_uint(j, "page_size", HB_PAGE_SIZE);
+    hb_json_uint(j, "default_align", HB_DEFAULT_ALIGN);
+    hb_json_str(j, "timing", HB_TIMING);
+    hb_json_str(j, "kernel", uname(&u) == 0 ? u.release : NULL);
+    hb_json_str(j, "cpu", cpu);
+    hb_json_int(j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    hb_json_num(j, "load_per_cpu", r->load_at_start);
+    hb_json_str(j, "gbench_version", hb_gb_version());
+    hb_json_int(j, "repetitions", r->reps);
+    hb_json_num(j, "rep_ms", r->rep_ms);
+    hb_json_bool(j, "speed_cut_short", r->speed_cut_short);
+    hb_json_bool(j, "full_workload_set", r->full_workload_set);
+    hb_json_bool(j, "pathlen", r->counts != NULL);
+    if (r->counts)
+        hb_json_uint(j, "pathlen_calibration", r->pl_calibration);
+    else
+        hb_json_null(j, "pathlen_calibration");
+    hb_json_end_obj(j);
+}
+
+static void write_caps(struct hb_json *j, unsigned caps)
+{
+    static const char *const names[] = {"free",      "expand",          "contract",        "tags", "walk", "check",
+                                        "requested", "detect_bad_free", "detect_overwrite"};
+    hb_json_arr(j, "caps");
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+        if (caps & (1u << i))
+            hb_json_str(j, NULL, names[i]);
+    hb_json_end_arr(j);
+}
+
+static const char *kind_name(enum hb_subject_kind k)
+{
+    return k == HB_SUBJECT_HEAP ? "kernel_heap" : k == HB_SUBJECT_MALLOC ? "host_baseline" : "harness_overhead";
+}
+
+static void json_tables(struct hb_json *j, const struct hb_run *r)
+{
+    hb_json_arr(j, "heaps");
+    for (size_t i = 0; i < r->nsubjects; i++) {
+        const struct hb_subject *s = &r->subjects[i];
+        hb_json_obj(j, NULL);
+        hb_json_str(j, "name", s->name);
+        hb_json_str(j, "summary", s->summary);
+        hb_json_str(j, "kind", kind_name(s->kind));
+        if (s->ops)
+            write_caps(j, s->ops->caps);
+        hb_json_end_obj(j);
+    }
+    hb_json_end_arr(j);
+    hb_json_arr(j, "workloads");
+    for (size_t w = 0; w < r->nworkloads; w++) {
+        const struct hb_opseq *q = &r->seqs[w];
+        hb_json_obj(j, NULL);
+        hb_json_str(j, "name", r->workloads[w]->name);
+        hb_json_str(j, "family", hb_family_name(r->workloads[w]->family));
+        hb_json_str(j, "summary", r->workloads[w]->summary);
+        hb_json_uint(j, "ops", q->n);
+        hb_json_uint(j, "own_ops", hb_own_ops(q));
+        hb_json_uint(j, "allocs", q->nallocs);
+        hb_json_uint(j, "frees", q->nfrees_own + q->nfrees_drain);
+        hb_json_uint(j, "own_frees", q->nfrees_own);
+        hb_json_uint(j, "drain_frees", q->nfrees_drain);
+        hb_json_uint(j, "peak_live_bytes", q->peak_live_bytes);
+        hb_json_uint(j, "peak_live_count", q->peak_live_count);
+        hb_json_uint(j, "total_bytes", q->total_bytes);
+        hb_json_uint(j, "max_size", q->max_size);
+        hb_json_uint(j, "max_align", q->max_align);
+        hb_json_end_obj(j);
+    }
+    hb_json_end_arr(j);
+}
+
+static void json_failure(struct hb_json *j, const struct hb_run *r, const struct hb_record *x, int with_names)
+{
+    hb_json_obj(j, with_names ? NULL : "failure");
+    if (with_names) {
+        hb_json_str(j, "heap", sub_name(r, x));
+        hb_json_str(j, "workload", wl_name(r, x));
+    }
+    hb_json_str(j, "status", status_name(x->status));
+    hb_json_str(j, "meter", hb_meter_name(x->fail.meter));
+    hb_json_str(j, "kind", x->fail.kind);
+    hb_json_str(j, "phase", x->fail.phase[0] ? x->fail.phase : NULL);
+    hb_json_str(j, "last_call", x->fail.last_call[0] ? x->fail.last_call : NULL);
+    hb_json_str(j, "detail", x->fail.detail);
+    hb_json_uint(j, "seed", r->seed);
+    hb_json_end_obj(j);
+}
+
+static void json_speed(struct hb_json *j, const struct hb_run *r, const struct hb_record *x)
+{
+    struct hb_speed_net n;
+    hb_speed_net(r, x, &n);
+    if (!n.measured) {
+        hb_json_null(j, "speed");
+        return;
+    }
+    const struct hb_speed_fig *s = &x->speed;
+    hb_json_obj(j, "speed");
+    hb_json_str(j, "timing", HB_TIMING);
+    hb_json_int(j, "repetitions", s->nreps);
+    hb_json_uint(j, "iterations", s->iterations);
+    hb_json_num(j, "ns_per_alloc", n.alloc);
+    hb_json_num(j, "ns_per_free", n.free_);
+    hb_json_bool(j, "alloc_below_overhead", n.alloc_below);
+    hb_json_bool(j, "free_below_overhead", n.free_below);
+    hb_json_num(j, "ns_per_alloc_raw", n.alloc_raw);
+    hb_json_num(j, "ns_per_free_raw", n.free_raw);
+    hb_json_num(j, "alloc_spread", n.alloc_spread);
+    hb_json_num(j, "free_spread", n.free_spread);
+    hb_json_bool(j, "busy", n.busy);
+    hb_json_num(j, "nulls_per_run", s->nulls);
+    hb_json_arr(j, "alloc_reps");
+    for (int i = 0; i < s->nreps; i++)
+        hb_json_num(j, NULL, s->alloc[i]);
+    hb_json_end_arr(j);
+    hb_json_arr(j, "free_reps");
+    for (int i = 0; i < s->nreps; i++)
+        hb_json_num(j, NULL, s->free_[i]);
+    hb_json_end_arr(j);
+    hb_json_end_obj(j);
+}
+
+static double footprint(const struct hb_quality *q)
+{
+    return q->peak_live_bytes ? (double)q->peak_pool_bytes / (double)q->peak_live_bytes : NAN;
+}
+
+static void json_quality(struct hb_json *j, const struct hb_run *r, const struct hb_record *x)
+{
+    if (!x->has_quality) {
+        hb_json_null(j, "fragmentation");
+        hb_json_null(j, "metadata");
+        return;
+    }
+    const struct hb_quality *q = &x->quality;
+    hb_json_obj(j, "fragmentation");
+    hb_json_uint(j, "own_ops", q->own_ops);
+    hb_json_uint(j, "stats_every", q->stats_every);
+    hb_json_uint(j, "own_frees", q->own_frees);
+    hb_json_uint(j, "drain_frees", q->drain_frees);
+    hb_json_uint(j, "peak_pool_bytes", q->peak_pool_bytes);
+    hb_json_uint(j, "peak_live_bytes", q->peak_live_bytes);
+    hb_json_num(j, "footprint_ratio", footprint(q));
+    hb_json_num(j, "ext_frag_mean", q->ext_frag_mean);
+    hb_json_num(j, "ext_frag_max", q->ext_frag_max);
+    hb_json_num(j, "ext_frag_at_peak", q->ext_frag_at_peak);
+    hb_json_uint(j, "nulls", q->nulls);
+    if (q->first_null_op >= 0)
+        hb_json_int(j, "first_null_op", q->first_null_op);
+    else
+        hb_json_null(j, "first_null_op");
+    if (q->catastrophic_op >= 0) {
+        hb_json_obj(j, "catastrophic");
+        hb_json_int(j, "op", q->catastrophic_op);
+        hb_json_num(j, "at_fraction", (double)q->catastrophic_op / (double)(q->own_ops ? q->own_ops : 1));
+        hb_json_uint(j, "size", q->cat_size);
+        hb_json_uint(j, "free_bytes", q->cat_free);
+        hb_json_uint(j, "largest_free", q->cat_largest);
+        hb_json_uint(j, "live_bytes", q->cat_live_bytes);
+        hb_json_end_obj(j);
+    } else
+        hb_json_null(j, "catastrophic");
+    hb_json_end_obj(j);
+    hb_json_obj(j, "metadata");
+    hb_json_uint(j, "meta_bytes_peak", q->meta_bytes_peak);
+    hb_json_uint(j, "meta_bytes_end", q->meta_bytes_end);
+    hb_json_num(j, "header_bytes_per_alloc", q->header_per_alloc);
+    hb_json_num(j, "padding_bytes_per_alloc", q->padding_per_alloc);
+    hb_json_num(j, "rounding_bytes_per_alloc", q->rounding_known ? q->rounding_per_alloc : NAN);
+    hb_json_uint(j, "header_bytes_at_peak", q->header_bytes_peak);
+    hb_json_uint(j, "padding_bytes_at_peak", q->padding_bytes_peak);
+    hb_json_uint(j, "stats_identity_violations", q->identity_violations);
+    hb_json_end_obj(j);
+    (void)r;
+}
+
+static void json_dist(struct hb_json *j, const char *key, const struct hb_pl_dist *d)
+{
+    hb_json_obj(j, key);
+    hb_json_uint(j, "calls", d->n);
+    if (d->n) {
+        hb_json_uint(j, "min", d->min);
+        hb_json_uint(j, "median", d->median);
+        hb_json_uint(j, "p99", d->p99);
+        hb_json_uint(j, "max", d->max);
+        hb_json_num(j, "mean", (double)d->sum / (double)d->n);
+        hb_json_uint(j, "max_op", d->max_op);
+        hb_json_uint(j, "max_size", d->max_size);
+    } else {
+        static const char *const none[] = {"min", "median", "p99", "max", "mean", "max_op", "max_size"};
+        for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+            hb_json_null(j, none[i]);
+    }
+    hb_json_uint(j, "own_calls", d->own_n);
+    if (d->own_n)
+        hb_json_uint(j, "own_max", d->own_max);
+    else
+        hb_json_null(j, "own_max");
+    hb_json_uint(j, "mm_calls", d->mm_n);
+    if (d->mm_n)
+        hb_json_uint(j, "mm_max", d->mm_max);
+    else
+        hb_json_null(j, "mm_max");
+    hb_json_arr(j, "histogram");
+    for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+        if (!d->hist[b])
+            continue;
+        uint64_t lo, hi;
+        hb_pl_bucket_range(b, &lo, &hi);
+        hb_json_obj(j, NULL);
+        hb_json_uint(j, "lo", lo);
+        hb_json_uint(j, "hi", hi);
+        hb_json_uint(j, "count", d->hist[b]);
+        hb_json_end_obj(j);
+    }
+    hb_json_end_arr(j);
+    hb_json_end_obj(j);
+}
+
+static void json_pathlen(struct hb_json *j, const struct hb_record *x)
+{
+    if (!x->has_pathlen) {
+        hb_json_null(j, "pathlen");
+        return;
+    }
+    hb_json_obj(j, "pathlen");
+    hb_json_uint(j, "peak_pool_bytes", x->pathlen.peak_pool);
+    hb_json_uint(j, "nulls", x->pathlen.nulls);
+    hb_json_uint(j, "max_alloc_live", x->pathlen.max_alloc_live);
+    json_dist(j, "alloc", &x->pathlen.alloc);
+    json_dist(j, "free", &x->pathlen.free_);
+    hb_json_end_obj(j);
+}
+
+static void json_verdicts(struct hb_json *j, const struct hb_verdict *v, size_t nv)
+{
+    hb_json_arr(j, "verdicts");
+    for (size_t i = 0; i < nv; i++) {
+        hb_json_obj(j, NULL);
+        hb_json_str(j, "heap", v[i].heap);
+        hb_json_str(j, "metric", v[i].metric);
+        hb_json_str(j, "what", v[i].what);
+        hb_json_num(j, "value", v[i].value);
+        hb_json_num(j, "limit", v[i].limit);
+        hb_json_str(j, "workload", v[i].where);
+        hb_json_str(j, "state", v[i].state);
+        if (v[i].met < 0)
+            hb_json_null(j, "met");
+        else
+            hb_json_bool(j, "met", v[i].met);
+        hb_json_bool(j, "miss_expected", v[i].miss_expected);
+        hb_json_num(j, "gross", v[i].gross);
+        hb_json_num(j, "call_sequence", v[i].call >= 0 ? v[i].call : NAN);
+        hb_json_end_obj(j);
+    }
+    hb_json_end_arr(j);
+}
+
+static void write_json(FILE *f, const struct hb_run *r, const struct hb_verdict *v, size_t nv)
+{
+    struct hb_json j;
+    hb_json_init(&j, f);
+    hb_json_obj(&j, NULL);
+    hb_json_str(&j, "schema", "heapbench-results/2");
+    json_environment(&j, r);
+    json_tables(&j, r);
+    hb_json_arr(&j, "results");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        hb_json_obj(&j, NULL);
+        hb_json_str(&j, "heap", sub_name(r, x));
+        hb_json_str(&j, "workload", wl_name(r, x));
+        hb_json_str(&j, "status", status_name(x->status));
+        if (x->status != HB_STATUS_OK)
+            json_failure(&j, r, x, 0);
+        else
+            hb_json_null(&j, "failure");
+        if (r->subjects[x->subject].kind == HB_SUBJECT_HEAP)
+            hb_json_uint(&j, "arena_bytes", hb_arena_bytes(&r->subjects[x->subject], &r->seqs[x->workload]));
+        else
+            hb_json_null(&j, "arena_bytes");
+        json_speed(&j, r, x);
+        json_quality(&j, r, x);
+        json_pathlen(&j, x);
+        hb_json_end_obj(&j);
+    }
+    hb_json_end_arr(&j);
+    hb_json_arr(&j, "failures");
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (r->recs[i].status != HB_STATUS_OK)
+            json_failure(&j, r, &r->recs[i], 1);
+    hb_json_end_arr(&j);
+    json_verdicts(&j, v, nv);
+    hb_json_bool(&j, "complete", hb_count_failures(r) == 0);
+    hb_json_num(&j, "total_seconds", r->seconds);
+    hb_json_end_obj(&j);
+    fputc('\n', f);
+}
+
+/* ---- CSV views ---------------------------------------------------------------- */
+
+/* A number field: empty when the figure does not exist (NaN). */
+static void csv_num(FILE *f, double v, const char *fmt)
+{
+    fputc(',', f);
+    if (!isnan(v))
+        fprintf(f, fmt, v);
+}
+
+static void csv_speed(FILE *f, const struct hb_run *r)
+{
+    fprintf(f, "target,timing,heap,kind,workload,repetitions,ns_per_alloc,ns_per_free,ns_per_alloc_raw,"
+               "ns_per_free_raw,alloc_spread,free_spread,busy,nulls_per_run\n");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        struct hb_speed_net n;
+        hb_speed_net(r, x, &n);
+        if (!n.measured)
+            continue;
+        fprintf(f, "%s,%s,%s,%s,%s,%d", HB_TARGET, HB_TIMING, sub_name(r, x), kind_name(r->subjects[x->subject].kind),
+                wl_name(r, x), x->speed.nreps);
+        csv_num(f, n.alloc, "%.4f");
+        csv_num(f, n.free_, "%.4f");
+        csv_num(f, n.alloc_raw, "%.4f");
+        csv_num(f, n.free_raw, "%.4f");
+        csv_num(f, n.alloc_spread, "%.4f");
+        csv_num(f, n.free_spread, "%.4f");
+        fprintf(f, ",%d", n.busy);
+        csv_num(f, x->speed.nulls, "%.1f");
+        fputc('\n', f);
+    }
+}
+
+static void csv_quality(FILE *f, const struct hb_run *r)
+{
+    fprintf(f, "target,heap,workload,own_ops,peak_pool_bytes,peak_live_bytes,footprint_ratio,ext_frag_mean,"
+               "ext_frag_max,nulls,first_null_op,catastrophic_op,meta_bytes_peak,header_bytes_per_alloc,"
+               "padding_bytes_per_alloc,rounding_bytes_per_alloc,own_frees,drain_frees,stats_identity_violations\n");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        if (!x->has_quality)
+            continue;
+        const struct hb_quality *q = &x->quality;
+        fprintf(f, "%s,%s,%s,%llu,%llu,%llu", HB_TARGET, sub_name(r, x), wl_name(r, x), (unsigned long long)q->own_ops,
+                (unsigned long long)q->peak_pool_bytes, (unsigned long long)q->peak_live_bytes);
+        csv_num(f, footprint(q), "%.4f");
+        csv_num(f, q->ext_frag_mean, "%.4f");
+        csv_num(f, q->ext_frag_max, "%.4f");
+        fprintf(f, ",%llu", (unsigned long long)q->nulls);
+        csv_num(f, q->first_null_op >= 0 ? (double)q->first_null_op : NAN, "%.0f");
+        csv_num(f, q->catastrophic_op >= 0 ? (double)q->catastrophic_op : NAN, "%.0f");
+        fprintf(f, ",%llu", (unsigned long long)q->meta_bytes_peak);
+        csv_num(f, q->header_per_alloc, "%.2f");
+        csv_num(f, q->padding_per_alloc, "%.2f");
+        csv_num(f, q->rounding_known ? q->rounding_per_alloc : NAN, "%.2f");
+        fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)q->own_frees, (unsigned long long)q->drain_frees,
+                (unsigned long long)q->identity_violations);
+    }
+}
+
+static void csv_extfrag(FILE *f, const struct hb_run *r)
+{
+    fprintf(f, "target,heap,workload,op,ext_frag,free_bytes,largest_free,pool_bytes,live_bytes\n");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        for (uint32_t k = 0; x->has_quality && k < x->quality.nseries; k++) {
+            const struct hb_series_point *p = &x->quality.series[k];
+            fprintf(f, "%s,%s,%s,%llu,%.4f,%llu,%llu,%llu,%llu\n", HB_TARGET, sub_name(r, x), wl_name(r, x),
+                    (unsigned long long)p->op, p->ext_frag, (unsigned long long)p->free_bytes,
+                    (unsigned long long)p->largest_free, (unsigned long long)p->pool_bytes,
+                    (unsigned long long)p->live_bytes);
+        }
+    }
+}
+
+static void csv_pathlen(FILE *f, const struct hb_run *r)
+{
+    fprintf(f, "target,heap,workload,family,op,calls,min,median,p99,max,mean,own_max,mm_max,max_op,max_size,"
+               "peak_live_count,peak_pool_bytes,nulls,mm_calls\n");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        for (int k = 0; k < 2 && x->has_pathlen; k++) {
+            const struct hb_pl_dist *d = k ? &x->pathlen.free_ : &x->pathlen.alloc;
+            if (!d->n)
+                continue;
+            fprintf(f, "%s,%s,%s,%s,%s,%llu,%u,%u,%u,%u,%.2f", HB_TARGET, sub_name(r, x), wl_name(r, x),
+                    hb_family_name(r->workloads[x->workload]->family), k ? "free" : "alloc", (unsigned long long)d->n,
+                    (unsigned)d->min, (unsigned)d->median, (unsigned)d->p99, (unsigned)d->max,
+                    (double)d->sum / (double)d->n);
+            csv_num(f, d->own_n ? (double)d->own_max : NAN, "%.0f");
+            csv_num(f, d->mm_n ? (double)d->mm_max : NAN, "%.0f");
+            fprintf(f, ",%llu,%llu,%zu,%llu,%llu,%llu\n", (unsigned long long)d->max_op,
+                    (unsigned long long)d->max_size, r->seqs[x->workload].peak_live_count,
+                    (unsigned long long)x->pathlen.peak_pool, (unsigned long long)x->pathlen.nulls,
+                    (unsigned long long)d->mm_n);
+        }
+    }
+}
+
+static void csv_pathlen_hist(FILE *f, const struct hb_run *r)
+{
+    fprintf(f, "target,heap,workload,op,lo,hi,count\n");
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        for (int k = 0; k < 2 && x->has_pathlen; k++) {
+            const struct hb_pl_dist *d = k ? &x->pathlen.free_ : &x->pathlen.alloc;
+            for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+                if (!d->hist[b])
+                    continue;
+                uint64_t lo, hi;
+                hb_pl_bucket_range(b, &lo, &hi);
+                fprintf(f, "%s,%s,%s,%s,%llu,%llu,%llu\n", HB_TARGET, sub_name(r, x), wl_name(r, x),
+                        k ? "free" : "alloc", (unsigned long long)lo, (unsigned long long)hi,
+                        (unsigned long long)d->hist[b]);
+            }
+        }
+    }
+}
+
+/* ---- plot data ------------------------------------------------------------------ */
+
+/* A plot: its data file holds one block per heap (blocks separated by two
+   blank lines, gnuplot's "index"); its script draws every block. */
+struct plot {
+    const char *name, *title, *xlabel, *ylabel;
+    int logx, logy, unit_y;
+    const char *columns[2]; /* "1:2" style per series of a block, with its label suffix */
+    const char *labels[2];
+};
+
+static int is_growth(const struct hb_run *r, const struct hb_record *x)
+{
+    return r->workloads[x->workload]->family == HB_FAMILY_GROWTH;
+}
+
+/* Writes one block per heap with a row per record selected by row(); the
+   heaps that have one, in order, go to names. */
+typedef int (*row_fn)(FILE *f, const struct hb_run *r, const struct hb_record *x);
+
+static size_t plot_blocks(FILE *f, const struct hb_run *r, row_fn row, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < r->nsubjects && n < max; s++) {
+        if (r->subjects[s].kind == HB_SUBJECT_EMPTY)
+            continue;
+        int rows = 0;
+        for (size_t i = 0; i < r->nrecs; i++)
+            if (r->recs[i].subject == s) {
+                if (!rows && n)
+                    fprintf(f, "\n\n");
+                rows += row(f, r, &r->recs[i]);
+            }
+        if (rows)
+            names[n++] = r->subjects[s].name;
+    }
+    return n;
+}
+
+static int row_growth_speed(FILE *f, const struct hb_run *r, const struct hb_record *x)
+{
+    struct hb_speed_net n;
+    hb_speed_net(r, x, &n);
+    if (!is_growth(r, x) || !n.measured)
+        return 0;
+    fprintf(f, "%zu %.4f %.4f\n", r->workloads[x->workload]->params.live, n.alloc_bound, n.free_bound);
+    return 1;
+}
+
+static int row_extfrag(FILE *f, const struct hb_run *r, const struct hb_record *x)
+{
+    if (strcmp(wl_name(r, x), "churn") != 0 || !x->has_quality)
+        return 0;
+    for (uint32_t k = 0; k < x->quality.nseries; k++)
+        fprintf(f, "%llu %.4f\n", (unsigned long long)x->quality.series[k].op, x->quality.series[k].ext_frag);
+    return x->quality.nseries > 0;
+}
+
+static int row_pathlen_alloc(FILE *f, const struct hb_run *r, const struct hb_record *x)
+{
+    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.alloc.n)
+        return 0;
+    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.alloc.median,
+            (unsigned)x->pathlen.alloc.max);
+    return 1;
+}
+
+static int row_pathlen_free(FILE *f, const struct hb_run *r, const struct hb_record *x)
+{
+    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.free_.n)
+        return 0;
+    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.free_.median,
+            (unsigned)x->pathlen.free_.max);
+    return 1;
+}
+
+static int write_plot(const struct hb_run *r, const struct plot *p, row_fn row)
+{
+    char path[1100];
+    const char *names[64];
+    struct hb_afile a;
+    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.dat", r->outdir, HB_TARGET, p->name);
+    if (hb_afile_open(&a, path) != 0)
+        return -1;
+    size_t n = plot_blocks(a.f, r, row, names, 64);
+    if (n == 0) {
+        hb_afile_abort(&a);
+        return 0;
+    }
+    if (hb_afile_commit(&a) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.gp", r->outdir, HB_TARGET, p->name);
+    if (hb_afile_open(&a, path) != 0)
+        return -1;
+    FILE *f = a.f;
+    fprintf(f, "# gnuplot script written by hb-bench; run in the run folder (tools/plots.sh)\n");
+    fprintf(f, "set terminal pngcairo size 1000,600 noenhanced\nset output 'plots/%s-%s.png'\n", p->name, HB_TARGET);
+    fprintf(f, "set title '%s, target %s (%s timing)'\n", p->title, HB_TARGET, HB_TIMING);
+    fprintf(f, "set xlabel '%s'\nset ylabel '%s'\nset key outside right\n", p->xlabel, p->ylabel);
+    if (p->logx)
+        fprintf(f, "set logscale x\n");
+    if (p->logy)
+        fprintf(f, "set logscale y\n");
+    if (p->unit_y)
+        fprintf(f, "set yrange [0:1]\n");
+    fprintf(f, "plot ");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2 && p->columns[k]; k++)
+            fprintf(f, "%s'%s-plot-%s.dat' index %zu using %s with %s lc %zu %stitle '%s%s'",
+                    i || k ? ", \\\n     " : "", HB_TARGET, p->name, i, p->columns[k],
+                    p->logx ? "linespoints" : "lines", i + 1, k ? "dt 2 " : "", names[i], p->labels[k]);
+    fprintf(f, "\n");
+    return hb_afile_commit(&a);
+}
+
+static int write_plots(const struct hb_run *r)
+{
+    static const struct plot growth = {"growth",
+                                       "ns per op against the live-set size (growth workloads)",
+                                       "live allocations",
+                                       "ns per op (overhead subtracted)",
+                                       1,
+                                       0,
+                                       0,
+                                       {"1:2", "1:3"},
+                                       {" alloc", " free"}};
+    static const struct plot extfrag = {"extfrag",   "external fragmentation (1 - largest free / free) over churn",
+                                        "operation", "external fragmentation",
+                                        0,           0,
+                                        1,           {"1:2", NULL},
+                                        {"", ""}};
+    static const struct plot pla = {"pathlen-alloc",
+                                    "instructions per alloc against the live-set size (growth)",
+                                    "live allocations",
+                                    "instructions (median solid, max dashed)",
+                                    1,
+                                    1,
+                                    0,
+                                    {"1:2", "1:3"},
+                                    {" median", " max"}};
+    static const struct plot plf = {"pathlen-free",
+                                    "instructions per free against the live-set size (growth)",
+                                    "live allocations",
+                                    "instructions (median solid, max dashed)",
+                                    1,
+                                    1,
+                                    0,
+                                    {"1:2", "1:3"},
+                                    {" median", " max"}};
+    int rc = write_plot(r, &growth, row_growth_speed);
+    rc |= write_plot(r, &extfrag, row_extfrag);
+    rc |= write_plot(r, &pla, row_pathlen_alloc);
+    rc |= write_plot(r, &plf, row_pathlen_free);
+    return rc;
+}
+
+/* ---- the table and the summary --------------------------------------------- */
+
+static void fmt(char *buf, size_t len, double v, const char *f)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, f, v);
+}
+
+/* "12.3" with its spread "±4%", "<ovh" below the overhead, "-" absent. */
+static void fmt_speed(char *buf, size_t len, int measured, double v, int below, double spread)
+{
+    if (!measured)
+        snprintf(buf, len, "-");
+    else if (below)
+        snprintf(buf, len, "<ovh");
+    else
+        snprintf(buf, len, "%.1f±%.0f%%", v, isnan(spread) ? 0 : spread * 50);
+}
+
+static const struct hb_record *rec_of(const struct hb_run *r, size_t s, const char *wl)
+{
+    return hb_find_record(r, r->subjects[s].name, wl);
+}
+
+static const char *table_workload(const struct hb_run *r, const char *want)
+{
+    for (size_t w = 0; w < r->nworkloads; w++)
+        if (strcmp(r->workloads[w]->name, want) == 0)
+            return want;
+    return r->nworkloads ? r->workloads[0]->name : "";
+}
+
+static void print_speed_quality(FILE *f, const struct hb_run *r)
+{
+    const char *aw = table_workload(r, "fill-16-same"), *cw = table_workload(r, "churn");
+    int emu = strcmp(HB_TIMING, "emulator") == 0;
+    fprintf(f, "\n== target %s (%s, %s-endian, %zu-bit); timing: %s; seed %llu; %d repetitions ==\n", HB_TARGET,
+            HB_ARCH_NAME, HB_ENDIAN_NAME, HB_WORD_BYTES * 8,
+            emu ? "EMULATOR (QEMU: measures the emulator, not comparable with host figures)" : "host",
+            (unsigned long long)r->seed, r->reps);
+    fprintf(f,
+            "speed: median ns per op ± half the spread of the repetitions, on %s (A) and %s (C), harness "
+            "overhead subtracted (<ovh: within its noise); xmalloc = (alloc+free) / malloc's on A; busy: the machine "
+            "was too busy to trust it\n",
+            aw, cw);
+    fprintf(f,
+            "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads with an "
+            "alloc failing while free >= request; round = granted - requested bytes per allocation\n",
+            cw);
+    fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
+            "xmalloc", "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a",
+            "pad B/a", "round");
+    const struct hb_record *ma = hb_find_record(r, hb_subject_malloc.name, aw);
+    struct hb_speed_net nm = {0};
+    if (ma)
+        hb_speed_net(r, ma, &nm);
+    for (size_t s = 0; s < r->nsubjects; s++) {
+        const struct hb_subject *sub = &r->subjects[s];
+        const struct hb_record *a = rec_of(r, s, aw), *c = rec_of(r, s, cw);
+        int any = 0, broken = 0, busy = 0, measured = 0;
+        uint64_t fails = 0, cat = 0;
+        for (size_t i = 0; i < r->nrecs; i++)
+            if (r->recs[i].subject == s) {
+                const struct hb_record *x = &r->recs[i];
+                any = 1;
+                broken += x->status != HB_STATUS_OK;
+                fails += x->has_quality ? x->quality.nulls : 0;
+                measured |= x->has_quality;
+                cat += x->has_quality && x->quality.catastrophic_op >= 0;
+            }
+        if (!any)
+            continue;
+        struct hb_speed_net na = {0}, nc = {0};
+        if (a)
+            hb_speed_net(r, a, &na);
+        if (c)
+            hb_speed_net(r, c, &nc);
+        busy = na.busy || nc.busy;
+        char b[14][32];
+        double ratio = na.measured && nm.measured && sub->kind == HB_SUBJECT_HEAP
+                           ? (na.alloc_bound + na.free_bound) / (nm.alloc_bound + nm.free_bound)
+                           : NAN;
+        fmt(b[13], 32, ratio, "%.2f");
+        fmt_speed(b[0], 32, na.measured, na.alloc, na.alloc_below, na.alloc_spread);
+        fmt_speed(b[1], 32, na.measured, na.free_, na.free_below, na.free_spread);
+        fmt_speed(b[2], 32, nc.measured, nc.alloc, nc.alloc_below, nc.alloc_spread);
+        fmt_speed(b[3], 32, nc.measured, nc.free_, nc.free_below, nc.free_spread);
+        int hq = c && c->has_quality, heap = sub->kind == HB_SUBJECT_HEAP;
+        const struct hb_quality *q = hq ? &c->quality : NULL;
+        fmt(b[4], 32, hq ? footprint(q) : NAN, "%.2f");
+        fmt(b[5], 32, hq ? q->ext_frag_mean : NAN, "%.3f");
+        fmt(b[6], 32, hq ? q->ext_frag_max : NAN, "%.3f");
+        fmt(b[7], 32, heap && measured ? (double)fails : NAN, "%.0f");
+        fmt(b[8], 32, heap && measured ? (double)cat : NAN, "%.0f");
+        fmt(b[9], 32, hq ? (double)q->meta_bytes_peak : NAN, "%.0f");
+        fmt(b[10], 32, hq ? q->header_per_alloc : NAN, "%.1f");
+        fmt(b[11], 32, hq ? q->padding_per_alloc : NAN, "%.1f");
+        fmt(b[12], 32, hq && q->rounding_known ? q->rounding_per_alloc : NAN, "%.1f");
+        char name[40];
+        snprintf(name, sizeof name, "%s%s", sub->name, sub->kind == HB_SUBJECT_MALLOC ? "*" : "");
+        fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s%s%s\n", name, b[0], b[1], b[13],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], busy ? "  busy" : "",
+                broken ? "  (FAILED or INVALID runs: see below)" : "");
+    }
+    fprintf(f, "* malloc: the C library's allocator, a host speed baseline, not a kernel heap. "
+               "(empty): the harness overhead per op, already subtracted above.\n");
+    if (r->speed_cut_short)
+        fprintf(f, "speed: the time budget ran out: fewer repetitions than asked (machine too busy)\n");
+}
+
+static void print_pathlen(FILE *f, const struct hb_run *r)
+{
+    const char *cw = table_workload(r, "churn");
+    fprintf(f,
+            "\n== path length, target %s (%s): guest instructions per call, exact (QEMU plugin), marker overhead %u "
+            "subtracted ==\n",
+            HB_TARGET, HB_ARCH_NAME, (unsigned)r->pl_calibration);
+    fprintf(f, "%-10s %6s %6s %6s %7s %-14s %7s| %6s %6s %6s %7s %-14s %7s\n", "heap", "A med", "A p99", "A max",
+            "A own", "(workload)", "A mm", "F med", "F p99", "F max", "F own", "(workload)", "F mm");
+    for (size_t s = 0; s < r->nsubjects; s++) {
+        const struct hb_record *c = rec_of(r, s, cw);
+        uint32_t own[2] = {0, 0}, mm[2] = {0, 0};
+        const char *where[2] = {"-", "-"};
+        int any = 0, haveown[2] = {0, 0}, havemm[2] = {0, 0};
+        for (size_t i = 0; i < r->nrecs; i++) {
+            const struct hb_record *x = &r->recs[i];
+            if (x->subject != s || !x->has_pathlen)
+                continue;
+            any = 1;
+            for (int k = 0; k < 2; k++) {
+                const struct hb_pl_dist *d = k ? &x->pathlen.free_ : &x->pathlen.alloc;
+                if (d->own_n && (!haveown[k] || d->own_max > own[k])) {
+                    own[k] = d->own_max;
+                    where[k] = wl_name(r, x);
+                    haveown[k] = 1;
+                }
+                if (d->mm_n && (!havemm[k] || d->mm_max > mm[k])) {
+                    mm[k] = d->mm_max;
+                    havemm[k] = 1;
+                }
+            }
+        }
+        if (!any)
+            continue;
+        char b[2][5][16];
+        for (int k = 0; k < 2; k++) {
+            const struct hb_pl_dist *d = c && c->has_pathlen ? (k ? &c->pathlen.free_ : &c->pathlen.alloc) : NULL;
+            fmt(b[k][0], 16, d && d->n ? (double)d->median : NAN, "%.0f");
+            fmt(b[k][1], 16, d && d->n ? (double)d->p99 : NAN, "%.0f");
+            fmt(b[k][2], 16, d && d->n ? (double)d->max : NAN, "%.0f");
+            fmt(b[k][3], 16, haveown[k] ? (double)own[k] : NAN, "%.0f");
+            fmt(b[k][4], 16, havemm[k] ? (double)mm[k] : NAN, "%.0f");
+        }
+        fprintf(f, "%-10s %6s %6s %6s %7s %-14.14s %7s| %6s %6s %6s %7s %-14.14s %7s\n", r->subjects[s].name, b[0][0],
+                b[0][1], b[0][2], b[0][3], where[0], b[0][4], b[1][0], b[1][1], b[1][2], b[1][3], where[1], b[1][4]);
+    }
+    fprintf(f,
+            "med/p99/max: on %s.  own: the longest call over every workload that did not reach the memory manager "
+            "(the path length proper).  mm: the longest call that grew or shrank the heap through "
+            "get_pages/put_pages (their own instructions excluded).  (empty): the call sequence alone.\n",
+            cw);
+}
+
+/* Growth: median and max per call against the live-set size, per heap. */
+static void print_pathlen_growth(FILE *f, const struct hb_run *r)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->nrecs; i++)
+        any |= is_growth(r, &r->recs[i]) && r->recs[i].has_pathlen;
+    if (!any)
+        return;
+    fprintf(f, "growth (alloc median/max | free median/max) against live allocations:\n");
+    for (size_t s = 0; s < r->nsubjects; s++) {
+        int shown = 0;
+        for (size_t i = 0; i < r->nrecs; i++) {
+            const struct hb_record *x = &r->recs[i];
+            if (x->subject != s || !x->has_pathlen || !is_growth(r, x))
+                continue;
+            if (!shown++)
+                fprintf(f, "  %-10s", r->subjects[s].name);
+            fprintf(f, "  %zu: %u/%u | %u/%u", r->workloads[x->workload]->params.live,
+                    (unsigned)x->pathlen.alloc.median, (unsigned)x->pathlen.alloc.max,
+                    (unsigned)x->pathlen.free_.median, (unsigned)x->pathlen.free_.max);
+        }
+        if (shown)
+            fprintf(f, "\n");
+    }
+}
+
+static void print_verdicts(FILE *f, const struct hb_verdict *v, size_t nv)
+{
+    for (size_t i = 0; i < nv; i++) {
+        fprintf(f, "%s: %s %s <= %g: ", v[i].metric[0] == 's' ? "claim" : "target", v[i].heap, v[i].what, v[i].limit);
+        if (!isnan(v[i].value) && v[i].metric[0] == 's')
+            fprintf(f, "%.3fx ", v[i].value);
+        else if (!isnan(v[i].value) && v[i].call >= 0)
+            fprintf(f, "%.0f in the heap (%.0f measured less the %.0f-instruction call sequence) ", v[i].value,
+                    v[i].gross, v[i].call);
+        else if (!isnan(v[i].value))
+            fprintf(f, "%.0f measured ", v[i].value);
+        fprintf(f, "%s%s: %s\n", v[i].where ? "on " : "", v[i].where ? v[i].where : "", v[i].state);
+    }
+}
+
+static void print_failures(FILE *f, const struct hb_run *r)
+{
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        if (x->status == HB_STATUS_OK)
+            continue;
+        fprintf(f, "%s: %s / %s: %s meter, %s%s%s: %s", x->status == HB_STATUS_INVALID ? "INVALID" : "FAILED",
+                sub_name(r, x), wl_name(r, x), hb_meter_name(x->fail.meter), x->fail.kind,
+                x->fail.phase[0] ? ", in " : "", x->fail.phase, x->fail.detail);
+        fprintf(f, " (seed %llu)\n", (unsigned long long)r->seed);
+    }
+}
+
+static void print_table(FILE *f, const struct hb_run *r, const struct hb_verdict *v, size_t nv)
+{
+    if (r->speed || r->quality)
+        print_speed_quality(f, r);
+    if (r->counts) {
+        print_pathlen(f, r);
+        print_pathlen_growth(f, r);
+    }
+    print_verdicts(f, v, nv);
+    print_failures(f, r);
+}
+
+/* The closing lines: one per target, then its failures and verdicts. */
+static void print_summary(FILE *f, const struct hb_run *r, const struct hb_verdict *v, size_t nv)
+{
+    size_t nf = hb_count_failures(r);
+    fprintf(f, "%-9s %-8s timing, %3zu heap x workload runs, %zu failed or invalid, %.1f s\n", HB_TARGET, HB_TIMING,
+            r->nrecs, nf, r->seconds);
+    print_failures(f, r);
+    print_verdicts(f, v, nv);
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+typedef void (*csv_fn)(FILE *f, const struct hb_run *r);
+
+static int write_file(const struct hb_run *r, const char *suffix, csv_fn fn)
+{
+    char path[1100];
+    struct hb_afile a;
+    snprintf(path, sizeof path, "%.1000s/%s%s", r->outdir, HB_TARGET, suffix);
+    if (hb_afile_open(&a, path) != 0 || (fn(a.f, r), hb_afile_commit(&a)) != 0) {
+        fprintf(stderr, "hb-bench: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static struct hb_verdict verdicts[MAXV];
+static size_t nverdicts;
+
+static void file_json(FILE *f, const struct hb_run *r)
+{
+    write_json(f, r, verdicts, nverdicts);
+}
+static void file_table(FILE *f, const struct hb_run *r)
+{
+    print_table(f, r, verdicts, nverdicts);
+}
+static void file_summary(FILE *f, const struct hb_run *r)
+{
+    print_summary(f, r, verdicts, nverdicts);
+}
+
+int hb_write_report(const struct hb_run *r)
+{
+    nverdicts = hb_judge(r, verdicts, MAXV);
+    int rc = 0;
+    rc |= write_file(r, ".json", file_json);
+    if (r->speed)
+        rc |= write_file(r, "-speed.csv", csv_speed);
+    if (r->quality) {
+        rc |= write_file(r, "-quality.csv", csv_quality);
+        rc |= write_file(r, "-extfrag.csv", csv_extfrag);
+    }
+    if (r->counts) {
+        rc |= write_file(r, "-pathlen.csv", csv_pathlen);
+        rc |= write_file(r, "-pathlen-hist.csv", csv_pathlen_hist);
+    }
+    if (write_plots(r) != 0) {
+        fprintf(stderr, "hb-bench: cannot write the plot data in %s\n", r->outdir);
+        rc = -1;
+    }
+    rc |= write_file(r, "-table.txt", file_table);
+    rc |= write_file(r, "-summary.txt", file_summary);
+    print_table(stdout, r, verdicts, nverdicts);
+    return rc ? -1 : 0;
+}
