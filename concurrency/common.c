@@ -92,3 +92,12 @@ int hb_cc_check_back_to_start(struct hb_cc_heap *c, uint64_t allocs, uint64_t fr
     }
     return 0;
 }
+
+void hb_cc_print_output(const char *out, size_t len)
+{
+    const size_t keep = 2048;
+    if (!len)
+        return;
+    printf("        its output%s:\n%.*s%s", len > keep ? " (the first 2 KiB)" : "", (int)(len > keep ? keep : len), out,
+           len && out[(len > keep ? keep : len) - 1] != '\n' ? "\n" : "");
+}

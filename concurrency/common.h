@@ -34,6 +34,10 @@ long hb_cc_verify(const void *p, size_t n, uint32_t stamp);
 /* The byte the pattern has at offset k. */
 unsigned hb_cc_pattern_byte(uint32_t stamp, size_t k);
 
+/* Prints what a supervised child wrote (its first 2 KiB, indented), under
+   the line that says how it ended. */
+void hb_cc_print_output(const char *out, size_t len);
+
 /* After every block was freed (contract() first where the heap has it):
    live, granted, header and requested bytes are what they were when fresh;
    so are free, padding and metadata bytes when the pool is its fresh size

@@ -381,24 +381,22 @@ static int report(const struct hb_sv_outcome *out, const struct result *res, con
     if (out->end != HB_SV_DONE) {
         printf("%s %s (trigger %s, seed %" PRIu64 "): %s\n", res->started ? "FAIL    " : "ERROR   ", opt->heap, trig,
                opt->seed, out->end == HB_SV_FAILED ? out->message : how);
-        if (out->output_len)
-            printf("         output:\n%s", out->output);
-        if (opt->expect_failure && res->started) {
+        int expected = opt->expect_failure && res->started;
+        if (expected)
             printf("expected failure detected: heap '%s' is not safe against interrupts\n", opt->heap);
-            return 0;
-        }
-        return 1;
+        hb_cc_print_output(out->output, out->output_len);
+        return !expected;
     }
     const char *why = NULL;
     if (opt->expect_deadlock)
         why = "expected a deadlock, yet every interrupt completed";
     else if (opt->expect_failure)
         why = "expected a failure, yet every interrupt completed: raise --interrupts";
-    else if (whole->name && strstr(whole->name, "-masked:") && res->while_locked)
+    else if (hb_lock_policy(whole) == HB_IRQ_MASK && res->while_locked)
         why = "an interrupt ran inside the locked section although interrupts were masked";
-    else if (whole->name && strstr(whole->name, "-masked:") && !res->during_call)
+    else if (hb_lock_policy(whole) == HB_IRQ_MASK && !res->during_call)
         why = "no interrupt arrived during a heap call: the test proved nothing";
-    else if (whole->name && strstr(whole->name, "-reserve:") && !res->while_locked)
+    else if (hb_lock_policy(whole) == HB_IRQ_RESERVE && !res->while_locked)
         why = "no interrupt landed inside the locked section: the test proved nothing";
     printf("%s %s: %lu interrupts (trigger %s, seed %" PRIu64 "), %lu during a heap call, %lu inside the locked "
            "section; the handler allocated %lu times (%lu refused) and freed %lu posted blocks; %lu heap calls; "

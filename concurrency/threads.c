@@ -335,20 +335,17 @@ static int run_heap(struct hb_sv *sv, const struct options *o, const struct hb_h
         return o->expect_failure;
     }
     const char *verdict = res->started ? "FAIL" : "ERROR";
-    printf("%-7s %s under %u threads: %s\n", verdict, ops->name, o->threads,
+    printf("%-7s %s under %u thread%s: %s\n", verdict, ops->name, o->threads, o->threads == 1 ? "" : "s",
            out.end == HB_SV_FAILED ? out.message : how);
     if (out.end != HB_SV_FAILED)
         printf("        (the run was at: %s)\n", out.last.phase);
-    if (out.output_len)
-        printf("        output:\n%s", out.output);
-    if (o->expect_failure && res->started) {
-        if (o->broken)
-            printf("expected failure detected: the %s layer over '%s' was caught\n", o->broken, broken_inner->name);
-        else
-            printf("expected failure detected: heap '%s' is not thread-safe, and the stress test says so\n", ops->name);
-        return 0;
-    }
-    return 1;
+    int expected = o->expect_failure && res->started;
+    if (expected && o->broken)
+        printf("expected failure detected: the %s layer over '%s' was caught\n", o->broken, broken_inner->name);
+    else if (expected)
+        printf("expected failure detected: heap '%s' is not thread-safe, and the stress test says so\n", ops->name);
+    hb_cc_print_output(out.output, out.output_len);
+    return !expected;
 }
 
 static int usage(const char *why)

@@ -12,7 +12,7 @@
  * State (struct hb_heap, at the front of the initial block):
  *   lock      spin: an atomic int, 0 free / 1 held (test-and-test-and-set,
  *             acquire on taking, release on giving back); mutex: a default
- *             pthread mutex plus an atomic `held` flag for hb_lock_info.
+ *             pthread mutex.
  *   reserve   HB_IRQ_SLOTS slots of HB_IRQ_SLOT_BYTES, slot-aligned; an
  *             atomic bitmap says which are in use (set by compare-and-swap,
  *             cleared by fetch-and), so interrupt handlers on any thread,
@@ -32,7 +32,7 @@
  * reported as one).
  *
  * Costs per call: spin, uncontended: one atomic exchange and one release
- * store; mutex: the pthread fast path (two atomics) plus two flag stores;
+ * store; mutex: the pthread fast path (two atomics);
  * masked: two pthread_sigmask system calls more; reserve: one thread-local
  * read, one range check and one atomic load (the deferred count).
  */
@@ -62,7 +62,6 @@ struct hb_heap {
     hb_heap *inner;
     size_t front; /* bytes of the initial block the layer keeps */
     atomic_int spin;
-    atomic_int held;
     pthread_mutex_t mutex;
     /* reserve policy */
     unsigned char *reserve; /* HB_IRQ_SLOTS * HB_IRQ_SLOT_BYTES, or NULL */
@@ -124,7 +123,6 @@ static void enter(hb_heap *h, sigset_t *old)
         spin_acquire(&h->spin);
     } else {
         pthread_mutex_lock(&h->mutex);
-        atomic_store_explicit(&h->held, 1, memory_order_relaxed);
     }
     if (h->table->policy == HB_IRQ_RESERVE && atomic_load_explicit(&h->deferred_pending, memory_order_acquire))
         drain_deferred(h);
@@ -135,17 +133,24 @@ static void leave(hb_heap *h, const sigset_t *old)
     if (h->table->kind == HB_LOCK_SPIN) {
         atomic_store_explicit(&h->spin, 0, memory_order_release);
     } else {
-        atomic_store_explicit(&h->held, 0, memory_order_relaxed);
         pthread_mutex_unlock(&h->mutex);
     }
     if (h->table->policy == HB_IRQ_MASK)
         pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-static int lock_held(const hb_heap *h)
+/* The lock word itself says whether the lock is held: for the spinlock a
+   load; for the mutex a trylock (given back at once when it succeeds), since
+   a flag kept beside the mutex would be wrong for the instructions between
+   the mutex's own update and the flag's. */
+static int lock_held(hb_heap *h)
 {
-    const atomic_int *flag = h->table->kind == HB_LOCK_SPIN ? &h->spin : &h->held;
-    return atomic_load_explicit(flag, memory_order_relaxed) != 0;
+    if (h->table->kind == HB_LOCK_SPIN)
+        return atomic_load_explicit(&h->spin, memory_order_relaxed) != 0;
+    if (pthread_mutex_trylock(&h->mutex) != 0)
+        return 1;
+    pthread_mutex_unlock(&h->mutex);
+    return 0;
 }
 
 /* ---- the reserve (interrupt context) ------------------------------------------ */
@@ -368,7 +373,6 @@ static hb_heap *layer_create(const struct layer_table *t, void *block, size_t le
     h->table = t;
     h->front = front;
     atomic_init(&h->spin, 0);
-    atomic_init(&h->held, 0);
     atomic_init(&h->reserve_map, 0u);
     atomic_init(&h->deferred_pending, 0);
     for (int i = 0; i < HB_IRQ_DEFERRED; i++)
@@ -492,6 +496,11 @@ int hb_lock_is_layer(const struct hb_heap_ops *ops)
         if (&tables[i].ops == ops)
             return 1;
     return 0;
+}
+
+int hb_lock_policy(const struct hb_heap_ops *ops)
+{
+    return hb_lock_is_layer(ops) ? (int)((const struct layer_table *)ops)->policy : -1;
 }
 
 int hb_lock_info(const struct hb_heap_ops *ops, const hb_heap *ch, struct hb_lock_info *out)

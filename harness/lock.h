@@ -83,6 +83,8 @@ const struct hb_heap_ops *hb_lock_wrap(enum hb_lock_kind kind, enum hb_irq_polic
 const struct hb_heap_ops *hb_lock_layer(const char *layer, const struct hb_heap_ops *inner);
 /* Is ops a table made by this layer? */
 int hb_lock_is_layer(const struct hb_heap_ops *ops);
+/* The interrupt policy of a table made by this layer; -1 for another table. */
+int hb_lock_policy(const struct hb_heap_ops *ops);
 
 /* Interrupt context of the calling thread (nestable; async-signal-safe). */
 void hb_irq_enter(void);
@@ -92,7 +94,8 @@ int hb_in_irq(void);
 /* What the layer saw, for tests and the bench.  Reads are not synchronised
    with running calls: exact only when the heap is quiet. */
 struct hb_lock_info {
-    int held;                   /* the heap lock is held now */
+    int held;                   /* the heap lock is held now (mutex: found by a trylock,
+                                   which takes and gives back the lock when it is free) */
     unsigned reserve_in_use;    /* reserve slots allocated now */
     uint64_t reserve_allocs;    /* allocs served from the reserve */
     uint64_t reserve_refused;   /* allocs in interrupt context refused (too big, or the reserve full) */
