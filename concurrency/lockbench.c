@@ -205,12 +205,16 @@ static int contention(const struct hb_heap_ops *inner, const struct options *o)
     printf("%-40s %3s %12s %14s %14s\n", "heap", "T", "wall ms", "Mpairs/s all", "wall ns/pair");
     for (int k = HB_LOCK_SPIN; k <= HB_LOCK_MUTEX; k++) {
         const struct hb_heap_ops *ops = hb_lock_wrap((enum hb_lock_kind)k, HB_IRQ_NONE, inner);
+        if (!ops) {
+            fprintf(stderr, "hb_lockbench: no lock table left\n");
+            return -1;
+        }
         for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
             double t[MAX_REPS], ns = 0;
             for (unsigned r = 0; r < o->reps && ns >= 0; r++)
-                ns = t[r] = ops ? race_ns(ops, counts[i], o->iters) : -1;
+                ns = t[r] = race_ns(ops, counts[i], o->iters);
             if (ns < 0) {
-                fprintf(stderr, "hb_lockbench: %s with %u threads failed\n", ops ? ops->name : "?", counts[i]);
+                fprintf(stderr, "hb_lockbench: %s with %u threads failed\n", ops->name, counts[i]);
                 return -1;
             }
             qsort(t, o->reps, sizeof t[0], cmp_double);

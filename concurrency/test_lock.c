@@ -107,7 +107,7 @@ static void test_reserve(void)
     EXPECT(ops->free(c.heap, slot[3]) == HB_EBADPTR, "and again: a double free, caught");
     EXPECT(ops->free(c.heap, (char *)slot[4] + 8) == HB_EBADPTR, "a pointer inside a slot is not a slot");
     EXPECT(ops->alloc(c.heap, HB_IRQ_SLOT_BYTES + 1, 0, "irq") == NULL, "larger than a slot: refused");
-    EXPECT(ops->alloc(c.heap, 8, 2 * HB_IRQ_SLOT_BYTES, "irq") == NULL, "aligned beyond a slot: refused");
+    EXPECT(ops->alloc(c.heap, 8, (size_t)2 * HB_IRQ_SLOT_BYTES, "irq") == NULL, "aligned beyond a slot: refused");
     EXPECT(ops->free(c.heap, heap_block) == HB_OK, "a heap block freed in interrupt context is deferred");
     struct hb_lock_info li;
     hb_lock_info(ops, c.heap, &li);
