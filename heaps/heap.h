@@ -102,9 +102,10 @@ enum {
     HB_CAP_REQUESTED = 1u << 6,      /* knows each allocation's requested size */
     HB_CAP_DETECT_BAD_FREE = 1u << 7, /* double/foreign free -> HB_EBADPTR */
     HB_CAP_DETECT_OVERWRITE = 1u << 8, /* check() catches writes past a block's end */
-    HB_CAP_EXACT_FIT = 1u << 9 /* never refuses what fits in largest_free (see the contract); heaps
+    HB_CAP_EXACT_FIT = 1u << 9, /* never refuses what fits in largest_free (see the contract); heaps
                                   that round requests to size classes or bins (TLSF, slab) do not
                                   declare it */
+    HB_CAP_THREAD_SAFE = 1u << 10 /* every operation may be called from several threads at once */
 };
 
 /* Return codes of free, expand and check. */

@@ -106,12 +106,26 @@ static void json_environment(struct hb_json *j, const struct hb_run *r)
 
 static void write_caps(struct hb_json *j, unsigned caps)
 {
-    static const char *const names[] = {"free",      "expand",          "contract",        "tags", "walk", "check",
-                                        "requested", "detect_bad_free", "detect_overwrite"};
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{HB_CAP_FREE, "free"},
+                 {HB_CAP_EXPAND, "expand"},
+                 {HB_CAP_CONTRACT, "contract"},
+                 {HB_CAP_TAGS, "tags"},
+                 {HB_CAP_WALK, "walk"},
+                 {HB_CAP_CHECK, "check"},
+                 {HB_CAP_REQUESTED, "requested"},
+                 {HB_CAP_DETECT_BAD_FREE, "detect_bad_free"},
+                 {HB_CAP_DETECT_OVERWRITE, "detect_overwrite"},
+                 {HB_CAP_EXACT_FIT, "exact_fit"},
+                 {HB_CAP_THREAD_SAFE, "thread_safe"},
+                 {HB_CAP_ALIGN_EMULATED, "align_emulated"},
+                 {HB_CAP_STATS_ESTIMATED, "stats_estimated"}};
     hb_json_arr(j, "caps");
     for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
-        if (caps & (1u << i))
-            hb_json_str(j, NULL, names[i]);
+        if (caps & names[i].bit)
+            hb_json_str(j, NULL, names[i].name);
     hb_json_end_arr(j);
 }
 
