@@ -44,9 +44,11 @@
  *   Per allocation: the side table's byte per 16-byte granule (1/16 of the
  *   span) and nothing else; rounding up to a power of two is the real cost
  *   (up to ~50% internal waste, reported as granted: it is usable).
- *   Global: struct hb_heap, 656 bytes on 64-bit (32 orders), 320 on 32-bit
- *   (28 orders); per region a 72-byte (64-bit) or 36-byte (32-bit) header
- *   plus span/16 table bytes, rounded to a power of two when the descriptor
+ *   Global: struct hb_heap, 656 bytes on x86-64 (32 orders), 308 on i386
+ *   and 312 on MIPS32 (28 orders; MIPS aligns its 64-bit counters to 8);
+ *   per region a 9-word header (72 bytes on 64-bit, 36 on 32-bit) plus
+ *   span/16 table bytes (the static asserts after the structs check these
+ *   figures), rounded to a power of two when the descriptor
  *   is a heap block.  All of it is meta_bytes; header and padding are 0.
  *
  * Worst-case cost
@@ -117,6 +119,12 @@ struct hb_heap {
     size_t nregions, pool, meta, free, granted, live;
     uint64_t allocs, frees, failures;
 };
+
+_Static_assert(sizeof(struct bud_region) == 9 * sizeof(void *), "the essay's region header size");
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 656
+                                          : _Alignof(uint64_t) == 8 ? 312
+                                                                    : 308),
+               "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define BUD_HEAP_SIZE hb_align_up(sizeof(struct hb_heap), BUD_MIN)
 

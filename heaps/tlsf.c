@@ -53,7 +53,8 @@
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
  *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
- *   x86-64 (24 or 25 first-level classes x 16 list heads dominate).
+ *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
+ *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
  *   for a block merged into a pool), the sentinel word and under ALIGN
  *   bytes of alignment at each end.
@@ -156,7 +157,7 @@ struct tlsf_pool {
 };
 
 struct hb_heap {
-    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + 4 slot */
+    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + slot words */
     uint32_t top_bitmap;                /* bit 31 - w: bitmap[w] is not 0 */
     uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
@@ -172,6 +173,12 @@ struct hb_heap {
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
 };
+
+_Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
+                                          : _Alignof(uint64_t) == 8 ? 1784
+                                                                    : 1712),
+               "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
 
