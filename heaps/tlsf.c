@@ -52,7 +52,7 @@
  *   rounded to ALIGN, the rounding is usable (granted), no padding.
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
- *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
+ *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3344 on
  *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
  *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
@@ -67,19 +67,24 @@
  *   tail: one removal and two insertions, straight-line, in the same
  *   function as the plain path (a call between them cost a prologue).
  *   The paths that reach the memory manager are out of line (noinline).
- *   Measured under QEMU (-O2, instructions inside the heap per call, calls
- *   that grow the heap excluded; hb-bench --pathlen --heap tlsf, see
- *   docs): plain alloc <= 120 on i386, <= 125 on MIPS32; aligned alloc
- *   <= 180 on both (align-mixed), so the targets (150 on i386, 160 on
- *   MIPS32) are missed by 30 and 20: the two insertions cost about 30
- *   instructions each (class, links, two bitmap words), the search and
- *   the removal about 50, and i386 spills for want of registers.  Giving
- *   the gap to the allocation as unlisted padding would save one insertion
- *   but strand up to align + 16 bytes per aligned block; not done.  free
- *   <= 132 on i386, <= 128 on MIPS32.  An alloc that grows the heap reaches
- *   about 1140 on i386 and 1300 on MIPS32 (the memory manager's own
- *   instructions not counted): it scans the pool list (O(pools)) for a pool
- *   to merge with.  contract, check, walk: O(blocks); stats: O(length of
+ *   Measured under QEMU (-O2, instructions inside the heap per call, call
+ *   sequence subtracted, calls that grow the heap excluded; `make bench
+ *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter): plain alloc
+ *   <= 120 on i386, <= 125 on MIPS32; aligned alloc <= 180 on both
+ *   (align-mixed); free <= 128 on i386, <= 123 on MIPS32 (the NULL,
+ *   alignment and hull tests are one compare of a rotated offset).  The
+ *   bench's targets (alloc <= 120, free <= 110) are missed: the aligned
+ *   path's two insertions cost about 30 instructions each (class, links,
+ *   two bitmap words), the search and the removal about 50, the entry
+ *   checks 20, and i386 spills for want of registers; a free that merges
+ *   on both sides pays two removals that each may empty a list (about 20
+ *   each with the bitmap words) and one insertion.  Giving the gap (or
+ *   the tail) to the allocation as unlisted padding would save one
+ *   insertion but strand up to align bytes per aligned block; not done.
+ *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
+ *   MIPS32 (the memory manager's own instructions not counted): it scans
+ *   the pool list (O(pools)) for a pool to merge with.
+ *   contract, check, walk: O(blocks); stats: O(length of
  *   the largest free block's list).
  *
  * Trade-offs and limits
@@ -168,16 +173,17 @@ struct hb_heap {
     size_t pool_bytes, meta_bytes, segments;
     uintptr_t lo;      /* lowest address of any pool */
     size_t limit;      /* highest header offset from lo any pool can hold */
-    size_t used_limit; /* limit - MIN_CHUNK: the highest a used block's header can be */
+    uintptr_t used_hi; /* lo + limit - MIN_CHUNK: the highest a used block's header can be */
+    size_t ptr_limit;  /* (limit - MIN_CHUNK + WORD - ALIGN) / ALIGN: see tlsf_free */
     struct tlsf_pool *pools;
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
 };
 
 _Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
-_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3344
                                           : _Alignof(uint64_t) == 8 ? 1784
-                                                                    : 1712),
+                                                                    : 1716),
                "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
@@ -489,7 +495,8 @@ static void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
     if (end > hi || !h->limit)
         hi = end;
     h->limit = hi - TLSF_WORD - h->lo;
-    h->used_limit = h->limit - TLSF_MIN_CHUNK;
+    h->used_hi = h->lo + h->limit - TLSF_MIN_CHUNK;
+    h->ptr_limit = (h->limit - TLSF_MIN_CHUNK + TLSF_WORD - TLSF_ALIGN) >> TLSF_ALIGN_LOG2;
 }
 
 /* The hull of the pools left (after contract). */
@@ -670,21 +677,26 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     return grant(h, b, block_split(h, b, chunk));
 }
 
+/* x rotated right by log2(ALIGN): a multiple of ALIGN becomes x / ALIGN,
+   anything else gets high bits set. */
+static inline size_t rotr_align(size_t x)
+{
+    return (x >> TLSF_ALIGN_LOG2) | (x << (sizeof(size_t) * 8 - TLSF_ALIGN_LOG2));
+}
+
 static int tlsf_free(hb_heap *h, void *ptr)
 {
-    if (!ptr)
-        return HB_OK;
-    if ((uintptr_t)ptr & (TLSF_ALIGN - 1))
-        return HB_EBADPTR;
+    /* One compare for NULL, misalignment and the hull: ptr - lo - ALIGN
+       must be a multiple of ALIGN, and the header below ptr no higher than
+       used_hi (a payload lies at least ALIGN above lo; NULL lies below). */
+    if (rotr_align((uintptr_t)ptr - h->lo - TLSF_ALIGN) > h->ptr_limit)
+        return ptr ? HB_EBADPTR : HB_OK;
     tlsf_block *b = block_from_ptr(ptr);
-    size_t off = (uintptr_t)b - h->lo;
-    if (off > h->used_limit)
-        return HB_EBADPTR;
     size_t hdr = b->size;
     size_t chunk = hdr & ~TLSF_FLAGS;
     /* chunk - MIN_CHUNK wraps when chunk < MIN_CHUNK; else the next header
        must lie within the hull */
-    if ((hdr & TLSF_FREE) || chunk - TLSF_MIN_CHUNK > h->used_limit - off)
+    if ((hdr & TLSF_FREE) || chunk - TLSF_MIN_CHUNK > h->used_hi - (uintptr_t)b)
         return HB_EBADPTR;
     tlsf_block *next = block_at(b, chunk);
     size_t nhdr = next->size;
