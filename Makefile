@@ -4,6 +4,11 @@
 #   make test ARCHES=mips32      one target only
 #   make test-x86                one target, without the bootstrap step
 #   make bench    build and run the benchmarks (tools/bench.sh)
+#   make test PLUGIN=path/to/myheap.c   the same for a heap of your own
+#                 (several files or folders; PLUGIN_CFLAGS="-Iinc -DX=1" for
+#                 its sources; PLUGIN_STRICT=1 to compile it with -Werror;
+#                 docs/plugging-in.md); `make bench PLUGIN=...` too
+#   make test HEAPS=tlsf,my-heap        only those heaps' tests
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
@@ -14,9 +19,22 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ARCHES ?= host x86 mips32 mips32be
 HEAPS ?=
 WORKLOADS ?=
+PLUGIN ?=
+PLUGIN_CFLAGS ?=
+PLUGIN_STRICT ?=
+# Relative plug-in paths start from the folder make was started in (under
+# `make -C`, the caller's $PWD).
+PLUGIN_BASE ?= $(or $(PWD),$(CURDIR))
+export PLUGIN PLUGIN_CFLAGS PLUGIN_STRICT PLUGIN_BASE
+
+# HEAPS (comma- or space-separated) selects tests by their heap label.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
+ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
 
 .PHONY: all test bench deps bench-deps clean format tidy
-.PRECIOUS: $(BUILD)/%/CMakeCache.txt
 
 all: test
 
@@ -39,19 +57,17 @@ test: deps
 	rm -f $(BUILD)/.test-times.$$$$; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED on:$$failed" >&2; exit 1; fi; exit $$rc
 
-# One target: configure (when the cache is missing), build, run its tests.
+# One target: configure (again only when the options or the plug-in
+# changed), build, run its tests.
 test-%: build-%
 	@rm -f $(BUILD)/$*/ctest-junit.xml
-	ctest --test-dir $(BUILD)/$* --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml
+	ctest --test-dir $(BUILD)/$* --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml $(ctest_heaps)
 
-build-%: $(BUILD)/%/CMakeCache.txt
+build-%: configure-%
 	cmake --build $(BUILD)/$* -j $(JOBS)
 
 configure-%:
-	tools/configure.sh $* $(BUILD)/$*
-
-$(BUILD)/%/CMakeCache.txt:
-	tools/configure.sh $* $(BUILD)/$*
+	@tools/configure.sh $* $(BUILD)/$*
 
 bench: bench-deps
 	@if [ ! -f tools/bench.sh ]; then \
@@ -65,5 +81,5 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
-tidy: $(BUILD)/host/CMakeCache.txt
+tidy: configure-host
 	clang-tidy -p $(BUILD)/host $$(git ls-files '*.c')

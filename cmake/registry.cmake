@@ -1,9 +1,132 @@
-# hb_generate_registry(<out.c> <prefix> <type> <array> <sources...>)
+# Heap registries, generated at configure time.
 #
-# Writes a C file that declares, for every source file NAME.c, an external
-# `const <type> <prefix>NAME` and lists them all in `<array>[]`, NULL-ended.
-# This is how a heap (or a broken test heap) is registered: one file that
-# defines one symbol, found by its file name; no list to edit anywhere.
+# hb_scan_heaps(<prefix> <sources...>)
+#   Finds every heap a set of C sources defines: each non-static definition
+#   `const struct hb_heap_ops SYMBOL = { ... .name = "NAME" ... }` (comments
+#   skipped).  The heap's name is what its table says, not its file name; the
+#   table's symbol is any C identifier.  Appends to <prefix>_SYMBOLS,
+#   <prefix>_NAMES and <prefix>_FILES (parallel lists) in the caller's scope.
+#   A definition whose .name is not a string literal is a configure error
+#   naming the file and symbol.
+#
+# hb_check_heap_names(<symbols> <names> <files>)
+#   Names must be unique and fit CTest names and labels ([A-Za-z0-9_-], not
+#   starting with '-' or '_'); symbols must be unique (the linker would
+#   refuse).  A clash is a configure error naming both files.
+#
+# hb_write_heap_registry(<out.c> <array> "<symbols>" [<array2> "<symbols2>"])
+#   Writes the C file that lists the tables, NULL-ended, in <array>[] (and
+#   optionally in a second array); pass each symbol list quoted.
+#
+# hb_generate_registry(<out.c> <prefix> <type> <array> <sources...>)
+#   The file-name registry of the broken test heaps: every NAME.c defines
+#   `const <type> <prefix>NAME`.
+
+set(_hb_ws "[ \t\r\n]")
+
+# Removes /* */ and // comments from the text in <var> (strings holding
+# comment markers are not expected in an ops table's file).
+function(_hb_strip_comments var)
+  set(text "${${var}}")
+  string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" " " text "${text}")
+  string(REGEX REPLACE "//[^\n]*" "" text "${text}")
+  set(${var} "${text}" PARENT_SCOPE)
+endfunction()
+
+function(hb_scan_heaps prefix)
+  set(syms "${${prefix}_SYMBOLS}")
+  set(names "${${prefix}_NAMES}")
+  set(files "${${prefix}_FILES}")
+  set(def "(^|[;}\n])${_hb_ws}*const${_hb_ws}+struct${_hb_ws}+hb_heap_ops${_hb_ws}+([A-Za-z_][A-Za-z0-9_]*)${_hb_ws}*=${_hb_ws}*{")
+  foreach(src IN LISTS ARGN)
+    file(READ "${src}" text)
+    _hb_strip_comments(text)
+    while(text MATCHES "${def}")
+      set(sym "${CMAKE_MATCH_2}")
+      string(FIND "${text}" "${CMAKE_MATCH_0}" at)
+      string(LENGTH "${CMAKE_MATCH_0}" len)
+      math(EXPR at "${at} + ${len}")
+      string(SUBSTRING "${text}" ${at} -1 text)
+      if(NOT text MATCHES "^[^}]*\\.name${_hb_ws}*=${_hb_ws}*\"([^\"\\\\]*)\"")
+        message(FATAL_ERROR "${src}: the heap table '${sym}' has no `.name = \"...\"` string literal; "
+          "write its name in the table, e.g. `.name = \"myheap\",`")
+      endif()
+      list(APPEND syms "${sym}")
+      list(APPEND names "${CMAKE_MATCH_1}")
+      list(APPEND files "${src}")
+    endwhile()
+  endforeach()
+  set(${prefix}_SYMBOLS "${syms}" PARENT_SCOPE)
+  set(${prefix}_NAMES "${names}" PARENT_SCOPE)
+  set(${prefix}_FILES "${files}" PARENT_SCOPE)
+endfunction()
+
+function(hb_check_heap_names syms names files)
+  list(LENGTH names n)
+  if(n EQUAL 0)
+    return()
+  endif()
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE ${last})
+    list(GET names ${i} name)
+    list(GET syms ${i} sym)
+    list(GET files ${i} file)
+    if(NOT name MATCHES "^[A-Za-z0-9][A-Za-z0-9_-]*$")
+      message(FATAL_ERROR "${file}: heap '${name}' (table ${sym}): a heap name is letters, digits, '_' and '-', "
+        "starting with a letter or digit (it names tests and result rows)")
+    endif()
+    if(i EQUAL last)
+      break()
+    endif()
+    math(EXPR next "${i} + 1")
+    foreach(j RANGE ${next} ${last})
+      list(GET names ${j} other_name)
+      list(GET syms ${j} other_sym)
+      list(GET files ${j} other_file)
+      if(other_name STREQUAL name)
+        message(FATAL_ERROR "two heaps are named '${name}': table ${sym} in ${file} and table ${other_sym} in "
+          "${other_file}; give one of them another .name")
+      endif()
+      if(other_sym STREQUAL sym)
+        message(FATAL_ERROR "two heap tables are called '${sym}': in ${file} and in ${other_file}; "
+          "rename one of them (the symbol is free, the name is what .name says)")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+# Appends to <var> the C definition of the NULL-ended array <array> of the
+# tables <syms>.
+function(_hb_table_array var array)
+  set(text "const struct hb_heap_ops *const ${array}[] = {\n")
+  foreach(sym IN LISTS ARGN)
+    string(APPEND text "    &${sym},\n")
+  endforeach()
+  string(APPEND text "    NULL\n};\n")
+  set(${var} "${${var}}${text}" PARENT_SCOPE)
+endfunction()
+
+function(hb_write_heap_registry out array syms)
+  set(decls "")
+  set(body "")
+  set(syms2 "")
+  _hb_table_array(body ${array} ${syms})
+  if(ARGC GREATER 3)
+    set(syms2 "${ARGV4}")
+    _hb_table_array(body ${ARGV3} ${syms2})
+  endif()
+  foreach(sym IN LISTS syms syms2)
+    string(APPEND decls "extern const struct hb_heap_ops ${sym};\n")
+  endforeach()
+  file(CONFIGURE OUTPUT "${out}" CONTENT
+"/* Generated by cmake/registry.cmake from the heaps' ops tables; do not edit. */
+#include <stddef.h>
+#include \"heap.h\"
+
+${decls}
+${body}" @ONLY)
+endfunction()
+
 function(hb_generate_registry out prefix type array)
   set(decls "")
   set(entries "")
@@ -11,7 +134,7 @@ function(hb_generate_registry out prefix type array)
   foreach(src IN LISTS ARGN)
     get_filename_component(name "${src}" NAME_WE)
     if(NOT name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
-      message(FATAL_ERROR "heap source ${src}: the file name must be a C identifier")
+      message(FATAL_ERROR "${src}: the file name must be a C identifier")
     endif()
     string(APPEND decls "extern const ${type} ${prefix}${name};\n")
     string(APPEND entries "    &${prefix}${name},\n")

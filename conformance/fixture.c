@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replay.h"
 #include "suite.h"
-#include "crash.h"
+#include "supervise.h"
 
 const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", NULL};
 
@@ -21,20 +22,18 @@ const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", 
 
 void fx_fail(const char *file, int line, const char *fmt, ...)
 {
+    char msg[HB_SV_MSG_LEN - 64];
     va_list ap;
     const char *base = strrchr(file, '/');
-    printf("    FAIL (%s:%d): ", base ? base + 1 : file, line);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    _exit(1);
+    hb_sv_fail("(%s:%d): %s", base ? base + 1 : file, line, msg);
 }
 
 void fx_note_op(const char *op, size_t size, size_t align, const void *ptr)
 {
-    hb_crash_note(op, size, align, ptr);
+    hb_sv_note(op, size, align, ptr);
 }
 
 int fx_has(const struct fx *f, unsigned caps)
@@ -68,6 +67,7 @@ void fx_setup(struct fx *f, const struct fx_opts *o)
     memset(f, 0, sizeof *f);
     f->ops = ops;
     f->seed = seed;
+    hb_replay_note_setup(o);
     hb_rng_seed(&f->rng, seed);
     f->checked_ops = o->checked_ops;
     size_t initial = o->initial_bytes < ops->min_initial ? ops->min_initial : o->initial_bytes;

@@ -2,12 +2,18 @@
 
 #include <string.h>
 
+static const struct hb_heap_ops *find_in(const struct hb_heap_ops *const *list, const char *name)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return list[i];
+    return NULL;
+}
+
 const struct hb_heap_ops *hb_find_heap(const char *name)
 {
-    for (size_t i = 0; hb_registered_heaps[i]; i++)
-        if (strcmp(hb_registered_heaps[i]->name, name) == 0)
-            return hb_registered_heaps[i];
-    return NULL;
+    const struct hb_heap_ops *ops = find_in(hb_registered_heaps, name);
+    return ops ? ops : find_in(hb_example_heaps, name);
 }
 
 void hb_print_heap_names(FILE *f)

@@ -43,9 +43,13 @@
  * Capabilities: a heap declares what it offers in ops->caps; the suite skips
  * (and reports as skipped, never as passed) what a heap does not offer.
  *
- * Registering a heap: define one `const struct hb_heap_ops` named
- * hb_heap_<name> in heaps/<name>.c.  The build finds it by file name, so a
- * new heap needs no edits anywhere else.
+ * Registering a heap: define a (not static) `const struct hb_heap_ops` with
+ * `.name = "NAME"` written as a string literal, in heaps/<file>.c or in a
+ * plug-in (docs/plugging-in.md).  The build finds the table by scanning the
+ * sources (cmake/registry.cmake): the heap is called what .name says, the
+ * symbol and file name are free, and two heaps with one name are a
+ * configure error.  A heap that is only init/alloc/free gets the rest of
+ * the table from adapter.h.
  */
 #ifndef HEAPBENCH_HEAP_H
 #define HEAPBENCH_HEAP_H
@@ -179,6 +183,16 @@ static inline int hb_report(char *msg, size_t msg_len, const char *why)
 
 static inline uintptr_t hb_align_up(uintptr_t x, size_t a) { return (x + (a - 1)) & ~(uintptr_t)(a - 1); }
 static inline uintptr_t hb_align_down(uintptr_t x, size_t a) { return x & ~(uintptr_t)(a - 1); }
+
+/* Facts a table reports in ops->caps beside its capabilities, when parts of
+   the heap are supplied by adapter.h rather than by the heap itself; results
+   say so next to the figures they affect. */
+enum {
+    HB_CAP_ALIGN_EMULATED = 1u << 24, /* alignments above the heap's own are served by
+                                         over-allocating and offsetting (adapter.h) */
+    HB_CAP_STATS_ESTIMATED = 1u << 25 /* free_bytes is the remainder (it holds the heap's own
+                                         metadata) and largest_free its upper bound, free_bytes */
+};
 
 #ifdef __cplusplus
 }

@@ -41,22 +41,18 @@ build() {
   local t=$1 dir
   if [ "$t" = host ]; then
     dir=${BUILD:-build}/host-bench
-    [ -f "$dir/CMakeCache.txt" ] ||
-      cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHB_SANITIZE=OFF >"$out/.build-$t.log" 2>&1
+    tools/configure.sh host "$dir" -DCMAKE_BUILD_TYPE=Release -DHB_SANITIZE=OFF >"$out/.build-$t.log" 2>&1 ||
+      { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
   else
     dir=${BUILD:-build}/$t
     if [ ! -f "arch/$t.cmake" ]; then
       echo "bench: no toolchain file arch/$t.cmake; target $t skipped" >&2
       return 1
     fi
-    # Configured anew even when the test flow made it first: the bench
-    # directories join the build only when CMake runs again.
-    if [ -f "$dir/CMakeCache.txt" ]; then
-      cmake -S . -B "$dir" >"$out/.build-$t.log" 2>&1
-    else
-      cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="arch/$t.cmake" \
-        -DCMAKE_PREFIX_PATH="$root/.cache/gbench/$t" >"$out/.build-$t.log" 2>&1
-    fi || { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
+    # The plug-in (PLUGIN, PLUGIN_CFLAGS, PLUGIN_STRICT) reaches the build
+    # through tools/configure.sh, as for make test.
+    tools/configure.sh "$t" "$dir" >"$out/.build-$t.log" 2>&1 ||
+      { echo "bench: configuring $t failed; see $out/.build-$t.log" >&2; return 1; }
   fi
   # Tried twice: the test flow may be building the same directory right now.
   cmake --build "$dir" -j "$nproc" --target hb-bench >>"$out/.build-$t.log" 2>&1 ||
