@@ -324,7 +324,7 @@ static void touch_block(const struct shadow *s)
 static void insert_shadow(struct fx *f, const struct shadow *s, size_t at)
 {
     if (f->nlive == f->cap) {
-        f->cap *= 2;
+        f->cap = f->cap ? 2 * f->cap : 64;
         f->live = realloc(f->live, f->cap * sizeof *f->live);
         CHECK(f->live != NULL, "out of host memory");
     }

@@ -52,11 +52,11 @@ struct fx {
     struct hb_rng rng;
     struct shadow *live; /* sorted by address */
     size_t nlive, cap;
-    uint32_t next_id;
     uint64_t allocs, frees, failures; /* what the counters must say */
-    int checked_ops;                  /* verify stats/walk/check after every operation */
     size_t header;                    /* per-allocation header (stats), SIZE_MAX until seen */
     size_t header_seen;               /* the largest seen so far */
+    uint32_t next_id;
+    int checked_ops; /* verify stats/walk/check after every operation */
 };
 
 /* Fixture options. */

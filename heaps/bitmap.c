@@ -552,7 +552,7 @@ static struct bm_block *block_of(const hb_heap *h, uintptr_t a)
 
 static inline int is_head(const struct bm_block *b, size_t i)
 {
-    return (b->heads[i / BM_W] >> (i % BM_W)) & 1;
+    return (int)((b->heads[i / BM_W] >> (i % BM_W)) & 1u);
 }
 
 /* The chunk index of a live allocation's first chunk at a, or BM_NONE.
@@ -726,7 +726,8 @@ static void bm_stats(const hb_heap *h, struct hb_stats *s)
         if (run > largest)
             largest = run;
     }
-    s->pool_bytes = h->pool;
+    /* The analyzer takes the loop's exit (b == NULL) as b = &h->first == NULL. */
+    s->pool_bytes = h->pool; /* NOLINT(clang-analyzer-core.NullDereference) */
     s->granted_bytes = h->granted_chunks << h->shift;
     s->free_bytes = free_chunks << h->shift;
     s->padding_bytes = h->pool - s->meta_bytes - chunk_bytes;
@@ -807,7 +808,7 @@ static int bm_check(const hb_heap *h, char *msg, size_t msg_len)
         pool += b->len;
         cur_found |= b == h->cur;
     }
-    if (nblocks != h->nblocks)
+    if (nblocks != h->nblocks) /* NOLINT(clang-analyzer-core.NullDereference): as in bm_stats */
         return hb_report(msg, msg_len, "block count differs from the block list");
     if (pool != h->pool)
         return hb_report(msg, msg_len, "pool size differs from the sum of block lengths");

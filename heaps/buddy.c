@@ -455,7 +455,7 @@ static size_t grow_len(const hb_heap *h, size_t block, size_t at_least)
     size_t len = hb_align_up(block > at_least ? block : at_least, page);
     if (tail_layout_granules(0, len) << BUD_SHIFT >= block || descriptor_goes_in_heap(h, len, block))
         return len;
-    len = hb_align_up(block + block / BUD_MIN + sizeof(struct bud_region) + 2 * BUD_MIN, page);
+    len = hb_align_up(block + block / BUD_MIN + sizeof(struct bud_region) + 2 * (size_t)BUD_MIN, page);
     while (tail_layout_granules(0, len) << BUD_SHIFT < block)
         len += page;
     return len;

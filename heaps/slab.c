@@ -308,10 +308,11 @@ static inline void count_alloc(hb_heap *h)
 
 static inline uint64_t allocs_total(const hb_heap *h)
 {
-    uint64_t wraps = h->allocs_wraps;
-    if (sizeof(size_t) < sizeof(uint64_t))
-        return (wraps << (sizeof(size_t) * 8 % 64)) + h->allocs_lo;
+#if SIZE_MAX < UINT64_MAX
+    return ((uint64_t)h->allocs_wraps << (sizeof(size_t) * 8)) + h->allocs_lo;
+#else
     return h->allocs_lo;
+#endif
 }
 
 static inline void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
