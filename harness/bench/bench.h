@@ -134,6 +134,8 @@ struct hb_minpool_fig {
     uint32_t nprobes;
     uint64_t probe_pages[HB_MINPOOL_MAX_PROBES];
     uint8_t probe_ok[HB_MINPOOL_MAX_PROBES];
+    int exact;            /* found, and pages - 1 failed (or is below min_initial): the search ended in time */
+    uint64_t lower_pages; /* the largest pool known to fail (below min_initial: min_initial's pages - 1) */
 };
 
 /* Finds the minimum pool of a heap subject by galloping up from a lower

@@ -27,7 +27,11 @@
  *
  * Cost: about log2((answer - n0) / step) + log2(gap) probes, each at most
  * one run of the sequence without stats (a failing probe stops early);
- * typically 6 to 15 runs per heap x workload.
+ * typically 6 to 15 runs per heap x workload, a few ms each.  A slow heap
+ * (a linear scan of a large pool) is bounded by a budget of
+ * HB_MINPOOL_BUDGET_S seconds per heap x workload: past it the gallop jumps
+ * to the arena and the bisection stops, and the figure is a pool that
+ * works, marked not exact, with the largest pool known to fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +39,8 @@
 
 #include "bench.h"
 #include "supervise.h"
+
+#define HB_MINPOOL_BUDGET_S 5.0
 
 enum probe_result { PROBE_FAILED, PROBE_OK, PROBE_CORRUPT };
 
@@ -46,7 +52,13 @@ struct search {
     struct hb_minpool_fig *m;
     char *msg;
     size_t msglen;
+    uint64_t t0; /* hb_now_ns() at the start */
 };
+
+static int over_budget(const struct search *x)
+{
+    return (double)(hb_now_ns() - x->t0) * 1e-9 > HB_MINPOOL_BUDGET_S;
+}
 
 static size_t pages_for(size_t bytes)
 {
@@ -127,7 +139,7 @@ static int search(struct search *x, size_t floor_pages, size_t n0, size_t limit)
     struct hb_minpool_fig *m = x->m;
     size_t lo = floor_pages - 1, hi = 0, step = n0 / 8 ? n0 / 8 : 1;
     for (size_t n = n0;; n = lo + step, step *= 2) {
-        if (n > limit)
+        if (n > limit || over_budget(x))
             n = limit;
         enum probe_result r = probe(x, n);
         if (r == PROBE_CORRUPT)
@@ -140,7 +152,7 @@ static int search(struct search *x, size_t floor_pages, size_t n0, size_t limit)
             return 0; /* not found within the arena */
         lo = n;
     }
-    while (hi - lo > 1) {
+    while (hi - lo > 1 && !over_budget(x)) {
         size_t mid = lo + (hi - lo) / 2;
         enum probe_result r = probe(x, mid);
         if (r == PROBE_CORRUPT)
@@ -153,6 +165,8 @@ static int search(struct search *x, size_t floor_pages, size_t n0, size_t limit)
     m->found = 1;
     m->pages = hi;
     m->below_min_initial = lo < floor_pages;
+    m->exact = hi - lo == 1;
+    m->lower_pages = lo;
     return 0;
 }
 
@@ -163,7 +177,7 @@ int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, struc
     memset(m, 0, sizeof *m);
     m->expands = (ops->caps & HB_CAP_EXPAND) != 0;
     size_t ns = seq->nslots ? seq->nslots : 1;
-    struct search x = {ops, seq, calloc(ns, sizeof(void *)), calloc(ns, sizeof(size_t)), m, msg, msglen};
+    struct search x = {ops, seq, calloc(ns, sizeof(void *)), calloc(ns, sizeof(size_t)), m, msg, msglen, hb_now_ns()};
     if (!x.slots || !x.sizes) {
         free(x.slots);
         free(x.sizes);

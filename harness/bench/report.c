@@ -27,6 +27,7 @@
 #include "arch.h"
 #include "buildinfo.h"
 #include "pathlen.h"
+#include "registry.h"
 #include "results.h"
 #include "run.h"
 
@@ -134,6 +135,20 @@ static const char *kind_name(enum hb_subject_kind k)
     return k == HB_SUBJECT_HEAP ? "kernel_heap" : k == HB_SUBJECT_MALLOC ? "host_baseline" : "harness_overhead";
 }
 
+static void json_provenance(struct hb_json *j, const struct hb_heap_provenance *p)
+{
+    if (!p) {
+        hb_json_null(j, "provenance");
+        return;
+    }
+    hb_json_obj(j, "provenance");
+    hb_json_str(j, "origin", p->origin);
+    hb_json_str(j, "source", p->source);
+    hb_json_str(j, "hash", p->hash);
+    hb_json_str(j, "version", p->version);
+    hb_json_end_obj(j);
+}
+
 static void json_tables(struct hb_json *j, const struct hb_run *r)
 {
     hb_json_arr(j, "heaps");
@@ -145,6 +160,7 @@ static void json_tables(struct hb_json *j, const struct hb_run *r)
         hb_json_str(j, "kind", kind_name(s->kind));
         if (s->ops)
             write_caps(j, s->ops->caps);
+        json_provenance(j, s->ops ? hb_find_provenance(s->ops) : NULL);
         hb_json_end_obj(j);
     }
     hb_json_end_arr(j);
@@ -314,9 +330,12 @@ static void json_minpool(struct hb_json *j, const struct hb_record *x)
         hb_json_num(j, "ratio", minpool_ratio(m));
         hb_json_uint(j, "peak_live_bytes", m->peak_live_bytes);
         hb_json_uint(j, "refused_align", m->refused_align);
+        hb_json_bool(j, "exact", m->exact);
+        hb_json_uint(j, "lower_pages", m->lower_pages);
         hb_json_str(j, "below", m->below_min_initial ? "below min_initial" : "failed");
     } else {
-        static const char *const none[] = {"pages", "bytes", "ratio", "peak_live_bytes", "refused_align", "below"};
+        static const char *const none[] = {"pages",         "bytes", "ratio",       "peak_live_bytes",
+                                           "refused_align", "exact", "lower_pages", "below"};
         for (size_t i = 0; i < sizeof none / sizeof *none; i++)
             hb_json_null(j, none[i]);
     }
@@ -809,7 +828,8 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
     fprintf(f,
             "fragmentation, metadata: on %s; footprint = peak pool / peak live bytes (fixed: a heap that cannot "
             "expand gets the whole arena, see minpool); minpool = smallest initial pool with no failed alloc, "
-            "expansion off / peak live bytes (-: not measured or more than the arena); fails = NULL allocs over all "
+            "expansion off / peak live bytes (-: not measured or more than the arena; <=: the search's time budget ran "
+            "out, an upper bound); fails = NULL allocs over all "
             "workloads; refal = allocs refused for an alignment above the heap's max_align (not failures); catastr = "
             "workloads with an alloc failing while free >= request; round = granted - requested bytes per "
             "allocation\n",
@@ -859,7 +879,8 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         fmt(b[4], 32, hq ? heap_footprint(r, c) : NAN, "%.2f");
         if (hq && fixed_pool(r, c))
             snprintf(b[4], 32, "fixed");
-        fmt(b[14], 32, c && c->has_minpool ? minpool_ratio(&c->minpool) : NAN, "%.2f");
+        fmt(b[14], 32, c && c->has_minpool ? minpool_ratio(&c->minpool) : NAN,
+            c && c->has_minpool && !c->minpool.exact ? "<=%.2f" : "%.2f");
         fmt(b[15], 32, heap && measured ? (double)refal : NAN, "%.0f");
         fmt(b[5], 32, hq ? q->ext_frag_mean : NAN, "%.3f");
         fmt(b[6], 32, hq ? q->ext_frag_max : NAN, "%.3f");
