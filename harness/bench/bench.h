@@ -138,11 +138,15 @@ struct hb_minpool_fig {
     uint64_t lower_pages; /* the largest pool known to fail (below min_initial: min_initial's pages - 1) */
 };
 
+/* The seconds the search may take per heap x workload before it stops with
+   a pool that works (m->exact 0). */
+#define HB_MINPOOL_BUDGET_S 5.0
+
 /* Finds the minimum pool of a heap subject by galloping up from a lower
-   bound, then bisection.  0, or -1 with the reason in msg (the heap wrote
-   outside its pool in a probe). */
-int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, struct hb_minpool_fig *m, char *msg,
-                   size_t msglen);
+   bound, then bisection, within budget seconds.  0, or -1 with the reason
+   in msg (the heap wrote outside its pool in a probe). */
+int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, double budget, struct hb_minpool_fig *m,
+                   char *msg, size_t msglen);
 
 /* The shadow check (shadow.c): runs the sequence once and checks every
    block the heap returns: inside the blocks the memory manager lent, aligned

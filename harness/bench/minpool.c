@@ -28,8 +28,9 @@
  * Cost: about log2((answer - n0) / step) + log2(gap) probes, each at most
  * one run of the sequence without stats (a failing probe stops early);
  * typically 6 to 15 runs per heap x workload, a few ms each.  A slow heap
- * (a linear scan of a large pool) is bounded by a budget of
- * HB_MINPOOL_BUDGET_S seconds per heap x workload: past it the gallop jumps
+ * (a linear scan of a large pool) is bounded by a budget of seconds per
+ * heap x workload (run.c: HB_MINPOOL_BUDGET_S, less with a short
+ * --timeout): past it the gallop jumps
  * to the arena and the bisection stops, and the figure is a pool that
  * works, marked not exact, with the largest pool known to fail.
  */
@@ -39,8 +40,6 @@
 
 #include "bench.h"
 #include "supervise.h"
-
-#define HB_MINPOOL_BUDGET_S 5.0
 
 enum probe_result { PROBE_FAILED, PROBE_OK, PROBE_CORRUPT };
 
@@ -52,12 +51,13 @@ struct search {
     struct hb_minpool_fig *m;
     char *msg;
     size_t msglen;
-    uint64_t t0; /* hb_now_ns() at the start */
+    uint64_t t0;   /* hb_now_ns() at the start */
+    double budget; /* seconds */
 };
 
 static int over_budget(const struct search *x)
 {
-    return (double)(hb_now_ns() - x->t0) * 1e-9 > HB_MINPOOL_BUDGET_S;
+    return (double)(hb_now_ns() - x->t0) * 1e-9 > x->budget;
 }
 
 static size_t pages_for(size_t bytes)
@@ -170,14 +170,15 @@ static int search(struct search *x, size_t floor_pages, size_t n0, size_t limit)
     return 0;
 }
 
-int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, struct hb_minpool_fig *m, char *msg,
-                   size_t msglen)
+int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, double budget, struct hb_minpool_fig *m,
+                   char *msg, size_t msglen)
 {
     const struct hb_heap_ops *ops = s->ops;
     memset(m, 0, sizeof *m);
     m->expands = (ops->caps & HB_CAP_EXPAND) != 0;
     size_t ns = seq->nslots ? seq->nslots : 1;
-    struct search x = {ops, seq, calloc(ns, sizeof(void *)), calloc(ns, sizeof(size_t)), m, msg, msglen, hb_now_ns()};
+    struct search x = {ops,         seq,   calloc(ns, sizeof(void *)), calloc(ns, sizeof(size_t)), m, msg, msglen,
+                       hb_now_ns(), budget};
     if (!x.slots || !x.sizes) {
         free(x.slots);
         free(x.sizes);

@@ -52,8 +52,12 @@ const char *hb_meter_name(enum hb_meter m)
 
 enum verdict { V_OK, V_INVALID, V_CORRUPT, V_ERROR };
 
-/* The minimum pool's probes count as this many passes for the timeout. */
-#define MINPOOL_PASSES 4
+/* The minimum pool's search counts as one pass for the timeout: its
+   budget is at most half a pass. */
+static double minpool_budget(const struct hb_run *r)
+{
+    return r->timeout / 2 < HB_MINPOOL_BUDGET_S ? r->timeout / 2 : HB_MINPOOL_BUDGET_S;
+}
 
 #define REPS_PER_CHILD_MAX 16
 
@@ -122,12 +126,13 @@ static void enter(struct child_out *o, enum hb_meter m, const char *phase)
 
 /* The minimum-pool pass (minpool.c): its probes, each a fresh heap, in
    this child.  0, or -1 with the verdict said. */
-static int minpool_pass(struct child_out *o, const struct hb_subject *sub, const struct hb_opseq *seq)
+static int minpool_pass(const struct hb_run *r, struct child_out *o, const struct hb_subject *sub,
+                        const struct hb_opseq *seq)
 {
     char msg[400] = "";
     enter(o, HB_METER_MINPOOL, "minimum pool");
     o->has_minpool = 0;
-    if (hb_minpool_run(sub, seq, &o->mp, msg, sizeof msg) != 0) {
+    if (hb_minpool_run(sub, seq, minpool_budget(r), &o->mp, msg, sizeof msg) != 0) {
         say(o, V_CORRUPT, msg);
         return -1;
     }
@@ -173,7 +178,7 @@ static void heap_body(void *ctx)
         }
         o->has_quality = 1;
     }
-    if (sub->kind == HB_SUBJECT_HEAP && r->minpool && minpool_pass(o, sub, seq) != 0)
+    if (sub->kind == HB_SUBJECT_HEAP && r->minpool && minpool_pass(r, o, sub, seq) != 0)
         return;
     if (r->counts) {
         enter(o, HB_METER_PATHLEN, "path-length pass");
@@ -308,10 +313,10 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
 {
     struct job j = {r, rec, m, rep, nreps};
     /* The limit applies per pass: a heaps child runs up to three. */
-    int passes = body == heap_body ? (r->subjects[rec->subject].kind == HB_SUBJECT_HEAP) *
-                                             (1 + r->quality + MINPOOL_PASSES * (r->minpool != 0)) +
-                                         (r->counts != NULL)
-                                   : 1;
+    int passes = body == heap_body
+                     ? (r->subjects[rec->subject].kind == HB_SUBJECT_HEAP) * (1 + r->quality + (r->minpool != 0)) +
+                           (r->counts != NULL)
+                     : 1;
     struct hb_sv_opts so = {r->timeout * (passes > 0 ? passes : 1), 1, 16384};
     struct hb_sv_outcome o;
     size_t len;
