@@ -976,7 +976,7 @@ static void print_pathlen_growth(FILE *f, const struct hb_run *r)
             if (x->subject != s || !x->has_pathlen || !is_growth(r, x))
                 continue;
             if (!shown++)
-                fprintf(f, "  %-10s", r->subjects[s].name);
+                fprintf(f, "  %-*s", name_width(r), r->subjects[s].name);
             fprintf(f, "  %zu: %u/%u | %u/%u", r->workloads[x->workload]->params.live,
                     (unsigned)x->pathlen.alloc.median, (unsigned)x->pathlen.alloc.max,
                     (unsigned)x->pathlen.free_.median, (unsigned)x->pathlen.free_.max);
