@@ -29,8 +29,8 @@ struct hb_subject {
     const char *name;
     const char *summary;
     enum hb_subject_kind kind;
-    const struct hb_heap_ops *ops; /* HB_SUBJECT_HEAP only */
     int by_name;                   /* runs only when named (--heap): the example heaps */
+    const struct hb_heap_ops *ops; /* HB_SUBJECT_HEAP only */
 };
 
 typedef void *(*hb_alloc_fn)(hb_heap *h, size_t size, size_t align, const char *tag);

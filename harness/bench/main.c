@@ -201,11 +201,11 @@ static double load_per_cpu(void)
 static void add_subjects(void)
 {
     for (const struct hb_heap_ops *const *p = hb_registered_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p, 0};
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
     for (const struct hb_heap_ops *const *p = hb_bench_test_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p, 0};
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
     for (const struct hb_heap_ops *const *p = hb_example_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p, 1};
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 1, *p};
     subjects[nsubjects++] = hb_subject_malloc;
     subjects[nsubjects++] = hb_subject_empty;
 }
