@@ -47,6 +47,14 @@ const struct hb_heap_ops *hb_find_heap(const char *name)
     return ops ? ops : find_in(hb_example_heaps, name);
 }
 
+const struct hb_heap_provenance *hb_find_provenance(const struct hb_heap_ops *ops)
+{
+    for (size_t i = 0; hb_heap_provenances[i].ops; i++)
+        if (hb_heap_provenances[i].ops == ops)
+            return &hb_heap_provenances[i];
+    return NULL;
+}
+
 void hb_print_heap_names(FILE *f)
 {
     for (size_t i = 0; hb_registered_heaps[i]; i++)

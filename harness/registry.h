@@ -22,6 +22,22 @@ extern const struct hb_heap_ops *const hb_example_heaps[];
    that heap through a layer (e.g. locked-spin:tlsf, harness/lock.h). */
 const struct hb_heap_ops *hb_find_heap(const char *name);
 
+/* Where a heap comes from (generated at configure time by
+   cmake/registry.cmake, hb_write_heap_provenance). */
+struct hb_heap_provenance {
+    const struct hb_heap_ops *ops;
+    const char *origin;  /* "built-in", "plug-in", "example" */
+    const char *source;  /* the file of its table: a plug-in's relative to the folder make ran in */
+    const char *hash;    /* 16 hex digits of a SHA-256 over its sources (.c, and .h beside a plug-in's) */
+    const char *version; /* HB_HEAP_VERSION's string, or NULL */
+};
+/* Ended by a NULL ops. */
+extern const struct hb_heap_provenance hb_heap_provenances[];
+
+/* The provenance of a registered or example heap; NULL for any other
+   table (a layered heap, a test heap). */
+const struct hb_heap_provenance *hb_find_provenance(const struct hb_heap_ops *ops);
+
 /* Writes "a, b, c" (the registered names) to f: for error messages. */
 void hb_print_heap_names(FILE *f);
 

@@ -224,6 +224,11 @@ enum {
                                          metadata) and largest_free its upper bound, free_bytes */
 };
 
+/* A heap's version string, reported with its results.  Optional; at file
+   scope in a source beside the table (the build finds it by the table's
+   symbol):  HB_HEAP_VERSION(my_ops, "1.2");  */
+#define HB_HEAP_VERSION(ops_symbol, version) const char hb_heap_version_##ops_symbol[] = version
+
 #ifdef __cplusplus
 }
 #endif

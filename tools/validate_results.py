@@ -7,7 +7,10 @@ Checks every <target>.json against the schema (a self-contained validator
 of the JSON Schema keywords the schema uses: type, enum, required,
 properties, additionalProperties, items, minimum, maximum); that every
 result names a listed heap and workload; that statuses, the failures list
-and "complete" agree and an invalid heap has no figures; and that the CSV
+and "complete" agree and an invalid heap has no figures; that an exact
+minimum pool of n pages has a successful probe of n pages and a failed one
+of n - 1 (or n - 1 below the heap's min_initial); that a fixed pool has no
+footprint ratio; and that the CSV
 views of the meters that ran have their headers.
 Exit 0 when valid; otherwise 1 with one line per problem.
 """
@@ -79,6 +82,29 @@ def check_csv_headers(run, target, doc, errs):
             errs.append(f"{cp}: {x}")
 
 
+def check_min_pool(where, r, page, errs):
+    """An exact minimum pool of n pages: a probe of n succeeded and one of n - 1 failed (or n - 1 is below
+    the heap's min_initial and was not run); no probe below n succeeded."""
+    m = r["min_pool"]
+    if not m or not m["found"]:
+        return
+    n, probes = m["pages"], {}
+    for p in m["probes"]:
+        probes.setdefault(p["pages"], set()).add(p["ok"])
+    if probes.get(n) != {True}:
+        errs.append(f"{where}: min_pool of {n} pages, but no probe of {n} pages succeeded")
+    if m["bytes"] != n * page:
+        errs.append(f"{where}: min_pool bytes {m['bytes']} is not {n} pages of {page} bytes")
+    if not m["exact"]:
+        return
+    if m["lower_pages"] != n - 1:
+        errs.append(f"{where}: an exact min_pool of {n} pages with lower_pages {m['lower_pages']}")
+    if m["below"] == "failed" and probes.get(n - 1) != {False}:
+        errs.append(f"{where}: min_pool of {n} pages, but no probe of {n - 1} pages failed")
+    if m["below"] == "below min_initial" and n - 1 in probes:
+        errs.append(f"{where}: min_pool below min_initial, yet {n - 1} pages were run")
+
+
 def check_consistency(t, doc, errs):
     """What the schema cannot say: names resolve, failures and statuses agree."""
     heaps = {h["name"] for h in doc["heaps"]}
@@ -93,6 +119,10 @@ def check_consistency(t, doc, errs):
             errs.append(f"{t}.results[{i}]: an invalid heap has figures")
         if r["status"] != "ok":
             failed.add((r["heap"], r["workload"]))
+        check_min_pool(f"{t}.results[{i}]", r, doc["environment"]["page_size"], errs)
+        frag = r["fragmentation"]
+        if frag and frag["fixed_pool"] and frag["footprint_ratio"] is not None:
+            errs.append(f"{t}.results[{i}]: a fixed pool with a footprint ratio")
     listed = {(f["heap"], f["workload"]) for f in doc["failures"]}
     if listed != failed:
         errs.append(f"{t}: failures {sorted(listed)} differ from the failed results {sorted(failed)}")

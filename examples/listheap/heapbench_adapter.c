@@ -50,3 +50,5 @@ const struct hb_heap_ops listheap_heapbench = {
     .summary = "example plug-in: first fit over an address-ordered free list (docs/plugging-in.md)",
     HB_ADAPTER_OPS(listheap_adapter),
 };
+/* Optional: a version string the results report beside the heap. */
+HB_HEAP_VERSION(listheap_heapbench, "1.0");

@@ -29,6 +29,7 @@ struct hb_subject {
     const char *name;
     const char *summary;
     enum hb_subject_kind kind;
+    int by_name;                   /* runs only when named (--heap): the example heaps */
     const struct hb_heap_ops *ops; /* HB_SUBJECT_HEAP only */
 };
 
@@ -107,12 +108,44 @@ struct hb_quality {
     uint64_t identity_violations;
     uint32_t nseries;
     struct hb_series_point series[HB_SERIES_MAX];
+    uint64_t refused_align; /* NULL allocs asking more than the heap's max_align: neither nulls nor catastrophic */
 };
 
 /* Runs the sequence once on a heap subject, reading stats after every
    stats_every-th own operation (1: every one).  0, or -1 with the reason in msg (the heap's check or the
    memory manager's guards failed after the run). */
 int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, size_t stats_every, struct hb_quality *q,
+                   char *msg, size_t msglen);
+
+/* The minimum pool (minpool.c): the smallest initial block, in whole
+   pages, on which the sequence runs with no failed alloc, expansion off
+   (the memory manager refuses every get_pages).  An alloc refused because
+   its alignment is above the heap's max_align is not a failure. */
+#define HB_MINPOOL_MAX_PROBES 64
+
+struct hb_minpool_fig {
+    int found;                  /* some pool up to limit_pages ran the sequence with no failed alloc */
+    int expands;                /* the heap has HB_CAP_EXPAND: measured with expansion turned off */
+    uint64_t pages;             /* the minimum pool (found): pages - 1 failed, pages succeeded */
+    uint64_t below_min_initial; /* pages - 1 was not run: below the heap's min_initial (fails by contract) */
+    uint64_t limit_pages;       /* the largest pool tried: the bench arena */
+    uint64_t peak_live_bytes;   /* requested and live at once, on the minimum pool */
+    uint64_t refused_align;     /* allocs refused for their alignment, on the minimum pool */
+    uint32_t nprobes;
+    uint64_t probe_pages[HB_MINPOOL_MAX_PROBES];
+    uint8_t probe_ok[HB_MINPOOL_MAX_PROBES];
+    int exact;            /* found, and pages - 1 failed (or is below min_initial): the search ended in time */
+    uint64_t lower_pages; /* the largest pool known to fail (below min_initial: min_initial's pages - 1) */
+};
+
+/* The seconds the search may take per heap x workload before it stops with
+   a pool that works (m->exact 0). */
+#define HB_MINPOOL_BUDGET_S 5.0
+
+/* Finds the minimum pool of a heap subject by galloping up from a lower
+   bound, then bisection, within budget seconds.  0, or -1 with the reason
+   in msg (the heap wrote outside its pool in a probe). */
+int hb_minpool_run(const struct hb_subject *s, const struct hb_opseq *seq, double budget, struct hb_minpool_fig *m,
                    char *msg, size_t msglen);
 
 /* The shadow check (shadow.c): runs the sequence once and checks every

@@ -4,8 +4,8 @@ heaps of testheaps.c (linked only into hb-bench-faults).
 
     faults_test.py METER WORKDIR [--plugin SO] -- [EMULATOR...] HB-BENCH-FAULTS
 
-METER is the meter the faulty heaps misbehave in (quality, speed, pathlen)
-or "bogus" (heaps that return bad blocks, caught by the shadow check).
+METER is the meter the faulty heaps misbehave in (quality, speed, pathlen,
+minpool) or "bogus" (heaps that return bad blocks, caught by the shadow check).
 Runs hb-bench-faults on bump plus the faulty heaps and checks, from the
 JSON it wrote:
   - the exit status is 1 and every faulty heap x workload is listed in
@@ -62,9 +62,10 @@ def main():
         env["HB_FAULT_METER"] = meter
     run = pre + [bench, "--heap", ",".join(["bump"] + list(heaps)), "--workload", ",".join(WORKLOADS),
                  "--repetitions", str(REPS), "--rep-ms", "1", "--timeout", "2", "--out", out] + extra
-    if meter == "quality":
+    if meter in ("quality", "minpool"):
         run.append("--no-speed")
-    quality_ran = meter in ("quality", "bogus")
+    run.append("--minpool" if meter == "minpool" else "--no-minpool")
+    quality_ran = meter in ("quality", "bogus", "minpool")
     if not quality_ran:  # the quality meter is tested on its own; leaving it out keeps the test short
         run.append("--no-quality")
     p = subprocess.run(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,7 +99,7 @@ def main():
             # No figure from the meter it failed in (none at all when invalid);
             # figures of the meters it completed before stay.
             gone = {"bogus": ("speed", "fragmentation", "pathlen"), "quality": ("speed", "fragmentation"),
-                    "speed": ("speed",), "pathlen": ("pathlen",)}[meter]
+                    "speed": ("speed",), "pathlen": ("pathlen",), "minpool": ("speed", "min_pool")}[meter]
             if any(r[k] for k in gone):
                 errs.append(f"{where}: figures of {gone} despite the failure")
             continue
@@ -109,6 +110,8 @@ def main():
             errs.append(f"{where}: speed figures incomplete: {r['speed'] and r['speed']['repetitions']}")
         if kernel and quality_ran and not r["fragmentation"]:
             errs.append(f"{where}: no fragmentation figures")
+        if kernel and meter == "minpool" and not (r["min_pool"] and r["min_pool"]["found"]):
+            errs.append(f"{where}: no minimum pool")
         if meter == "pathlen" and r["heap"] != "malloc" and not r["pathlen"]:
             errs.append(f"{where}: no path-length figures")
     if doc["complete"]:

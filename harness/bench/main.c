@@ -59,6 +59,8 @@ static void usage(FILE *f)
             "                      16 under an emulator)\n"
             "  --no-speed          skip the speed meter\n"
             "  --no-quality        skip the fragmentation and metadata meter\n"
+            "  --minpool, --no-minpool  run (skip) the minimum-pool meter: a bisection, about 10 runs of\n"
+            "                      each heap x workload (default: on with host timing, off under an emulator)\n"
             "  --pathlen FILE      also the path length: run under qemu-<arch> -plugin libhbpath.so,out=FILE\n"
             "                      (tools/qemu-plugin/)\n"
             "  --pathlen-probe FILE  the plugin's calibration and probe figures (the exactness test)\n"
@@ -199,9 +201,11 @@ static double load_per_cpu(void)
 static void add_subjects(void)
 {
     for (const struct hb_heap_ops *const *p = hb_registered_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p};
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
     for (const struct hb_heap_ops *const *p = hb_bench_test_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, *p};
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
+    for (const struct hb_heap_ops *const *p = hb_example_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
+        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 1, *p};
     subjects[nsubjects++] = hb_subject_malloc;
     subjects[nsubjects++] = hb_subject_empty;
 }
@@ -216,7 +220,7 @@ static int make_records(struct hb_run *r, const char *heap_list)
         return -1;
     for (size_t s = 0; s < nsubjects; s++) {
         const struct hb_subject *sub = &subjects[s];
-        int selected = sub->kind == HB_SUBJECT_HEAP     ? in_list(heap_list, sub->name)
+        int selected = sub->kind == HB_SUBJECT_HEAP     ? in_list(heap_list, sub->name) && (heap_list || !sub->by_name)
                        : sub->kind == HB_SUBJECT_MALLOC ? r->speed
                                                         : r->speed || r->counts;
         for (size_t w = 0; selected && w < r->nworkloads; w++)
@@ -262,11 +266,13 @@ int main(int argc, char **argv)
     struct hb_run r = {.seed = 1, .rep_ms = 20, .timeout = 60, .speed = 1, .quality = 1};
     double per_child = 0;   /* default: 3 on the host; every repetition in one child under an emulator */
     double stats_every = 0; /* default: 1 (exact) on the host, 16 under an emulator */
+    int minpool = -1;       /* default: on with host timing, off under an emulator */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         int needs = strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0 && strcmp(a, "--list") != 0 &&
-                    strcmp(a, "--no-speed") != 0 && strcmp(a, "--no-quality") != 0;
+                    strcmp(a, "--no-speed") != 0 && strcmp(a, "--no-quality") != 0 && strcmp(a, "--minpool") != 0 &&
+                    strcmp(a, "--no-minpool") != 0;
         if (needs && i + 1 >= argc) {
             fprintf(stderr, "hb-bench: %s needs a value (see --help)\n", a);
             return 2;
@@ -311,6 +317,8 @@ int main(int argc, char **argv)
             r.speed = 0;
         else if (strcmp(a, "--no-quality") == 0)
             r.quality = 0;
+        else if (strcmp(a, "--minpool") == 0 || strcmp(a, "--no-minpool") == 0)
+            minpool = strcmp(a, "--minpool") == 0;
         else if (strcmp(a, "--pathlen") == 0)
             r.counts = v;
         else if (strcmp(a, "--pathlen-probe") == 0)
@@ -326,6 +334,7 @@ int main(int argc, char **argv)
         }
     }
     r.reps = (int)reps;
+    r.minpool = minpool >= 0 ? minpool : strcmp(HB_TIMING, "emulator") != 0;
     r.stats_every = stats_every > 0 ? (size_t)stats_every : strcmp(HB_TIMING, "emulator") == 0 ? 16 : 1;
     r.reps_per_child = per_child > 0 ? (int)per_child : strcmp(HB_TIMING, "emulator") == 0 ? r.reps : 3;
     if (probe)

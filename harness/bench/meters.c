@@ -193,7 +193,9 @@ int hb_quality_run(struct hb_instance *in, const struct hb_opseq *seq, size_t st
                 granted += u > op->size ? u - op->size : 0;
                 if (live_bytes > q->peak_live_bytes)
                     q->peak_live_bytes = live_bytes;
-            } else
+            } else if (op->align > ops->max_align)
+                q->refused_align++; /* the contract's answer, not a failure */
+            else
                 note_null(ops, h, i, op->size, live_bytes, q);
         } else if (slots[op->slot]) {
             hb_sv_note("free", sizes[op->slot], 0, slots[op->slot]);

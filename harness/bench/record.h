@@ -20,9 +20,9 @@
 
 #define HB_MAX_REPS 64
 
-enum hb_meter { HB_METER_CHECK, HB_METER_QUALITY, HB_METER_PATHLEN, HB_METER_SPEED, HB_NMETERS };
+enum hb_meter { HB_METER_CHECK, HB_METER_QUALITY, HB_METER_PATHLEN, HB_METER_SPEED, HB_METER_MINPOOL, HB_NMETERS };
 
-/* "check", "quality", "pathlen", "speed" */
+/* "check", "quality", "pathlen", "speed", "minpool" */
 const char *hb_meter_name(enum hb_meter m);
 
 /* How a heap x workload ended. */
@@ -80,6 +80,8 @@ struct hb_record {
     struct hb_quality quality;
     struct hb_pathlen_fig pathlen;
     struct hb_speed_fig speed; /* speed.nreps > 0: measured */
+    int has_minpool;
+    struct hb_minpool_fig minpool;
 };
 
 #endif

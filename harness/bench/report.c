@@ -27,6 +27,7 @@
 #include "arch.h"
 #include "buildinfo.h"
 #include "pathlen.h"
+#include "registry.h"
 #include "results.h"
 #include "run.h"
 
@@ -134,6 +135,20 @@ static const char *kind_name(enum hb_subject_kind k)
     return k == HB_SUBJECT_HEAP ? "kernel_heap" : k == HB_SUBJECT_MALLOC ? "host_baseline" : "harness_overhead";
 }
 
+static void json_provenance(struct hb_json *j, const struct hb_heap_provenance *p)
+{
+    if (!p) {
+        hb_json_null(j, "provenance");
+        return;
+    }
+    hb_json_obj(j, "provenance");
+    hb_json_str(j, "origin", p->origin);
+    hb_json_str(j, "source", p->source);
+    hb_json_str(j, "hash", p->hash);
+    hb_json_str(j, "version", p->version);
+    hb_json_end_obj(j);
+}
+
 static void json_tables(struct hb_json *j, const struct hb_run *r)
 {
     hb_json_arr(j, "heaps");
@@ -145,6 +160,7 @@ static void json_tables(struct hb_json *j, const struct hb_run *r)
         hb_json_str(j, "kind", kind_name(s->kind));
         if (s->ops)
             write_caps(j, s->ops->caps);
+        json_provenance(j, s->ops ? hb_find_provenance(s->ops) : NULL);
         hb_json_end_obj(j);
     }
     hb_json_end_arr(j);
@@ -227,6 +243,27 @@ static double footprint(const struct hb_quality *q)
     return q->peak_live_bytes ? (double)q->peak_pool_bytes / (double)q->peak_live_bytes : NAN;
 }
 
+/* A heap without HB_CAP_EXPAND is handed the whole bench arena: its pool
+   is the arena, whatever it needs, so its footprint says nothing about the
+   heap; its minimum pool does (docs/metrics.md). */
+static int fixed_pool(const struct hb_run *r, const struct hb_record *x)
+{
+    const struct hb_heap_ops *ops = r->subjects[x->subject].ops;
+    return ops && !(ops->caps & HB_CAP_EXPAND);
+}
+
+static double heap_footprint(const struct hb_run *r, const struct hb_record *x)
+{
+    return fixed_pool(r, x) ? NAN : footprint(&x->quality);
+}
+
+/* Minimum pool / peak live requested bytes on it: the footprint on one
+   scale for fixed and growing heaps. */
+static double minpool_ratio(const struct hb_minpool_fig *m)
+{
+    return m->found && m->peak_live_bytes ? (double)(m->pages * HB_PAGE_SIZE) / (double)m->peak_live_bytes : NAN;
+}
+
 static void json_quality(struct hb_json *j, const struct hb_run *r, const struct hb_record *x)
 {
     if (!x->has_quality) {
@@ -242,11 +279,13 @@ static void json_quality(struct hb_json *j, const struct hb_run *r, const struct
     hb_json_uint(j, "drain_frees", q->drain_frees);
     hb_json_uint(j, "peak_pool_bytes", q->peak_pool_bytes);
     hb_json_uint(j, "peak_live_bytes", q->peak_live_bytes);
-    hb_json_num(j, "footprint_ratio", footprint(q));
+    hb_json_num(j, "footprint_ratio", heap_footprint(r, x));
+    hb_json_bool(j, "fixed_pool", fixed_pool(r, x));
     hb_json_num(j, "ext_frag_mean", q->ext_frag_mean);
     hb_json_num(j, "ext_frag_max", q->ext_frag_max);
     hb_json_num(j, "ext_frag_at_peak", q->ext_frag_at_peak);
     hb_json_uint(j, "nulls", q->nulls);
+    hb_json_uint(j, "refused_align", q->refused_align);
     if (q->first_null_op >= 0)
         hb_json_int(j, "first_null_op", q->first_null_op);
     else
@@ -273,7 +312,43 @@ static void json_quality(struct hb_json *j, const struct hb_run *r, const struct
     hb_json_uint(j, "padding_bytes_at_peak", q->padding_bytes_peak);
     hb_json_uint(j, "stats_identity_violations", q->identity_violations);
     hb_json_end_obj(j);
-    (void)r;
+}
+
+static void json_minpool(struct hb_json *j, const struct hb_record *x)
+{
+    const struct hb_minpool_fig *m = &x->minpool;
+    if (!x->has_minpool) {
+        hb_json_null(j, "min_pool");
+        return;
+    }
+    hb_json_obj(j, "min_pool");
+    hb_json_bool(j, "found", m->found);
+    hb_json_str(j, "expansion", m->expands ? "off" : "none");
+    if (m->found) {
+        hb_json_uint(j, "pages", m->pages);
+        hb_json_uint(j, "bytes", m->pages * HB_PAGE_SIZE);
+        hb_json_num(j, "ratio", minpool_ratio(m));
+        hb_json_uint(j, "peak_live_bytes", m->peak_live_bytes);
+        hb_json_uint(j, "refused_align", m->refused_align);
+        hb_json_bool(j, "exact", m->exact);
+        hb_json_uint(j, "lower_pages", m->lower_pages);
+        hb_json_str(j, "below", m->below_min_initial ? "below min_initial" : "failed");
+    } else {
+        static const char *const none[] = {"pages",         "bytes", "ratio",       "peak_live_bytes",
+                                           "refused_align", "exact", "lower_pages", "below"};
+        for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+            hb_json_null(j, none[i]);
+    }
+    hb_json_uint(j, "limit_bytes", m->limit_pages * HB_PAGE_SIZE);
+    hb_json_arr(j, "probes");
+    for (uint32_t i = 0; i < m->nprobes; i++) {
+        hb_json_obj(j, NULL);
+        hb_json_uint(j, "pages", m->probe_pages[i]);
+        hb_json_bool(j, "ok", m->probe_ok[i]);
+        hb_json_end_obj(j);
+    }
+    hb_json_end_arr(j);
+    hb_json_end_obj(j);
 }
 
 static void json_dist(struct hb_json *j, const char *key, const struct hb_pl_dist *d)
@@ -384,6 +459,7 @@ static void write_json(FILE *f, const struct hb_run *r, const struct hb_verdict 
         json_speed(&j, r, x);
         json_quality(&j, r, x);
         json_pathlen(&j, x);
+        json_minpool(&j, x);
         hb_json_end_obj(&j);
     }
     hb_json_end_arr(&j);
@@ -437,7 +513,8 @@ static void csv_quality(FILE *f, const struct hb_run *r)
 {
     fprintf(f, "target,heap,workload,own_ops,peak_pool_bytes,peak_live_bytes,footprint_ratio,ext_frag_mean,"
                "ext_frag_max,nulls,first_null_op,catastrophic_op,meta_bytes_peak,header_bytes_per_alloc,"
-               "padding_bytes_per_alloc,rounding_bytes_per_alloc,own_frees,drain_frees,stats_identity_violations\n");
+               "padding_bytes_per_alloc,rounding_bytes_per_alloc,own_frees,drain_frees,stats_identity_violations,"
+               "refused_align,min_pool_bytes,min_pool_ratio\n");
     for (size_t i = 0; i < r->nrecs; i++) {
         const struct hb_record *x = &r->recs[i];
         if (!x->has_quality)
@@ -445,7 +522,7 @@ static void csv_quality(FILE *f, const struct hb_run *r)
         const struct hb_quality *q = &x->quality;
         fprintf(f, "%s,%s,%s,%llu,%llu,%llu", HB_TARGET, sub_name(r, x), wl_name(r, x), (unsigned long long)q->own_ops,
                 (unsigned long long)q->peak_pool_bytes, (unsigned long long)q->peak_live_bytes);
-        csv_num(f, footprint(q), "%.4f");
+        csv_num(f, heap_footprint(r, x), "%.4f");
         csv_num(f, q->ext_frag_mean, "%.4f");
         csv_num(f, q->ext_frag_max, "%.4f");
         fprintf(f, ",%llu", (unsigned long long)q->nulls);
@@ -455,8 +532,12 @@ static void csv_quality(FILE *f, const struct hb_run *r)
         csv_num(f, q->header_per_alloc, "%.2f");
         csv_num(f, q->padding_per_alloc, "%.2f");
         csv_num(f, q->rounding_known ? q->rounding_per_alloc : NAN, "%.2f");
-        fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)q->own_frees, (unsigned long long)q->drain_frees,
-                (unsigned long long)q->identity_violations);
+        fprintf(f, ",%llu,%llu,%llu,%llu", (unsigned long long)q->own_frees, (unsigned long long)q->drain_frees,
+                (unsigned long long)q->identity_violations, (unsigned long long)q->refused_align);
+        int mp = x->has_minpool && x->minpool.found;
+        csv_num(f, mp ? (double)(x->minpool.pages * HB_PAGE_SIZE) : NAN, "%.0f");
+        csv_num(f, mp ? minpool_ratio(&x->minpool) : NAN, "%.4f");
+        fputc('\n', f);
     }
 }
 
@@ -709,6 +790,28 @@ static const char *table_workload(const struct hb_run *r, const char *want)
     return r->nworkloads ? r->workloads[0]->name : "";
 }
 
+/* A heap's name in the tables, with the marks of its caps: ~a its
+   alignments above its own are emulated, ~s its stats are estimated
+   (adapter.h); * malloc, not a kernel heap. */
+static void table_name(const struct hb_subject *sub, char *buf, size_t len)
+{
+    unsigned caps = sub->ops ? sub->ops->caps : 0;
+    snprintf(buf, len, "%s%s%s%s", sub->name, caps & HB_CAP_ALIGN_EMULATED ? "~a" : "",
+             caps & HB_CAP_STATS_ESTIMATED ? "~s" : "", sub->kind == HB_SUBJECT_MALLOC ? "*" : "");
+}
+
+/* The name column's width: the longest name in the run, at least 10. */
+static int name_width(const struct hb_run *r)
+{
+    int w = 10;
+    for (size_t i = 0; i < r->nrecs; i++) {
+        char name[96];
+        table_name(&r->subjects[r->recs[i].subject], name, sizeof name);
+        w = (int)strlen(name) > w ? (int)strlen(name) : w;
+    }
+    return w;
+}
+
 static void print_speed_quality(FILE *f, const struct hb_run *r)
 {
     const char *aw = table_workload(r, "fill-16-same"), *cw = table_workload(r, "churn");
@@ -723,12 +826,18 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             "was too busy to trust it\n",
             aw, cw);
     fprintf(f,
-            "fragmentation, metadata: on %s; fails = NULL allocs over all workloads; catastr = workloads with an "
-            "alloc failing while free >= request; round = granted - requested bytes per allocation\n",
+            "fragmentation, metadata: on %s; footprint = peak pool / peak live bytes (fixed: a heap that cannot "
+            "expand gets the whole arena, see minpool); minpool = smallest initial pool with no failed alloc, "
+            "expansion off / peak live bytes (-: not measured or more than the arena; <=: the search's time budget ran "
+            "out, an upper bound); fails = NULL allocs over all "
+            "workloads; refal = allocs refused for an alignment above the heap's max_align (not failures); catastr = "
+            "workloads with an alloc failing while free >= request; round = granted - requested bytes per "
+            "allocation\n",
             cw);
-    fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s\n", "heap", "A alloc", "A free",
-            "xmalloc", "C alloc", "C free", "footprint", "extfrag", "extmax", "fails", "catastr", "meta B", "hdr B/a",
-            "pad B/a", "round");
+    int nw = name_width(r);
+    fprintf(f, "%-*s %11s %11s %7s %11s %11s %9s %7s %8s %8s %6s %5s %7s %8s %7s %7s %7s\n", nw, "heap", "A alloc",
+            "A free", "xmalloc", "C alloc", "C free", "footprint", "minpool", "extfrag", "extmax", "fails", "refal",
+            "catastr", "meta B", "hdr B/a", "pad B/a", "round");
     const struct hb_record *ma = hb_find_record(r, hb_subject_malloc.name, aw);
     struct hb_speed_net nm = {0};
     if (ma)
@@ -737,13 +846,14 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         const struct hb_subject *sub = &r->subjects[s];
         const struct hb_record *a = rec_of(r, s, aw), *c = rec_of(r, s, cw);
         int any = 0, broken = 0, busy = 0, measured = 0;
-        uint64_t fails = 0, cat = 0;
+        uint64_t fails = 0, cat = 0, refal = 0;
         for (size_t i = 0; i < r->nrecs; i++)
             if (r->recs[i].subject == s) {
                 const struct hb_record *x = &r->recs[i];
                 any = 1;
                 broken += x->status != HB_STATUS_OK;
                 fails += x->has_quality ? x->quality.nulls : 0;
+                refal += x->has_quality ? x->quality.refused_align : 0;
                 measured |= x->has_quality;
                 cat += x->has_quality && x->quality.catastrophic_op >= 0;
             }
@@ -755,7 +865,7 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         if (c)
             hb_speed_net(r, c, &nc);
         busy = na.busy || nc.busy;
-        char b[14][32];
+        char b[16][32];
         double ratio = na.measured && nm.measured && sub->kind == HB_SUBJECT_HEAP
                            ? (na.alloc_bound + na.free_bound) / (nm.alloc_bound + nm.free_bound)
                            : NAN;
@@ -766,7 +876,12 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         fmt_speed(b[3], 32, nc.measured, nc.free_, nc.free_below, nc.free_spread);
         int hq = c && c->has_quality, heap = sub->kind == HB_SUBJECT_HEAP;
         const struct hb_quality *q = hq ? &c->quality : NULL;
-        fmt(b[4], 32, hq ? footprint(q) : NAN, "%.2f");
+        fmt(b[4], 32, hq ? heap_footprint(r, c) : NAN, "%.2f");
+        if (hq && fixed_pool(r, c))
+            snprintf(b[4], 32, "fixed");
+        fmt(b[14], 32, c && c->has_minpool ? minpool_ratio(&c->minpool) : NAN,
+            c && c->has_minpool && !c->minpool.exact ? "<=%.2f" : "%.2f");
+        fmt(b[15], 32, heap && measured ? (double)refal : NAN, "%.0f");
         fmt(b[5], 32, hq ? q->ext_frag_mean : NAN, "%.3f");
         fmt(b[6], 32, hq ? q->ext_frag_max : NAN, "%.3f");
         fmt(b[7], 32, heap && measured ? (double)fails : NAN, "%.0f");
@@ -775,14 +890,16 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
         fmt(b[10], 32, hq ? q->header_per_alloc : NAN, "%.1f");
         fmt(b[11], 32, hq ? q->padding_per_alloc : NAN, "%.1f");
         fmt(b[12], 32, hq && q->rounding_known ? q->rounding_per_alloc : NAN, "%.1f");
-        char name[40];
-        snprintf(name, sizeof name, "%s%s", sub->name, sub->kind == HB_SUBJECT_MALLOC ? "*" : "");
-        fprintf(f, "%-10s %11s %11s %7s %11s %11s %9s %8s %8s %6s %7s %8s %7s %7s %7s%s%s\n", name, b[0], b[1], b[13],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], busy ? "  busy" : "",
-                broken ? "  (FAILED or INVALID runs: see below)" : "");
+        char name[96];
+        table_name(sub, name, sizeof name);
+        fprintf(f, "%-*s %11s %11s %7s %11s %11s %9s %7s %8s %8s %6s %5s %7s %8s %7s %7s %7s%s%s\n", nw, name, b[0],
+                b[1], b[13], b[2], b[3], b[4], b[14], b[5], b[6], b[7], b[15], b[8], b[9], b[10], b[11], b[12],
+                busy ? "  busy" : "", broken ? "  (FAILED or INVALID runs: see below)" : "");
     }
     fprintf(f, "* malloc: the C library's allocator, a host speed baseline, not a kernel heap. "
-               "(empty): the harness overhead per op, already subtracted above.\n");
+               "(empty): the harness overhead per op, already subtracted above. ~a: alignments above the heap's own "
+               "are emulated; ~s: its stats are estimated (free bytes are the remainder): read its fragmentation "
+               "figures with that in mind.\n");
     if (r->speed_cut_short)
         fprintf(f, "speed: the time budget ran out: fewer repetitions than asked (machine too busy)\n");
 }
@@ -794,7 +911,8 @@ static void print_pathlen(FILE *f, const struct hb_run *r)
             "\n== path length, target %s (%s): guest instructions per call, exact (QEMU plugin), marker overhead %u "
             "subtracted ==\n",
             HB_TARGET, HB_ARCH_NAME, (unsigned)r->pl_calibration);
-    fprintf(f, "%-10s %6s %6s %6s %7s %-14s %7s| %6s %6s %6s %7s %-14s %7s\n", "heap", "A med", "A p99", "A max",
+    int nw = name_width(r);
+    fprintf(f, "%-*s %6s %6s %6s %7s %-14s %7s| %6s %6s %6s %7s %-14s %7s\n", nw, "heap", "A med", "A p99", "A max",
             "A own", "(workload)", "A mm", "F med", "F p99", "F max", "F own", "(workload)", "F mm");
     for (size_t s = 0; s < r->nsubjects; s++) {
         const struct hb_record *c = rec_of(r, s, cw);
@@ -830,8 +948,10 @@ static void print_pathlen(FILE *f, const struct hb_run *r)
             fmt(b[k][3], 16, haveown[k] ? (double)own[k] : NAN, "%.0f");
             fmt(b[k][4], 16, havemm[k] ? (double)mm[k] : NAN, "%.0f");
         }
-        fprintf(f, "%-10s %6s %6s %6s %7s %-14.14s %7s| %6s %6s %6s %7s %-14.14s %7s\n", r->subjects[s].name, b[0][0],
-                b[0][1], b[0][2], b[0][3], where[0], b[0][4], b[1][0], b[1][1], b[1][2], b[1][3], where[1], b[1][4]);
+        char name[96];
+        table_name(&r->subjects[s], name, sizeof name);
+        fprintf(f, "%-*s %6s %6s %6s %7s %-14.14s %7s| %6s %6s %6s %7s %-14.14s %7s\n", nw, name, b[0][0], b[0][1],
+                b[0][2], b[0][3], where[0], b[0][4], b[1][0], b[1][1], b[1][2], b[1][3], where[1], b[1][4]);
     }
     fprintf(f,
             "med/p99/max: on %s.  own: the longest call over every workload that did not reach the memory manager "
@@ -856,7 +976,7 @@ static void print_pathlen_growth(FILE *f, const struct hb_run *r)
             if (x->subject != s || !x->has_pathlen || !is_growth(r, x))
                 continue;
             if (!shown++)
-                fprintf(f, "  %-10s", r->subjects[s].name);
+                fprintf(f, "  %-*s", name_width(r), r->subjects[s].name);
             fprintf(f, "  %zu: %u/%u | %u/%u", r->workloads[x->workload]->params.live,
                     (unsigned)x->pathlen.alloc.median, (unsigned)x->pathlen.alloc.max,
                     (unsigned)x->pathlen.free_.median, (unsigned)x->pathlen.free_.max);

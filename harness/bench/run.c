@@ -46,11 +46,18 @@ const char *hb_bench_meter = "";
 
 const char *hb_meter_name(enum hb_meter m)
 {
-    static const char *const names[HB_NMETERS] = {"check", "quality", "pathlen", "speed"};
+    static const char *const names[HB_NMETERS] = {"check", "quality", "pathlen", "speed", "minpool"};
     return m < HB_NMETERS ? names[m] : "?";
 }
 
 enum verdict { V_OK, V_INVALID, V_CORRUPT, V_ERROR };
+
+/* The minimum pool's search counts as one pass for the timeout: its
+   budget is at most half a pass. */
+static double minpool_budget(const struct hb_run *r)
+{
+    return r->timeout / 2 < HB_MINPOOL_BUDGET_S ? r->timeout / 2 : HB_MINPOOL_BUDGET_S;
+}
 
 #define REPS_PER_CHILD_MAX 16
 
@@ -72,6 +79,8 @@ struct child_out {
     struct hb_quality q;
     struct hb_pathlen_fig pl;
     struct rep_out rep;
+    int has_minpool;
+    struct hb_minpool_fig mp;
 };
 
 struct job {
@@ -115,6 +124,22 @@ static void enter(struct child_out *o, enum hb_meter m, const char *phase)
     hb_sv_phase(phase);
 }
 
+/* The minimum-pool pass (minpool.c): its probes, each a fresh heap, in
+   this child.  0, or -1 with the verdict said. */
+static int minpool_pass(const struct hb_run *r, struct child_out *o, const struct hb_subject *sub,
+                        const struct hb_opseq *seq)
+{
+    char msg[400] = "";
+    enter(o, HB_METER_MINPOOL, "minimum pool");
+    o->has_minpool = 0;
+    if (hb_minpool_run(sub, seq, minpool_budget(r), &o->mp, msg, sizeof msg) != 0) {
+        say(o, V_CORRUPT, msg);
+        return -1;
+    }
+    o->has_minpool = 1;
+    return 0;
+}
+
 /* One child per heap x workload runs its passes in order: the shadow check,
    then (on a valid heap) the quality pass and the path-length pass, each on
    a fresh instance.  The first pass that finds the heap bad ends it. */
@@ -127,7 +152,7 @@ static void heap_body(void *ctx)
     struct child_out *o = out_area();
     struct hb_instance in;
     char msg[400] = "";
-    o->checked = o->has_quality = o->has_pathlen = 0;
+    o->checked = o->has_quality = o->has_pathlen = o->has_minpool = 0;
     say(o, V_OK, "");
     if (sub->kind == HB_SUBJECT_HEAP) {
         enter(o, HB_METER_CHECK, "shadow check");
@@ -153,6 +178,8 @@ static void heap_body(void *ctx)
         }
         o->has_quality = 1;
     }
+    if (sub->kind == HB_SUBJECT_HEAP && r->minpool && minpool_pass(r, o, sub, seq) != 0)
+        return;
     if (r->counts) {
         enter(o, HB_METER_PATHLEN, "path-length pass");
         if (hb_pathlen_measure(sub, seq, r->pl_calibration, &o->pl, msg, sizeof msg) != 0) {
@@ -287,7 +314,8 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
     struct job j = {r, rec, m, rep, nreps};
     /* The limit applies per pass: a heaps child runs up to three. */
     int passes = body == heap_body
-                     ? (r->subjects[rec->subject].kind == HB_SUBJECT_HEAP) * (1 + r->quality) + (r->counts != NULL)
+                     ? (r->subjects[rec->subject].kind == HB_SUBJECT_HEAP) * (1 + r->quality + (r->minpool != 0)) +
+                           (r->counts != NULL)
                      : 1;
     struct hb_sv_opts so = {r->timeout * (passes > 0 ? passes : 1), 1, 16384};
     struct hb_sv_outcome o;
@@ -370,6 +398,8 @@ static void heap_meters(struct hb_run *r)
             rec->quality = o->q;
         if ((rec->has_pathlen = o->has_pathlen))
             rec->pathlen = o->pl;
+        if ((rec->has_minpool = o->has_minpool))
+            rec->minpool = o->mp;
         progress_step(&p, r->subjects[rec->subject].name, r->workloads[rec->workload]->name);
     }
     free(o);

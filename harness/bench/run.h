@@ -40,6 +40,7 @@ struct hb_run {
     uint32_t pl_calibration; /* path length: the empty marker pair */
     int speed_cut_short;     /* the speed budget ran out before every repetition */
     double load_at_start;    /* 1-minute load average per CPU */
+    int minpool;             /* option: the minimum-pool meter runs */
 };
 
 /* Runs every meter on every record (each heap x workload x meter in a

@@ -50,8 +50,8 @@ static int empty_free(hb_heap *h, void *p)
 const struct hb_subject hb_subject_malloc = {"malloc",
                                              "the C library's malloc/free: host speed baseline, "
                                              "not a kernel heap",
-                                             HB_SUBJECT_MALLOC, NULL};
-const struct hb_subject hb_subject_empty = {"(empty)", "an empty operation: the harness overhead", HB_SUBJECT_EMPTY,
+                                             HB_SUBJECT_MALLOC, 0, NULL};
+const struct hb_subject hb_subject_empty = {"(empty)", "an empty operation: the harness overhead", HB_SUBJECT_EMPTY, 0,
                                             NULL};
 
 #define INITIAL_BYTES ((size_t)64 * 1024)

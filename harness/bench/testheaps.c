@@ -10,6 +10,10 @@
  *   t-static  returns a pointer into a static buffer outside its pool
  *   t-misalign  returns its block 1 byte further on (misaligned)
  *   t-usable  reports a usable size of 1 byte, whatever the block
+ *   t-align16 declares max_align 16 and refuses every larger alignment
+ *             (the contract's answer: not a failure)
+ *   t-alignnull declares max_align 4096 yet returns NULL above 16 (a
+ *             failure: the alignment was within what it declared)
  * Armed after HB_FAULT_AFTER allocs in the process (default 50), and only
  * in the meter named by HB_FAULT_METER (check, quality, pathlen, speed;
  * default: every meter), so a test can make a heap fail in one meter alone.
@@ -111,6 +115,11 @@ static void *misalign_alloc(hb_heap *h, size_t size, size_t align, const char *t
     return p && armed() ? p + 1 : p;
 }
 
+static void *align16_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    return align > 16 ? NULL : alloc_plain(h, size, align, tag);
+}
+
 static size_t t_usable_size(const hb_heap *h, const void *p)
 {
     (void)h;
@@ -134,12 +143,13 @@ static void t_stats(const hb_heap *h, struct hb_stats *out)
     hb_heap_firstfit.stats(h, out);
 }
 
-#define TEST_HEAP(id, nm, what, fn, usable)                                                                            \
+#define TEST_HEAP(id, nm, what, fn, usable) TEST_HEAP_ALIGN(id, nm, what, fn, usable, 4096)
+#define TEST_HEAP_ALIGN(id, nm, what, fn, usable, maxalign)                                                            \
     static const struct hb_heap_ops id = {                                                                             \
         .name = (nm),                                                                                                  \
         .summary = "test heap (firstfit) that " what,                                                                  \
         .caps = HB_CAP_FREE | HB_CAP_EXPAND,                                                                           \
-        .max_align = 4096,                                                                                             \
+        .max_align = (maxalign),                                                                                       \
         .min_initial = 4096,                                                                                           \
         .create = t_create,                                                                                            \
         .alloc = (fn),                                                                                                 \
@@ -156,6 +166,8 @@ TEST_HEAP(t_same, "t-same", "returns the same block every time", same_alloc, NUL
 TEST_HEAP(t_static, "t-static", "returns a block outside its pool", static_alloc, NULL)
 TEST_HEAP(t_misalign, "t-misalign", "returns misaligned blocks", misalign_alloc, NULL)
 TEST_HEAP(t_usable, "t-usable", "understates its usable sizes", alloc_plain, t_usable_size)
+TEST_HEAP_ALIGN(t_align16, "t-align16", "refuses alignments above its max_align of 16", align16_alloc, NULL, 16)
+TEST_HEAP(t_alignnull, "t-alignnull", "fails alignments above 16 within its max_align", align16_alloc, NULL)
 
-const struct hb_heap_ops *const hb_bench_test_heaps[] = {&t_crash,  &t_hang,     &t_exit,   &t_stack, &t_same,
-                                                         &t_static, &t_misalign, &t_usable, NULL};
+const struct hb_heap_ops *const hb_bench_test_heaps[] = {
+    &t_crash, &t_hang, &t_exit, &t_stack, &t_same, &t_static, &t_misalign, &t_usable, &t_align16, &t_alignnull, NULL};

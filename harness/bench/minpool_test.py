@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""minpool_test.py OUTDIR -- RUNNER... : the minimum pool, the alignment refusals and the provenance, end to end.
+
+Runs the bench's test build (RUNNER: hb-bench-faults, after an emulator on a cross target) on the example heaps
+my-heap (a fixed pool: adapter.h without add_pool) and listheap (expands), and on the test heaps t-align16 (max_align
+16, refuses larger alignments) and t-alignnull (declares 4096, yet fails above 16), over churn and align-mixed,
+with the minimum-pool meter on, then checks:
+  - the run folder is valid (tools/validate_results.py: an exact minimum pool of n pages has a successful probe of
+    n pages and a failed one of n - 1);
+  - my-heap has an exact minimum pool on churn, no footprint ratio (fixed pool), and listheap a minimum pool with
+    expansion "off" beside its footprint;
+  - t-align16's refusals are counted as refused_align, not as failed allocs nor catastrophic; t-alignnull's
+    NULLs are failed allocs;
+  - listheap's provenance: an example, its source file, a 16-digit hash, its HB_HEAP_VERSION "1.0".
+Exit 0 when all hold, 1 with one line per problem.
+"""
+import json
+import os
+import subprocess
+import sys
+
+
+def main():
+    out, runner = sys.argv[1], sys.argv[sys.argv.index("--") + 1:]
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(here))
+    cmd = runner + ["--heap", "my-heap,listheap,t-align16,t-alignnull", "--workload", "churn,align-mixed",
+                    "--no-speed", "--minpool", "--out", out]
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(run.stdout[-3000:])
+    errs = []
+    if run.returncode != 0:
+        errs.append(f"hb-bench-faults exited {run.returncode}")
+    val = subprocess.run([sys.executable, os.path.join(root, "tools", "validate_results.py"), out],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if val.returncode != 0:
+        errs.append("validate_results.py: " + val.stdout.strip())
+    target = [f[:-5] for f in os.listdir(out) if f.endswith(".json")][0]
+    doc = json.load(open(os.path.join(out, f"{target}.json")))
+    res = {(r["heap"], r["workload"]): r for r in doc["results"]}
+    heaps = {h["name"]: h for h in doc["heaps"]}
+
+    mine = res[("my-heap", "churn")]
+    m = mine["min_pool"]
+    if not (m and m["found"] and m["exact"] and m["expansion"] == "none"):
+        errs.append(f"my-heap / churn: no exact minimum pool for a fixed pool: {m}")
+    if mine["fragmentation"]["footprint_ratio"] is not None or not mine["fragmentation"]["fixed_pool"]:
+        errs.append("my-heap / churn: a fixed pool must have no footprint ratio, and say fixed_pool")
+    lh = res[("listheap", "churn")]
+    if not (lh["min_pool"] and lh["min_pool"]["found"] and lh["min_pool"]["expansion"] == "off"
+            and lh["fragmentation"]["footprint_ratio"]):
+        errs.append(f"listheap / churn: wants a minimum pool (expansion off) beside its footprint: {lh['min_pool']}")
+
+    a16 = res[("t-align16", "align-mixed")]["fragmentation"]
+    if not (a16["refused_align"] > 0 and a16["nulls"] == 0 and a16["catastrophic"] is None):
+        errs.append(f"t-align16 / align-mixed: refusals above max_align must be refused_align alone: "
+                    f"refused_align {a16['refused_align']}, nulls {a16['nulls']}, catastrophic {a16['catastrophic']}")
+    a16m = res[("t-align16", "align-mixed")]["min_pool"]
+    if not (a16m and a16m["found"] and a16m["refused_align"] > 0):
+        errs.append(f"t-align16 / align-mixed: refusals must not fail the minimum pool's probes: {a16m}")
+    an = res[("t-alignnull", "align-mixed")]["fragmentation"]
+    if not (an["nulls"] > 0 and an["refused_align"] == 0):
+        errs.append(f"t-alignnull / align-mixed: NULLs within max_align are failures: nulls {an['nulls']}, "
+                    f"refused_align {an['refused_align']}")
+
+    p = heaps["listheap"]["provenance"]
+    want = {"origin": "example", "source": "examples/listheap/heapbench_adapter.c", "version": "1.0"}
+    if not p or any(p[k] != v for k, v in want.items()) or len(p["hash"]) != 16:
+        errs.append(f"listheap: provenance {p}, wanted {want} and a 16-digit hash")
+    if heaps["t-align16"]["provenance"] is not None:
+        errs.append("t-align16: a test heap has no provenance entry")
+    for e in errs:
+        print("FAIL:", e)
+    print("minpool_test: " + ("FAILED" if errs else "all checks hold"))
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
