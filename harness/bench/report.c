@@ -4,6 +4,8 @@
  *
  *   <t>.json              every figure, the failures and the verdicts
  *                         (docs/results-schema.md)
+ *   <t>-gbench.json       the speed repetitions in Google Benchmark's
+ *                         schema, for its compare.py (tools/gbcompare.sh)
  *   <t>-speed.csv, <t>-quality.csv, <t>-extfrag.csv, <t>-pathlen.csv,
  *   <t>-pathlen-hist.csv  flat views of the same records
  *   <t>-plot-*.dat, <t>-plot-*.gp   plot data and the gnuplot scripts that
@@ -397,6 +399,137 @@ static void write_json(FILE *f, const struct hb_run *r, const struct hb_verdict 
     hb_json_num(&j, "total_seconds", r->seconds);
     hb_json_end_obj(&j);
     fputc('\n', f);
+}
+
+/* ---- Google Benchmark JSON ------------------------------------------------- */
+
+/* <t>-gbench.json: the speed repetitions in Google Benchmark's JSON schema
+   (context, then benchmarks[]: one "iteration" entry per repetition and the
+   mean, median, stddev and cv aggregates), so its tools/compare.py matches
+   two runs by name.  Names are stable: "<heap>/<workload>/alloc" and
+   ".../free", no iteration count.  real_time: ns per call as measured (the
+   harness overhead is its own benchmark, "(empty)/..."); cpu_time: that
+   times the share of a CPU the repetition's child had. */
+static double mean_of(const double *v, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return n ? s / n : NAN;
+}
+
+static double stddev_of(const double *v, int n, double mean)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (v[i] - mean) * (v[i] - mean);
+    return n > 1 ? sqrt(s / (n - 1)) : 0;
+}
+
+static double median_sorted(double *t, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int k = i; k > 0 && t[k - 1] > t[k]; k--) {
+            double s = t[k];
+            t[k] = t[k - 1];
+            t[k - 1] = s;
+        }
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void gb_entry_head(struct hb_json *j, const char *name, const char *run_name, size_t family, int reps,
+                          const char *run_type)
+{
+    hb_json_obj(j, NULL);
+    hb_json_str(j, "name", name);
+    hb_json_uint(j, "family_index", family);
+    hb_json_uint(j, "per_family_instance_index", 0);
+    hb_json_str(j, "run_name", run_name);
+    hb_json_str(j, "run_type", run_type);
+    hb_json_int(j, "repetitions", reps);
+    hb_json_int(j, "threads", 1);
+}
+
+static void gb_aggregate(struct hb_json *j, const char *run_name, size_t family, int reps, const char *agg,
+                         double real, double cpu)
+{
+    char name[200];
+    snprintf(name, sizeof name, "%s_%s", run_name, agg);
+    gb_entry_head(j, name, run_name, family, reps, "aggregate");
+    hb_json_str(j, "aggregate_name", agg);
+    hb_json_str(j, "aggregate_unit", strcmp(agg, "cv") == 0 ? "percentage" : "time");
+    hb_json_int(j, "iterations", reps);
+    hb_json_num(j, "real_time", real);
+    hb_json_num(j, "cpu_time", cpu);
+    hb_json_str(j, "time_unit", "ns");
+    hb_json_end_obj(j);
+}
+
+/* One benchmark (a record's alloc or free): its repetitions, then the aggregates. */
+static void gb_benchmark(struct hb_json *j, const struct hb_run *r, const struct hb_record *x, int is_free,
+                         size_t family)
+{
+    const struct hb_speed_fig *s = &x->speed;
+    const double *v = is_free ? s->free_ : s->alloc;
+    double real[HB_MAX_REPS], cpu[HB_MAX_REPS], t[HB_MAX_REPS];
+    char name[200];
+    snprintf(name, sizeof name, "%s/%s/%s", sub_name(r, x), wl_name(r, x), is_free ? "free" : "alloc");
+    for (int i = 0; i < s->nreps; i++) {
+        real[i] = v[i];
+        cpu[i] = v[i] * (s->cpu_share[i] < 1 ? s->cpu_share[i] : 1);
+        gb_entry_head(j, name, name, family, s->nreps, "iteration");
+        hb_json_int(j, "repetition_index", i);
+        hb_json_uint(j, "iterations", s->iterations);
+        hb_json_num(j, "real_time", real[i]);
+        hb_json_num(j, "cpu_time", cpu[i]);
+        hb_json_str(j, "time_unit", "ns");
+        hb_json_num(j, "cpu_share", s->cpu_share[i]);
+        hb_json_end_obj(j);
+    }
+    double mr = mean_of(real, s->nreps), mc = mean_of(cpu, s->nreps);
+    double sr = stddev_of(real, s->nreps, mr), sc = stddev_of(cpu, s->nreps, mc);
+    gb_aggregate(j, name, family, s->nreps, "mean", mr, mc);
+    memcpy(t, real, sizeof real);
+    double medr = median_sorted(t, s->nreps);
+    memcpy(t, cpu, sizeof cpu);
+    gb_aggregate(j, name, family, s->nreps, "median", medr, median_sorted(t, s->nreps));
+    gb_aggregate(j, name, family, s->nreps, "stddev", sr, sc);
+    gb_aggregate(j, name, family, s->nreps, "cv", mr > 0 ? sr / mr : 0, mc > 0 ? sc / mc : 0);
+}
+
+static void file_gbench(FILE *f, const struct hb_run *r)
+{
+    struct hb_json j;
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    hb_json_init(&j, f);
+    hb_json_obj(&j, NULL);
+    hb_json_obj(&j, "context");
+    hb_json_str(&j, "date", r->started);
+    hb_json_str(&j, "executable", "hb-bench");
+    hb_json_int(&j, "num_cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    hb_json_int(&j, "mhz_per_cpu", 0);
+    hb_json_bool(&j, "cpu_scaling_enabled", 0);
+    hb_json_arr(&j, "load_avg");
+    hb_json_num(&j, NULL, r->load_at_start * (double)sysconf(_SC_NPROCESSORS_ONLN));
+    hb_json_end_arr(&j);
+    hb_json_str(&j, "library_build_type", strcmp(HB_BUILD_TYPE, "Debug") == 0 ? "debug" : "release");
+    hb_json_str(&j, "gbench_version", hb_gb_version());
+    hb_json_env_common(&j, r->commit, r->seed, r->started);
+    hb_json_str(&j, "timing", HB_TIMING);
+    hb_json_str(&j, "cpu", cpu);
+    hb_json_end_obj(&j);
+    hb_json_arr(&j, "benchmarks");
+    size_t family = 0;
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        if (x->status != HB_STATUS_OK || x->speed.nreps == 0)
+            continue;
+        for (int k = 0; k < 2; k++)
+            gb_benchmark(&j, r, x, k, family++);
+    }
+    hb_json_end_arr(&j);
+    hb_json_end_obj(&j);
 }
 
 /* ---- CSV views ---------------------------------------------------------------- */
@@ -953,8 +1086,10 @@ int hb_write_report(const struct hb_run *r)
     nverdicts = hb_judge(r, verdicts, MAXV);
     int rc = 0;
     rc |= write_file(r, ".json", file_json);
-    if (r->speed)
+    if (r->speed) {
         rc |= write_file(r, "-speed.csv", csv_speed);
+        rc |= write_file(r, "-gbench.json", file_gbench);
+    }
     if (r->quality) {
         rc |= write_file(r, "-quality.csv", csv_quality);
         rc |= write_file(r, "-extfrag.csv", csv_extfrag);
