@@ -450,8 +450,8 @@ static void gb_entry_head(struct hb_json *j, const char *name, const char *run_n
     hb_json_int(j, "threads", 1);
 }
 
-static void gb_aggregate(struct hb_json *j, const char *run_name, size_t family, int reps, const char *agg,
-                         double real, double cpu)
+static void gb_aggregate(struct hb_json *j, const char *run_name, size_t family, int reps, const char *agg, double real,
+                         double cpu)
 {
     char name[200];
     snprintf(name, sizeof name, "%s_%s", run_name, agg);
@@ -652,159 +652,563 @@ static void csv_pathlen_hist(FILE *f, const struct hb_run *r)
     }
 }
 
-/* ---- plot data ------------------------------------------------------------------ */
+/* ---- plots ------------------------------------------------------------------ */
 
-/* A plot: its data file holds one block per heap (blocks separated by two
-   blank lines, gnuplot's "index"); its script draws every block. */
-struct plot {
-    const char *name, *title, *xlabel, *ylabel;
-    int logx, logy, unit_y;
-    const char *columns[2]; /* "1:2" style per series of a block, with its label suffix */
-    const char *labels[2];
-};
+/* One gnuplot script per chart, <t>-plot-<chart>.gp, its data inline as
+   named data blocks; run in the run folder (tools/plots.sh) it draws
+   plots/<chart>-<t>.png.  A chart is written only when it has data.
+
+   Colours: a heap has the same colour in every chart.  The reference heaps,
+   malloc and (empty) have fixed ones; any other heap (a plug-in, a test
+   heap) takes a spare colour: the heaps without a fixed colour, in name
+   order, each take the spare their name hashes to, or the next free one,
+   so a plug-in keeps its colour from run to run and two never share one
+   while spares last.  Every colour reads on white: no yellow, one blue. */
+
+static const struct {
+    const char *heap, *rgb;
+} fixed_colours[] = {{"tlsf", "#d62728"},     {"buddy", "#1f77b4"},  {"slab", "#2ca02c"},   {"bump", "#ff7f0e"},
+                     {"firstfit", "#9467bd"}, {"bitmap", "#8c564b"}, {"malloc", "#000000"}, {"(empty)", "#7f7f7f"}};
+static const char *const spare_colours[] = {"#e377c2", "#008b8b", "#808000", "#800000", "#4d4d4d"};
+#define NSPARE (sizeof spare_colours / sizeof *spare_colours)
+
+static const char *fixed_colour(const char *name)
+{
+    for (size_t i = 0; i < sizeof fixed_colours / sizeof *fixed_colours; i++)
+        if (strcmp(fixed_colours[i].heap, name) == 0)
+            return fixed_colours[i].rgb;
+    return NULL;
+}
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static const char *heap_colour(const struct hb_run *r, size_t s)
+{
+    const char *name = r->subjects[s].name, *rgb = fixed_colour(name);
+    if (rgb)
+        return rgb;
+    /* The spare-coloured heaps that sort before this one choose first. */
+    int used[NSPARE] = {0}, nused = 0;
+    const char *prev = "";
+    for (;;) {
+        const char *next = NULL;
+        for (size_t k = 0; k < r->nsubjects; k++) {
+            const char *n = r->subjects[k].name;
+            if (!fixed_colour(n) && strcmp(n, prev) > 0 && (!next || strcmp(n, next) < 0))
+                next = n;
+        }
+        if (!next)
+            return spare_colours[0];
+        if (nused == (int)NSPARE) {
+            memset(used, 0, sizeof used);
+            nused = 0;
+        }
+        size_t slot = name_hash(next) % NSPARE;
+        while (used[slot])
+            slot = (slot + 1) % NSPARE;
+        used[slot] = 1;
+        nused++;
+        if (strcmp(next, name) == 0)
+            return spare_colours[slot];
+        prev = next;
+    }
+}
 
 static int is_growth(const struct hb_run *r, const struct hb_record *x)
 {
     return r->workloads[x->workload]->family == HB_FAMILY_GROWTH;
 }
 
-/* Writes one block per heap with a row per record selected by row(); the
-   heaps that have one, in order, go to names. */
-typedef int (*row_fn)(FILE *f, const struct hb_run *r, const struct hb_record *x);
+#define MAXSERIES 600
 
-static size_t plot_blocks(FILE *f, const struct hb_run *r, row_fn row, const char **names, size_t max)
+struct series {
+    int panel, block;
+    char using_[32], style[80], rgb[8], title[96];
+};
+
+/* A chart being written: its data blocks go to the script at once, its
+   series are kept and plotted panel by panel at the end. */
+struct chart {
+    struct hb_afile a;
+    FILE *f;
+    char name[64];
+    int nblocks, nseries;
+    struct series s[MAXSERIES];
+};
+
+static struct chart chart_buf;
+
+/* A string in gnuplot's single quotes. */
+static void gp_str(FILE *f, const char *s)
 {
-    size_t n = 0;
-    for (size_t s = 0; s < r->nsubjects && n < max; s++) {
-        if (r->subjects[s].kind == HB_SUBJECT_EMPTY)
-            continue;
-        int rows = 0;
-        for (size_t i = 0; i < r->nrecs; i++)
-            if (r->recs[i].subject == s) {
-                if (!rows && n)
-                    fprintf(f, "\n\n");
-                rows += row(f, r, &r->recs[i]);
-            }
-        if (rows)
-            names[n++] = r->subjects[s].name;
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
     }
-    return n;
+    fputc('\'', f);
 }
 
-static int row_growth_speed(FILE *f, const struct hb_run *r, const struct hb_record *x)
+static struct chart *chart_open(const struct hb_run *r, const char *name, int width, int height)
+{
+    struct chart *c = &chart_buf;
+    char path[1100];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.gp", r->outdir, HB_TARGET, name);
+    if (hb_afile_open(&c->a, path) != 0)
+        return NULL;
+    c->f = c->a.f;
+    fprintf(c->f, "# gnuplot script written by hb-bench, its data inline; run in the run folder (tools/plots.sh)\n");
+    fprintf(c->f, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n", width, height);
+    fprintf(c->f, "set output 'plots/%s-%s.png'\nset grid lc rgb '#dddddd'\n", name, HB_TARGET);
+    return c;
+}
+
+/* Starts data block $b<n>; rows follow, then block_end. */
+static void block_begin(struct chart *c)
+{
+    fprintf(c->f, "$b%d << EOD\n", ++c->nblocks);
+}
+
+static void block_end(struct chart *c)
+{
+    fprintf(c->f, "EOD\n");
+}
+
+/* A series of the block just written; title NULL: none in the key. */
+static void add_series(struct chart *c, int panel, const char *using_, const char *style, const char *rgb,
+                       const char *title)
+{
+    if (c->nseries == MAXSERIES)
+        return;
+    struct series *s = &c->s[c->nseries++];
+    s->panel = panel;
+    s->block = c->nblocks;
+    snprintf(s->using_, sizeof s->using_, "%s", using_);
+    snprintf(s->style, sizeof s->style, "%s", style);
+    snprintf(s->rgb, sizeof s->rgb, "%s", rgb);
+    snprintf(s->title, sizeof s->title, "%s", title ? title : "");
+}
+
+/* The plot command of a panel (settings: its own lines before it). */
+static void plot_panel(struct chart *c, int panel, const char *settings)
+{
+    fprintf(c->f, "%s", settings);
+    const char *sep = "plot ";
+    for (int i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->s[i];
+        if (s->panel != panel)
+            continue;
+        fprintf(c->f, "%s$b%d using %s with %s lc rgb '%s' ", sep, s->block, s->using_, s->style, s->rgb);
+        if (s->title[0]) {
+            fprintf(c->f, "title ");
+            gp_str(c->f, s->title);
+        } else
+            fprintf(c->f, "notitle");
+        sep = ", \\\n     ";
+    }
+    fprintf(c->f, "\n");
+}
+
+/* Commits the script; a chart without a series is not written. */
+static int chart_close(struct chart *c)
+{
+    if (c->nseries == 0) {
+        hb_afile_abort(&c->a);
+        return 0;
+    }
+    return hb_afile_commit(&c->a);
+}
+
+static void chart_title(struct chart *c, const char *what)
+{
+    fprintf(c->f, "set title ");
+    char t[300];
+    snprintf(t, sizeof t, "%s - target %s (%s timing)", what, HB_TARGET, HB_TIMING);
+    gp_str(c->f, t);
+    fprintf(c->f, "\n");
+}
+
+/* xtics naming the workloads at 0, 1, ... (those in use). */
+static void workload_xtics(struct chart *c, const struct hb_run *r, const int *used)
+{
+    fprintf(c->f, "set xtics rotate by 40 right (");
+    int k = 0;
+    for (size_t w = 0; w < r->nworkloads; w++)
+        if (used[w]) {
+            fprintf(c->f, "%s", k ? ", " : "");
+            gp_str(c->f, r->workloads[w]->name);
+            fprintf(c->f, " %zu", w);
+            k++;
+        }
+    fprintf(c->f, ")\nset xrange [-0.7:%zu.7]\n", r->nworkloads ? r->nworkloads - 1 : 0);
+}
+
+/* Stacked panels share their left and right edges (the key sits right of them). */
+static const char panel_margins[] = "set lmargin at screen 0.07\nset rmargin at screen 0.72\n";
+
+/* Heaps side by side around a workload's x. */
+static double offset_of(const struct hb_run *r, size_t s)
+{
+    return r->nsubjects > 1 ? 0.6 * ((double)s / (double)(r->nsubjects - 1) - 0.5) : 0;
+}
+
+static double overhead_median(const struct hb_run *r, const struct hb_record *x, int is_free)
+{
+    const struct hb_record *e = hb_overhead_record(r, x);
+    if (!e || e == x || !e->speed.nreps)
+        return 0;
+    double t[HB_MAX_REPS];
+    memcpy(t, is_free ? e->speed.free_ : e->speed.alloc, sizeof t);
+    return median_sorted(t, e->speed.nreps);
+}
+
+/* A speed row: x, median, and the least and greatest repetition, overhead
+   subtracted; net figures below 0.1 ns are drawn at 0.1 (log axis). */
+static void speed_row(FILE *f, const struct hb_run *r, const struct hb_record *x, int is_free, double xpos)
 {
     struct hb_speed_net n;
     hb_speed_net(r, x, &n);
-    if (!is_growth(r, x) || !n.measured)
-        return 0;
-    fprintf(f, "%zu %.4f %.4f\n", r->workloads[x->workload]->params.live, n.alloc_bound, n.free_bound);
-    return 1;
-}
-
-static int row_extfrag(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (strcmp(wl_name(r, x), "churn") != 0 || !x->has_quality)
-        return 0;
-    for (uint32_t k = 0; k < x->quality.nseries; k++)
-        fprintf(f, "%llu %.4f\n", (unsigned long long)x->quality.series[k].op, x->quality.series[k].ext_frag);
-    return x->quality.nseries > 0;
-}
-
-static int row_pathlen_alloc(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.alloc.n)
-        return 0;
-    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.alloc.median,
-            (unsigned)x->pathlen.alloc.max);
-    return 1;
-}
-
-static int row_pathlen_free(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.free_.n)
-        return 0;
-    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.free_.median,
-            (unsigned)x->pathlen.free_.max);
-    return 1;
-}
-
-static int write_plot(const struct hb_run *r, const struct plot *p, row_fn row)
-{
-    char path[1100];
-    const char *names[64];
-    struct hb_afile a;
-    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.dat", r->outdir, HB_TARGET, p->name);
-    if (hb_afile_open(&a, path) != 0)
-        return -1;
-    size_t n = plot_blocks(a.f, r, row, names, 64);
-    if (n == 0) {
-        hb_afile_abort(&a);
-        return 0;
+    const double *v = is_free ? x->speed.free_ : x->speed.alloc;
+    double o = overhead_median(r, x, is_free), lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < x->speed.nreps; i++) {
+        lo = fmin(lo, v[i] - o);
+        hi = fmax(hi, v[i] - o);
     }
-    if (hb_afile_commit(&a) != 0)
+    double med = is_free ? n.free_bound : n.alloc_bound;
+    fprintf(f, "%g %.4f %.4f %.4f\n", xpos, fmax(med, 0.1), fmax(lo, 0.1), fmax(hi, 0.1));
+}
+
+static int speed_measured(const struct hb_run *r, const struct hb_record *x)
+{
+    return x->status == HB_STATUS_OK && x->speed.nreps > 0 && r->subjects[x->subject].kind != HB_SUBJECT_EMPTY;
+}
+
+/* ns per alloc and per free on every workload, median and the spread of
+   the repetitions (min..max), on a log axis. */
+static int chart_speed(const struct hb_run *r)
+{
+    int used[512] = {0}, any = 0;
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (speed_measured(r, &r->recs[i]) && r->recs[i].workload < 512)
+            any = used[r->recs[i].workload] = 1;
+    if (!any)
+        return 0;
+    struct chart *c = chart_open(r, "speed", 1300, 900);
+    if (!c)
         return -1;
-    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.gp", r->outdir, HB_TARGET, p->name);
-    if (hb_afile_open(&a, path) != 0)
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++)
+            for (int below = 0; below < 2; below++) {
+                int rows = 0;
+                for (size_t i = 0; i < r->nrecs; i++) {
+                    const struct hb_record *x = &r->recs[i];
+                    struct hb_speed_net n;
+                    if (x->subject != s || !speed_measured(r, x))
+                        continue;
+                    hb_speed_net(r, x, &n);
+                    if ((k ? n.free_below : n.alloc_below) != below)
+                        continue;
+                    if (!rows++)
+                        block_begin(c);
+                    speed_row(c->f, r, x, k, (double)x->workload + offset_of(r, s));
+                }
+                if (!rows)
+                    continue;
+                block_end(c);
+                char title[96];
+                snprintf(title, sizeof title, "%s%s", r->subjects[s].name,
+                         below ? " (within the overhead's noise)" : "");
+                add_series(c, k, "1:2:3:4", below ? "yerrorbars pt 6 ps 1.2" : "yerrorbars pt 7 ps 1.2",
+                           heap_colour(r, s), k == 0 ? title : NULL);
+            }
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, "ns per call: median of the repetitions, bars from the fastest to the slowest");
+    fprintf(c->f, "set logscale y\nset key outside right top\nset bmargin 7\n%s", panel_margins);
+    workload_xtics(c, r, used);
+    plot_panel(c, 0, "set ylabel 'ns per alloc (harness overhead subtracted)'\n");
+    plot_panel(c, 1, "unset title\nset ylabel 'ns per free (harness overhead subtracted)'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+/* ns per call against the live-set size of the growth workloads, log-log,
+   with the spread of the repetitions. */
+static int chart_growth(const struct hb_run *r)
+{
+    struct chart *c = chart_open(r, "growth", 1100, 650);
+    if (!c)
         return -1;
-    FILE *f = a.f;
-    fprintf(f, "# gnuplot script written by hb-bench; run in the run folder (tools/plots.sh)\n");
-    fprintf(f, "set terminal pngcairo size 1000,600 noenhanced\nset output 'plots/%s-%s.png'\n", p->name, HB_TARGET);
-    fprintf(f, "set title '%s, target %s (%s timing)'\n", p->title, HB_TARGET, HB_TIMING);
-    fprintf(f, "set xlabel '%s'\nset ylabel '%s'\nset key outside right\n", p->xlabel, p->ylabel);
-    if (p->logx)
-        fprintf(f, "set logscale x\n");
-    if (p->logy)
-        fprintf(f, "set logscale y\n");
-    if (p->unit_y)
-        fprintf(f, "set yrange [0:1]\n");
-    fprintf(f, "plot ");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 2 && p->columns[k]; k++)
-            fprintf(f, "%s'%s-plot-%s.dat' index %zu using %s with %s lc %zu %stitle '%s%s'",
-                    i || k ? ", \\\n     " : "", HB_TARGET, p->name, i, p->columns[k],
-                    p->logx ? "linespoints" : "lines", i + 1, k ? "dt 2 " : "", names[i], p->labels[k]);
-    fprintf(f, "\n");
-    return hb_afile_commit(&a);
+    for (size_t s = 0; s < r->nsubjects; s++)
+        for (int k = 0; k < 2; k++) {
+            int rows = 0;
+            for (size_t i = 0; i < r->nrecs; i++) {
+                const struct hb_record *x = &r->recs[i];
+                if (x->subject != s || !speed_measured(r, x) || !is_growth(r, x))
+                    continue;
+                if (!rows++)
+                    block_begin(c);
+                /* apart by a few percent, so the bars of the heaps do not overlap */
+                speed_row(c->f, r, x, k,
+                          (double)r->workloads[x->workload]->params.live * (1 + 0.15 * offset_of(r, s) + 0.02 * k));
+            }
+            if (!rows)
+                continue;
+            block_end(c);
+            char title[96];
+            snprintf(title, sizeof title, "%s %s", r->subjects[s].name, k ? "free" : "alloc");
+            add_series(c, 0, "1:2:3:4", k ? "yerrorlines dt 2 lw 2 pt 6" : "yerrorlines lw 2 pt 7", heap_colour(r, s),
+                       title);
+        }
+    chart_title(c, "ns per call against the live-set size (growth workloads; bars: spread of the repetitions)");
+    plot_panel(c, 0,
+               "set logscale xy\nset xlabel 'live allocations'\nset ylabel 'ns per call (overhead subtracted)'\n"
+               "set key outside right top\n");
+    return chart_close(c);
+}
+
+/* External fragmentation over each workload, one chart per family, one
+   panel per workload. */
+static int chart_extfrag(const struct hb_run *r, enum hb_family fam)
+{
+    size_t wls[512], nw = 0;
+    for (size_t w = 0; w < r->nworkloads && nw < 512; w++) {
+        if (r->workloads[w]->family != fam)
+            continue;
+        for (size_t i = 0; i < r->nrecs; i++)
+            if (r->recs[i].workload == w && r->recs[i].has_quality && r->recs[i].quality.nseries) {
+                wls[nw++] = w;
+                break;
+            }
+    }
+    if (nw == 0)
+        return 0;
+    int cols = nw < 4 ? (int)nw : 4, rows = (int)((nw + (size_t)cols - 1) / (size_t)cols);
+    char name[64];
+    snprintf(name, sizeof name, "extfrag-%s", hb_family_name(fam));
+    struct chart *c = chart_open(r, name, 360 * cols + 220, 280 * rows + 60);
+    if (!c)
+        return -1;
+    for (size_t p = 0; p < nw; p++)
+        for (size_t s = 0; s < r->nsubjects; s++) {
+            const struct hb_record *x = hb_find_record(r, r->subjects[s].name, r->workloads[wls[p]]->name);
+            if (!x || !x->has_quality || !x->quality.nseries)
+                continue;
+            block_begin(c);
+            for (uint32_t k = 0; k < x->quality.nseries; k++)
+                fprintf(c->f, "%llu %.4f\n", (unsigned long long)x->quality.series[k].op,
+                        x->quality.series[k].ext_frag);
+            block_end(c);
+            add_series(c, (int)p, "1:2", "lines lw 2", heap_colour(r, s), p == 0 ? r->subjects[s].name : NULL);
+        }
+    char t[200];
+    snprintf(t, sizeof t, "external fragmentation (1 - largest free / free) over the %s workloads, target %s",
+             hb_family_name(fam), HB_TARGET);
+    fprintf(c->f, "set multiplot layout %d,%d title ", rows, cols);
+    gp_str(c->f, t);
+    fprintf(c->f, "\nset yrange [0:1]\nset xlabel 'operation'\nset key top left font ',8'\n");
+    for (size_t p = 0; p < nw; p++) {
+        fprintf(c->f, "set title ");
+        gp_str(c->f, r->workloads[wls[p]]->name);
+        fprintf(c->f, "\n");
+        plot_panel(c, (int)p, p == 1 ? "unset key\n" : "");
+    }
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+static const struct hb_pl_dist *dist_of(const struct hb_record *x, int is_free)
+{
+    return is_free ? &x->pathlen.free_ : &x->pathlen.alloc;
+}
+
+/* One block of "x y" rows of a heap's records (selected by keep), and its series. */
+typedef int (*pl_value)(const struct hb_run *r, const struct hb_record *x, int is_free, double *y);
+
+static int pl_median(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->median;
+    return dist_of(x, is_free)->n > 0;
+}
+static int pl_own_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->own_max;
+    return dist_of(x, is_free)->own_n > 0;
+}
+static int pl_mm_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->mm_max;
+    return dist_of(x, is_free)->mm_n > 0;
+}
+static int pl_target(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    *y = hb_pathlen_target(r, x, !is_free);
+    return !isnan(*y);
+}
+
+static int pl_block(struct chart *c, const struct hb_run *r, size_t s, int is_free, int growth, pl_value val)
+{
+    int rows = 0;
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        double y;
+        if (x->subject != s || !x->has_pathlen || (growth && !is_growth(r, x)) || !val(r, x, is_free, &y))
+            continue;
+        if (!rows++)
+            block_begin(c);
+        double xpos = growth ? (double)r->workloads[x->workload]->params.live : (double)x->workload + offset_of(r, s);
+        fprintf(c->f, "%g %.0f\n", xpos, y > 1 ? y : 1);
+    }
+    if (rows)
+        block_end(c);
+    return rows;
+}
+
+/* The series of one heap on a path-length chart: median (growth only), the
+   longest own call, the longest call reaching the memory manager, the
+   target. */
+static void pl_heap_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, int growth, int panel)
+{
+    const char *name = r->subjects[s].name, *rgb = heap_colour(r, s);
+    int key = panel == 0;
+    char t[96];
+    if (r->subjects[s].kind == HB_SUBJECT_EMPTY) {
+        if (growth && pl_block(c, r, s, is_free, growth, pl_median))
+            add_series(c, panel, "1:2", "lines lw 1", rgb, "(empty): the call sequence");
+        return;
+    }
+    if (growth && pl_block(c, r, s, is_free, growth, pl_median)) {
+        snprintf(t, sizeof t, "%s median", name);
+        add_series(c, panel, "1:2", "linespoints lw 2 pt 7", rgb, t);
+    }
+    if (pl_block(c, r, s, is_free, growth, pl_own_max)) {
+        snprintf(t, sizeof t, "%s longest own call", name);
+        add_series(c, panel, "1:2", growth ? "linespoints dt 2 lw 2 pt 5" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
+    }
+    if (pl_block(c, r, s, is_free, growth, pl_mm_max)) {
+        snprintf(t, sizeof t, "%s longest call reaching the memory manager", name);
+        add_series(c, panel, "1:2", "points pt 8 ps 1.6", rgb, key ? t : NULL);
+    }
+    if (pl_block(c, r, s, is_free, growth, pl_target)) {
+        snprintf(t, sizeof t, "%s target on its own calls", name);
+        add_series(c, panel, "1:2", growth ? "lines dt 3 lw 2" : "steps dt 3 lw 2", rgb, key ? t : NULL);
+    }
+}
+
+static const char pl_note[] =
+    "guest instructions per call (exact; own: did not reach the memory manager; target: harness/bench/promises.c, "
+    "plus the call sequence)";
+
+/* Path length against the live-set size of the growth workloads. */
+static int chart_pathlen_growth(const struct hb_run *r, int is_free)
+{
+    struct chart *c = chart_open(r, is_free ? "pathlen-free" : "pathlen-alloc", 1200, 650);
+    if (!c)
+        return -1;
+    for (size_t s = 0; s < r->nsubjects; s++)
+        pl_heap_series(c, r, s, is_free, 1, 0);
+    chart_title(c, is_free ? "instructions per free against the live-set size (growth workloads)"
+                           : "instructions per alloc against the live-set size (growth workloads)");
+    fprintf(c->f, "set logscale xy\nset xlabel 'live allocations'\nset ylabel ");
+    gp_str(c->f, pl_note);
+    plot_panel(c, 0, "\nset key outside right top font ',9'\n");
+    return chart_close(c);
+}
+
+/* The longest calls on every workload, own apart from those reaching the
+   memory manager, with the targets. */
+static int chart_pathlen_max(const struct hb_run *r)
+{
+    int used[512] = {0};
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (r->recs[i].has_pathlen && r->recs[i].workload < 512 &&
+            r->subjects[r->recs[i].subject].kind != HB_SUBJECT_EMPTY)
+            used[r->recs[i].workload] = 1;
+    struct chart *c = chart_open(r, "pathlen-max", 1300, 900);
+    if (!c)
+        return -1;
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++)
+            pl_heap_series(c, r, s, k, 0, k);
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, "the longest call per workload: filled, its own; open, one reaching the memory manager; "
+                   "dotted, the target");
+    fprintf(c->f, "set logscale y\nset key outside right top font ',9'\nset bmargin 7\n%s", panel_margins);
+    workload_xtics(c, r, used);
+    plot_panel(c, 0, "set ylabel 'instructions per alloc'\n");
+    plot_panel(c, 1, "unset title\nset ylabel 'instructions per free'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+/* The distribution of instructions per call over every workload: the
+   share of a heap's calls in each histogram bucket, log-log. */
+static int chart_pathlen_hist(const struct hb_run *r)
+{
+    struct chart *c = chart_open(r, "pathlen-hist", 1200, 900);
+    if (!c)
+        return -1;
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++) {
+            uint64_t h[HB_PL_NBUCKETS] = {0}, n = 0;
+            for (size_t i = 0; i < r->nrecs; i++) {
+                const struct hb_record *x = &r->recs[i];
+                if (x->subject != s || !x->has_pathlen)
+                    continue;
+                for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+                    h[b] += dist_of(x, k)->hist[b];
+                    n += dist_of(x, k)->hist[b];
+                }
+            }
+            if (!n || r->subjects[s].kind == HB_SUBJECT_EMPTY)
+                continue;
+            block_begin(c);
+            for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+                if (!h[b])
+                    continue;
+                uint64_t lo, hi;
+                hb_pl_bucket_range(b, &lo, &hi);
+                if (b > 0 && !h[b - 1])
+                    fprintf(c->f, "\n");
+                fprintf(c->f, "%llu %.6g\n%llu %.6g\n", (unsigned long long)(lo ? lo : 1), (double)h[b] / (double)n,
+                        (unsigned long long)hi, (double)h[b] / (double)n);
+            }
+            block_end(c);
+            char t[96];
+            snprintf(t, sizeof t, "%s (%llu calls)", r->subjects[s].name, (unsigned long long)n);
+            add_series(c, k, "1:2", "lines lw 2", heap_colour(r, s), t);
+        }
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, "instructions per call over every workload: share of the calls per bucket");
+    fprintf(c->f, "set logscale xy\nset key outside right top font ',9'\nset ylabel 'share of the calls'\n%s",
+            panel_margins);
+    plot_panel(c, 0, "set xlabel 'instructions per alloc'\n");
+    plot_panel(c, 1, "unset title\nset xlabel 'instructions per free'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
 }
 
 static int write_plots(const struct hb_run *r)
 {
-    static const struct plot growth = {"growth",
-                                       "ns per op against the live-set size (growth workloads)",
-                                       "live allocations",
-                                       "ns per op (overhead subtracted)",
-                                       1,
-                                       0,
-                                       0,
-                                       {"1:2", "1:3"},
-                                       {" alloc", " free"}};
-    static const struct plot extfrag = {"extfrag",   "external fragmentation (1 - largest free / free) over churn",
-                                        "operation", "external fragmentation",
-                                        0,           0,
-                                        1,           {"1:2", NULL},
-                                        {"", ""}};
-    static const struct plot pla = {"pathlen-alloc",
-                                    "instructions per alloc against the live-set size (growth)",
-                                    "live allocations",
-                                    "instructions (median solid, max dashed)",
-                                    1,
-                                    1,
-                                    0,
-                                    {"1:2", "1:3"},
-                                    {" median", " max"}};
-    static const struct plot plf = {"pathlen-free",
-                                    "instructions per free against the live-set size (growth)",
-                                    "live allocations",
-                                    "instructions (median solid, max dashed)",
-                                    1,
-                                    1,
-                                    0,
-                                    {"1:2", "1:3"},
-                                    {" median", " max"}};
-    int rc = write_plot(r, &growth, row_growth_speed);
-    rc |= write_plot(r, &extfrag, row_extfrag);
-    rc |= write_plot(r, &pla, row_pathlen_alloc);
-    rc |= write_plot(r, &plf, row_pathlen_free);
+    int rc = 0;
+    if (r->speed)
+        rc |= chart_speed(r) | chart_growth(r);
+    if (r->quality)
+        for (int f = HB_FAMILY_FILL; f <= HB_FAMILY_TRACE; f++)
+            rc |= chart_extfrag(r, (enum hb_family)f);
+    if (r->counts)
+        rc |= chart_pathlen_growth(r, 0) | chart_pathlen_growth(r, 1) | chart_pathlen_max(r) | chart_pathlen_hist(r);
     return rc;
 }
 

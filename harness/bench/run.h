@@ -78,6 +78,10 @@ struct hb_verdict {
 
 /* Judges every promise of the table that applies to this target. */
 size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv);
+/* The path-length target on a record's longest own call (alloc, or free),
+   in measured instructions: the promise's limit plus the call sequence.
+   NaN when no promise of this target covers the heap on that workload. */
+double hb_pathlen_target(const struct hb_run *r, const struct hb_record *x, int alloc);
 
 /* ---- reporter (report.c) ---- */
 
