@@ -8,10 +8,12 @@
  *                         schema, for its compare.py (tools/gbcompare.sh)
  *   <t>-speed.csv, <t>-quality.csv, <t>-extfrag.csv, <t>-pathlen.csv,
  *   <t>-pathlen-hist.csv  flat views of the same records
- *   <t>-plot-*.dat, <t>-plot-*.gp   plot data and the gnuplot scripts that
- *                         draw them into plots/ (tools/plots.sh runs them)
+ *   <t>-plot-*.gp         gnuplot scripts, their data inline, drawing the
+ *                         charts into plots/ (tools/plots.sh runs them)
  *   <t>-table.txt         the table printed at the end of the run
  *   <t>-summary.txt       the closing lines: failures and verdicts
+ *   <t>-report.md         the target's part of the run's report.md: facts,
+ *                         table, charts and files, linked relatively
  * Every file is written as a temporary and renamed (results.h), so a reader
  * sees the old file or the whole new one.  A figure that does not exist is
  * null in the JSON, an empty field in the CSV and "-" in the table; a speed
@@ -744,6 +746,11 @@ struct chart {
 
 static struct chart chart_buf;
 
+/* The charts written, in order, for the report's links. */
+#define MAXCHARTS 32
+static char charts_written[MAXCHARTS][64];
+static int ncharts_written;
+
 /* A string in gnuplot's single quotes. */
 static void gp_str(FILE *f, const char *s)
 {
@@ -825,7 +832,11 @@ static int chart_close(struct chart *c)
         hb_afile_abort(&c->a);
         return 0;
     }
-    return hb_afile_commit(&c->a);
+    if (hb_afile_commit(&c->a) != 0)
+        return -1;
+    if (ncharts_written < MAXCHARTS)
+        snprintf(charts_written[ncharts_written++], sizeof charts_written[0], "%s", c->name);
+    return 0;
 }
 
 static void chart_title(struct chart *c, const char *what)
@@ -1485,6 +1496,54 @@ static void file_summary(FILE *f, const struct hb_run *r)
     print_summary(f, r, verdicts, nverdicts);
 }
 
+/* <t>-report.md: this target's part of the run's report.md (tools/bench.sh
+   puts the targets' parts under one heading): the facts of the run, the
+   table, the charts and the files, every link relative to the run folder. */
+static void file_report(FILE *f, const struct hb_run *r)
+{
+    static const struct {
+        const char *suffix, *what;
+    } files[] = {{".json", "every figure, failures and verdicts (docs/results-schema.md)"},
+                 {"-gbench.json", "the speed repetitions in Google Benchmark's schema (tools/gbcompare.py)"},
+                 {"-speed.csv", "speed"},
+                 {"-quality.csv", "fragmentation and metadata"},
+                 {"-extfrag.csv", "fragmentation over time"},
+                 {"-pathlen.csv", "path length"},
+                 {"-pathlen-hist.csv", "path-length histograms"},
+                 {"-table.txt", "the table above"}};
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    fprintf(f, "## Target %s (%s, %s-endian, %zu-bit), %s timing\n\n", HB_TARGET, HB_ARCH_NAME, HB_ENDIAN_NAME,
+            HB_WORD_BYTES * 8, HB_TIMING);
+    if (strcmp(HB_TIMING, "emulator") == 0)
+        fprintf(f,
+                "Timing under QEMU measures the emulator: compare heaps within this target, never with the host.\n\n");
+    fprintf(f, "| | |\n| --- | --- |\n| commit | %s |\n| started | %s |\n| seed | %llu |\n", r->commit, r->started,
+            (unsigned long long)r->seed);
+    fprintf(f, "| heap x workload runs | %zu, %zu failed or invalid |\n| seconds | %.1f |\n", r->nrecs,
+            hb_count_failures(r), r->seconds);
+    fprintf(f, "| speed repetitions | %d of %.0f ms%s |\n| cpu | %s, load %.2f per CPU at the start |\n", r->reps,
+            r->rep_ms, r->speed_cut_short ? " (cut short: the time budget ran out)" : "", cpu, r->load_at_start);
+    fprintf(f, "| workloads | %s |\n| Google Benchmark | %s |\n\n",
+            r->full_workload_set ? "every default workload" : "a narrowed set: promises not judged", hb_gb_version());
+    fprintf(f, "### Table\n\n```text");
+    print_table(f, r, verdicts, nverdicts);
+    fprintf(f, "```\n\n");
+    if (ncharts_written) {
+        fprintf(f, "### Charts\n\n");
+        for (int i = 0; i < ncharts_written; i++)
+            fprintf(f, "![%s](plots/%s-%s.png)\n\n", charts_written[i], charts_written[i], HB_TARGET);
+    }
+    fprintf(f, "### Files\n\n");
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%.1000s/%s%s", r->outdir, HB_TARGET, files[i].suffix);
+        if (access(path, F_OK) == 0)
+            fprintf(f, "- [%s%s](%s%s): %s\n", HB_TARGET, files[i].suffix, HB_TARGET, files[i].suffix, files[i].what);
+    }
+    fprintf(f, "\n");
+}
+
 int hb_write_report(const struct hb_run *r)
 {
     nverdicts = hb_judge(r, verdicts, MAXV);
@@ -1508,6 +1567,7 @@ int hb_write_report(const struct hb_run *r)
     }
     rc |= write_file(r, "-table.txt", file_table);
     rc |= write_file(r, "-summary.txt", file_summary);
+    rc |= write_file(r, "-report.md", file_report);
     print_table(stdout, r, verdicts, nverdicts);
     return rc ? -1 : 0;
 }
