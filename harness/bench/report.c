@@ -1104,22 +1104,27 @@ static void pl_heap_series(struct chart *c, const struct hb_run *r, size_t s, in
         add_series(c, panel, "1:2", "linespoints lw 2 pt 7", rgb, t);
     }
     if (pl_block(c, r, s, is_free, growth, pl_own_max)) {
-        snprintf(t, sizeof t, "%s longest own call", name);
+        snprintf(t, sizeof t, "%s own", name);
         add_series(c, panel, "1:2", growth ? "linespoints dt 2 lw 2 pt 5" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
     }
     if (pl_block(c, r, s, is_free, growth, pl_mm_max)) {
-        snprintf(t, sizeof t, "%s longest call reaching the memory manager", name);
+        snprintf(t, sizeof t, "%s reaching the mm", name);
         add_series(c, panel, "1:2", "points pt 8 ps 1.6", rgb, key ? t : NULL);
     }
     if (pl_block(c, r, s, is_free, growth, pl_target)) {
-        snprintf(t, sizeof t, "%s target on its own calls", name);
+        snprintf(t, sizeof t, "%s target", name);
         add_series(c, panel, "1:2", growth ? "lines dt 3 lw 2" : "steps dt 3 lw 2", rgb, key ? t : NULL);
     }
 }
 
-static const char pl_note[] =
-    "guest instructions per call (exact; own: did not reach the memory manager; target: harness/bench/promises.c, "
-    "plus the call sequence)";
+/* The legend of the path-length charts, under the plot. */
+static void pl_note(struct chart *c)
+{
+    fprintf(c->f, "set label 1 ");
+    gp_str(c->f, "own: the longest call not reaching the memory manager; reaching the mm: the longest that did "
+                 "(the manager's instructions excluded); target: harness/bench/promises.c plus the call sequence");
+    fprintf(c->f, " at screen 0.01,0.015 font ',8'\n");
+}
 
 /* Path length against the live-set size of the growth workloads. */
 static int chart_pathlen_growth(const struct hb_run *r, int is_free)
@@ -1131,9 +1136,10 @@ static int chart_pathlen_growth(const struct hb_run *r, int is_free)
         pl_heap_series(c, r, s, is_free, 1, 0);
     chart_title(c, is_free ? "instructions per free against the live-set size (growth workloads)"
                            : "instructions per alloc against the live-set size (growth workloads)");
-    fprintf(c->f, "set logscale xy\nset xlabel 'live allocations'\nset ylabel ");
-    gp_str(c->f, pl_note);
-    plot_panel(c, 0, "\nset key outside right top font ',9'\n");
+    pl_note(c);
+    plot_panel(c, 0,
+               "set logscale xy\nset xlabel 'live allocations'\nset ylabel 'instructions per call'\n"
+               "set bmargin 5\nset key outside right top font ',9'\n");
     return chart_close(c);
 }
 
@@ -1155,6 +1161,7 @@ static int chart_pathlen_max(const struct hb_run *r)
     fprintf(c->f, "set multiplot layout 2,1\n");
     chart_title(c, "the longest call per workload: filled, its own; open, one reaching the memory manager; "
                    "dotted, the target");
+    pl_note(c);
     fprintf(c->f, "set logscale y\nset key outside right top font ',9'\nset bmargin 7\n%s", panel_margins);
     workload_xtics(c, r, used);
     plot_panel(c, 0, "set ylabel 'instructions per alloc'\n");
@@ -1202,7 +1209,9 @@ static int chart_pathlen_hist(const struct hb_run *r)
         }
     fprintf(c->f, "set multiplot layout 2,1\n");
     chart_title(c, "instructions per call over every workload: share of the calls per bucket");
-    fprintf(c->f, "set logscale xy\nset key outside right top font ',9'\nset ylabel 'share of the calls'\n%s",
+    fprintf(c->f,
+            "set logscale xy\nset key outside right top font ',9'\nset ylabel 'share of the calls'\nset yrange "
+            "[*:2]\nset format y '%%g'\n%s",
             panel_margins);
     plot_panel(c, 0, "set xlabel 'instructions per alloc'\n");
     plot_panel(c, 1, "unset title\nset xlabel 'instructions per free'\n");
