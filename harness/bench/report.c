@@ -1025,7 +1025,8 @@ static int chart_extfrag(const struct hb_run *r, enum hb_family fam)
              hb_family_name(fam), HB_TARGET);
     fprintf(c->f, "set multiplot layout %d,%d title ", rows, cols);
     gp_str(c->f, t);
-    fprintf(c->f, "\nset yrange [0:1]\nset xlabel 'operation'\nset key top left font ',8'\n");
+    fprintf(c->f, "\nset yrange [0:1.22]\nset ytics 0,0.2,1\nset format x '%%.0s%%c'\nset xlabel 'operation'\n"
+                  "set key top left horizontal font ',8'\n");
     for (size_t p = 0; p < nw; p++) {
         fprintf(c->f, "set title ");
         gp_str(c->f, r->workloads[wls[p]]->name);
