@@ -671,7 +671,7 @@ static const struct {
     const char *heap, *rgb;
 } fixed_colours[] = {{"tlsf", "#d62728"},     {"buddy", "#1f77b4"},  {"slab", "#2ca02c"},   {"bump", "#ff7f0e"},
                      {"firstfit", "#9467bd"}, {"bitmap", "#8c564b"}, {"malloc", "#000000"}, {"(empty)", "#7f7f7f"}};
-static const char *const spare_colours[] = {"#e377c2", "#008b8b", "#808000", "#800000", "#4d4d4d"};
+static const char *const spare_colours[] = {"#e377c2", "#008b8b", "#808000", "#a68000", "#4d4d4d"};
 #define NSPARE (sizeof spare_colours / sizeof *spare_colours)
 
 static const char *fixed_colour(const char *name)
