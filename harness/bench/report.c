@@ -665,13 +665,14 @@ static void csv_pathlen_hist(FILE *f, const struct hb_run *r)
    heap) takes a spare colour: the heaps without a fixed colour, in name
    order, each take the spare their name hashes to, or the next free one,
    so a plug-in keeps its colour from run to run and two never share one
-   while spares last.  Every colour reads on white: no yellow, one blue. */
+   while spares last.  Every colour reads on white: no yellow, one blue, no
+   spare close to a fixed colour. */
 
 static const struct {
     const char *heap, *rgb;
 } fixed_colours[] = {{"tlsf", "#d62728"},     {"buddy", "#1f77b4"},  {"slab", "#2ca02c"},   {"bump", "#ff7f0e"},
                      {"firstfit", "#9467bd"}, {"bitmap", "#8c564b"}, {"malloc", "#000000"}, {"(empty)", "#7f7f7f"}};
-static const char *const spare_colours[] = {"#e377c2", "#008b8b", "#808000", "#a68000", "#4d4d4d"};
+static const char *const spare_colours[] = {"#c000c0", "#17becf", "#a68000", "#556b2f", "#e377c2"};
 #define NSPARE (sizeof spare_colours / sizeof *spare_colours)
 
 static const char *fixed_colour(const char *name)
