@@ -663,9 +663,9 @@ static void csv_pathlen_hist(FILE *f, const struct hb_run *r)
    Colours: a heap has the same colour in every chart.  The reference heaps,
    malloc and (empty) have fixed ones; any other heap (a plug-in, a test
    heap) takes a spare colour: the heaps without a fixed colour, in name
-   order, each take the spare their name hashes to, or the next free one,
-   so a plug-in keeps its colour from run to run and two never share one
-   while spares last.  Every colour reads on white: no yellow, one blue, no
+   order, each take the spare their name hashes to, or the next free one:
+   the same heaps get the same colours in every run, and two never share
+   one while spares last.  Every colour reads on white: no yellow, one blue, no
    spare close to a fixed colour. */
 
 static const struct {
