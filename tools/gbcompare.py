@@ -90,7 +90,7 @@ def compare(python, compare_py, opts, target, a, b):
         dump = os.path.join(tmp, "diff.json")
         cmd = [python, compare_py, *opts, "-d", dump, "benchmarks", a, b]
         print("== %s: %s" % (target, " ".join(cmd[1:])), flush=True)
-        rc = subprocess.call(cmd, cwd=os.path.dirname(compare_py))
+        rc = subprocess.call(cmd)
         if rc != 0 or not os.path.isfile(dump):
             die("compare.py failed on %s and %s (exit %d)" % (a, b, rc), 1)
         with open(dump) as f:
