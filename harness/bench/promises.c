@@ -238,12 +238,33 @@ size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv)
     return n;
 }
 
-double hb_pathlen_target(const struct hb_run *r, const struct hb_record *x, int alloc)
+/* The figure a path-length metric is on, and of which call. */
+static int metric_is(enum metric m, int alloc, enum hb_pl_figure fig)
+{
+    switch (m) {
+    case M_ALLOC_OWN_MAX:
+        return alloc && fig == HB_PL_OWN_MAX;
+    case M_FREE_OWN_MAX:
+        return !alloc && fig == HB_PL_OWN_MAX;
+    case M_ALLOC_P99:
+        return alloc && fig == HB_PL_P99;
+    case M_FREE_P99:
+        return !alloc && fig == HB_PL_P99;
+    case M_ALLOC_MEDIAN:
+        return alloc && fig == HB_PL_MEDIAN;
+    case M_FREE_MEDIAN:
+        return !alloc && fig == HB_PL_MEDIAN;
+    default:
+        return 0;
+    }
+}
+
+double hb_pathlen_target(const struct hb_run *r, const struct hb_record *x, int alloc, enum hb_pl_figure fig)
 {
     const char *heap = r->subjects[x->subject].name, *wl = r->workloads[x->workload]->name;
     for (size_t i = 0; i < sizeof promises / sizeof *promises; i++) {
         const struct promise *p = &promises[i];
-        if (p->metric != (alloc ? M_ALLOC_OWN_MAX : M_FREE_OWN_MAX) || strcmp(p->heap, heap) != 0 || !applies_here(p) ||
+        if (!metric_is(p->metric, alloc, fig) || strcmp(p->heap, heap) != 0 || !applies_here(p) ||
             (strcmp(p->workloads, "*") != 0 && !in_list(p->workloads, wl)))
             continue;
         double call = call_sequence(r, alloc);

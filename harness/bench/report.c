@@ -1064,10 +1064,29 @@ static int pl_mm_max(const struct hb_run *r, const struct hb_record *x, int is_f
     *y = dist_of(x, is_free)->mm_max;
     return dist_of(x, is_free)->mm_n > 0;
 }
-static int pl_target(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+static int pl_p99(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
 {
-    *y = hb_pathlen_target(r, x, !is_free);
+    (void)r;
+    *y = dist_of(x, is_free)->p99;
+    return dist_of(x, is_free)->n > 0;
+}
+static int pl_target_of(const struct hb_run *r, const struct hb_record *x, int is_free, enum hb_pl_figure fig,
+                        double *y)
+{
+    *y = hb_pathlen_target(r, x, !is_free, fig);
     return !isnan(*y);
+}
+static int pl_target_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_OWN_MAX, y);
+}
+static int pl_target_p99(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_P99, y);
+}
+static int pl_target_median(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_MEDIAN, y);
 }
 
 static int pl_block(struct chart *c, const struct hb_run *r, size_t s, int is_free, int growth, pl_value val)
@@ -1088,43 +1107,68 @@ static int pl_block(struct chart *c, const struct hb_run *r, size_t s, int is_fr
     return rows;
 }
 
-/* The series of one heap on a path-length chart: median (growth only), the
-   longest own call, the longest call reaching the memory manager, the
-   target. */
-static void pl_heap_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, int growth, int panel)
+/* The path-length charts: against the live-set size (growth workloads),
+   the longest calls per workload, the typical calls per workload. */
+enum pl_chart { PL_GROWTH, PL_MAX, PL_TYPICAL };
+
+/* A target: a dotted bar across the x it applies to (a heap's targets
+   may hold on some workloads only). */
+static void pl_target_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, enum pl_chart kind,
+                             int panel, pl_value val, const char *what)
+{
+    char t[96];
+    if (!pl_block(c, r, s, is_free, kind == PL_GROWTH, val))
+        return;
+    snprintf(t, sizeof t, "%s %s target", r->subjects[s].name, what);
+    add_series(c, panel, kind == PL_GROWTH ? "1:2:($1*0.8):($1*1.25)" : "1:2:($1-0.3):($1+0.3)",
+               "xerrorbars ps 0 lw 2 dt 3", heap_colour(r, s), panel == 0 ? t : NULL);
+}
+
+/* The series of one heap on a path-length chart: growth: median, longest
+   own call, longest call reaching the memory manager; max: the last two;
+   typical: median and p99; each with its targets. */
+static void pl_heap_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, enum pl_chart kind,
+                           int panel)
 {
     const char *name = r->subjects[s].name, *rgb = heap_colour(r, s);
-    int key = panel == 0;
+    int key = panel == 0, growth = kind == PL_GROWTH;
     char t[96];
     if (r->subjects[s].kind == HB_SUBJECT_EMPTY) {
         if (growth && pl_block(c, r, s, is_free, growth, pl_median))
             add_series(c, panel, "1:2", "lines lw 1", rgb, "(empty): the call sequence");
         return;
     }
-    if (growth && pl_block(c, r, s, is_free, growth, pl_median)) {
+    if (kind != PL_MAX && pl_block(c, r, s, is_free, growth, pl_median)) {
         snprintf(t, sizeof t, "%s median", name);
-        add_series(c, panel, "1:2", "linespoints lw 2 pt 7", rgb, t);
+        add_series(c, panel, "1:2", growth ? "linespoints lw 2 pt 7" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
     }
-    if (pl_block(c, r, s, is_free, growth, pl_own_max)) {
+    if (kind == PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_p99)) {
+        snprintf(t, sizeof t, "%s p99", name);
+        add_series(c, panel, "1:2", "points pt 4 ps 1.6", rgb, key ? t : NULL);
+    }
+    if (kind != PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_own_max)) {
         snprintf(t, sizeof t, "%s own", name);
         add_series(c, panel, "1:2", growth ? "linespoints dt 2 lw 2 pt 5" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
     }
-    if (pl_block(c, r, s, is_free, growth, pl_mm_max)) {
+    if (kind != PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_mm_max)) {
         snprintf(t, sizeof t, "%s reaching the mm", name);
         add_series(c, panel, "1:2", "points pt 8 ps 1.6", rgb, key ? t : NULL);
     }
-    if (pl_block(c, r, s, is_free, growth, pl_target)) {
-        snprintf(t, sizeof t, "%s target", name);
-        add_series(c, panel, "1:2", growth ? "lines dt 3 lw 2" : "steps dt 3 lw 2", rgb, key ? t : NULL);
-    }
+    if (kind != PL_MAX)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_median, "median");
+    if (kind == PL_TYPICAL)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_p99, "p99");
+    if (kind != PL_TYPICAL)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_max, "max");
 }
 
-/* The legend of the path-length charts, under the plot. */
+/* The legend of the path-length charts, under the plot; their only
+   error bars are targets, drawn without end ticks. */
 static void pl_note(struct chart *c)
 {
-    fprintf(c->f, "set label 1 ");
+    fprintf(c->f, "set bars 0\nset label 1 ");
     gp_str(c->f, "own: the longest call not reaching the memory manager; reaching the mm: the longest that did "
-                 "(the manager's instructions excluded); target: harness/bench/promises.c plus the call sequence");
+                 "(the manager's instructions excluded); targets: harness/bench/promises.c plus the call sequence");
     fprintf(c->f, " at screen 0.01,0.015 font ',8'\n");
 }
 
@@ -1135,7 +1179,7 @@ static int chart_pathlen_growth(const struct hb_run *r, int is_free)
     if (!c)
         return -1;
     for (size_t s = 0; s < r->nsubjects; s++)
-        pl_heap_series(c, r, s, is_free, 1, 0);
+        pl_heap_series(c, r, s, is_free, PL_GROWTH, 0);
     chart_title(c, is_free ? "instructions per free against the live-set size (growth workloads)"
                            : "instructions per alloc against the live-set size (growth workloads)");
     pl_note(c);
@@ -1145,24 +1189,26 @@ static int chart_pathlen_growth(const struct hb_run *r, int is_free)
     return chart_close(c);
 }
 
-/* The longest calls on every workload, own apart from those reaching the
-   memory manager, with the targets. */
-static int chart_pathlen_max(const struct hb_run *r)
+/* Per workload: the longest calls (own apart from those reaching the
+   memory manager), or the typical ones (median, p99), with the targets. */
+static int chart_pathlen_per_workload(const struct hb_run *r, enum pl_chart kind)
 {
     int used[512] = {0};
     for (size_t i = 0; i < r->nrecs; i++)
         if (r->recs[i].has_pathlen && r->recs[i].workload < 512 &&
             r->subjects[r->recs[i].subject].kind != HB_SUBJECT_EMPTY)
             used[r->recs[i].workload] = 1;
-    struct chart *c = chart_open(r, "pathlen-max", 1300, 900);
+    struct chart *c = chart_open(r, kind == PL_MAX ? "pathlen-max" : "pathlen-typical", 1300, 900);
     if (!c)
         return -1;
     for (int k = 0; k < 2; k++)
         for (size_t s = 0; s < r->nsubjects; s++)
-            pl_heap_series(c, r, s, k, 0, k);
+            pl_heap_series(c, r, s, k, kind, k);
     fprintf(c->f, "set multiplot layout 2,1\n");
-    chart_title(c, "the longest call per workload: filled, its own; open, one reaching the memory manager; "
-                   "dotted, the target");
+    chart_title(c, kind == PL_MAX ? "the longest call per workload: filled, its own; open, one reaching the memory "
+                                    "manager; dotted bars, the targets"
+                                  : "the typical call per workload: filled, the median; open squares, the 99th "
+                                    "percentile; dotted bars, the targets");
     pl_note(c);
     fprintf(c->f, "set logscale y\nset key outside right top font ',9'\nset bmargin 7\n%s", panel_margins);
     workload_xtics(c, r, used);
@@ -1230,7 +1276,8 @@ static int write_plots(const struct hb_run *r)
         for (int f = HB_FAMILY_FILL; f <= HB_FAMILY_TRACE; f++)
             rc |= chart_extfrag(r, (enum hb_family)f);
     if (r->counts)
-        rc |= chart_pathlen_growth(r, 0) | chart_pathlen_growth(r, 1) | chart_pathlen_max(r) | chart_pathlen_hist(r);
+        rc |= chart_pathlen_growth(r, 0) | chart_pathlen_growth(r, 1) | chart_pathlen_per_workload(r, PL_MAX) |
+              chart_pathlen_per_workload(r, PL_TYPICAL) | chart_pathlen_hist(r);
     return rc;
 }
 
