@@ -4,6 +4,8 @@
 #   make test ARCHES=mips32      one target only
 #   make test-x86                one target, without the bootstrap step
 #   make bench    build and run the benchmarks (tools/bench.sh)
+#   make gbcompare [A=run B=run]  Google Benchmark's compare.py on two runs'
+#                 <target>-gbench.json (default: the two newest complete runs)
 #   make test PLUGIN=path/to/myheap.c   the same for a heap of your own
 #                 (several files or folders; PLUGIN_CFLAGS="-Iinc -DX=1" for
 #                 its sources; PLUGIN_STRICT=1 to compile it with -Werror;
@@ -34,7 +36,7 @@ space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
 ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
 
-.PHONY: all test bench deps bench-deps clean format tidy
+.PHONY: all test bench deps bench-deps gbcompare clean format tidy
 
 all: test
 
@@ -71,6 +73,9 @@ configure-%:
 
 bench: bench-deps
 	ARCHES="$(ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" JOBS="$(JOBS)" bash tools/bench.sh
+
+gbcompare:
+	@python3 tools/gbcompare.py $(A) $(B)
 
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:

@@ -48,6 +48,7 @@ on_interrupt() {
   [ -z "$pids" ] || kill $pids 2>/dev/null || true
   wait 2>/dev/null || true
   find "$out" \( -name '*.tmp*' -o -name '.pathlen-*.bin' \) -delete 2>/dev/null || true
+  rm -rf results/.plots-incoming.$$
   echo "interrupted at $(date -u +%H:%M:%S) UTC; the figures here are partial" >"$out/INCOMPLETE"
   echo "bench: interrupted; $out is marked INCOMPLETE, results/latest and plots/ unchanged" >&2
   exit 130
@@ -141,13 +142,40 @@ for td in "${targets[@]}"; do
   [ -f "$out/${td%%:*}-summary.txt" ] && cat "$out/${td%%:*}-summary.txt"
 done
 
+# plots/ becomes exactly this run's charts: staged beside results/, then the
+# old charts go and the new ones move in (plots/README.md stays).
+replace_plots() {
+  local stage=results/.plots-incoming.$$
+  rm -rf "$stage"
+  mkdir -p "$stage" plots
+  find "$out/plots" -maxdepth 1 -name '*.png' -exec cp {} "$stage"/ \;
+  find plots -maxdepth 1 -name '*.png' -delete
+  find "$stage" -maxdepth 1 -name '*.png' -exec mv {} plots/ \;
+  rmdir "$stage"
+}
+
+# report.md: a heading and the state of the run, then each target's part
+# (hb-bench wrote <target>-report.md: its table, charts and files).
+write_report() {
+  {
+    printf '# heapbench run %s\n\n' "$(basename "$out")"
+    if [ "${#failed[@]}" -eq 0 ]; then
+      printf 'Complete: targets %s' "${ARCHES}"
+    else
+      printf '**NOT complete** (%s): targets %s' "${failed[*]}" "${ARCHES}"
+    fi
+    printf '; heaps %s; workloads %s; seed %s.\n\n' "${HEAPS:-all}" "${WORKLOADS:-all}" "$SEED"
+    for td in "${targets[@]}"; do
+      if [ -f "$out/${td%%:*}-report.md" ]; then cat "$out/${td%%:*}-report.md"; fi
+    done
+  } >"$out/.report.md.tmp" && mv "$out/.report.md.tmp" "$out/report.md"
+}
+
+write_report
 if [ "${#failed[@]}" -eq 0 ]; then
   rm -f "$out/INCOMPLETE"
   ln -sfn "$(basename "$out")" results/.latest.tmp && mv -T results/.latest.tmp results/latest
-  mkdir -p plots
-  for f in "$out"/plots/*.png; do
-    [ -f "$f" ] && cp "$f" "plots/.$(basename "$f").tmp" && mv "plots/.$(basename "$f").tmp" "plots/$(basename "$f")"
-  done
+  replace_plots
   printf '\nbench: complete: %s targets in %d s (builds included); results/latest -> %s\n' "${#targets[@]}" \
     $((SECONDS - t0)) "$out"
 else
@@ -156,4 +184,5 @@ else
   printf '\nbench: NOT complete (%s) in %d s; %s is marked INCOMPLETE; results/latest and plots/ unchanged\n' \
     "${failed[*]}" $((SECONDS - t0)) "$out"
 fi
+echo "bench: report: $out/report.md"
 exit $status

@@ -33,9 +33,9 @@ esac
 # xz-utils unpacks the shipped traces and source packages; python3 validates
 # the bench tests' result files).
 packages=(cmake make gcc g++ libc6-dev libbenchmark-dev xz-utils python3)
-# Packages `make bench` needs on top (tools/bench.sh plots with gnuplot and
-# compares runs with libbenchmark-tools' compare.py).
-bench_packages=(gnuplot-nox libbenchmark-tools)
+# Packages `make bench` needs on top (tools/bench.sh plots with gnuplot;
+# tools/gbcompare.py runs libbenchmark-tools' compare.py, which needs scipy).
+bench_packages=(gnuplot-nox libbenchmark-tools python3-scipy)
 # Packages every cross target needs: QEMU user mode to run it, and dpkg-dev
 # plus the archive keyring to fetch and unpack Debian source packages.
 cross_packages=(qemu-user dpkg-dev debian-archive-keyring)

@@ -140,8 +140,8 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     schema = json.load(open(os.path.join(root, "docs", "results.schema.json")))
     try:
-        targets = [sys.argv[2]] if len(sys.argv) > 2 else sorted(f[:-5] for f in os.listdir(run)
-                                                                 if f.endswith(".json"))
+        targets = [sys.argv[2]] if len(sys.argv) > 2 else sorted(
+            f[:-5] for f in os.listdir(run) if f.endswith(".json") and not f.endswith("-gbench.json"))
     except OSError as x:
         print(f"{run}: {x}", file=sys.stderr)
         return 1

@@ -73,7 +73,8 @@ def main():
     errs = []
     if p.returncode != 1:
         errs.append(f"exit status {p.returncode}, expected 1")
-    target = [f for f in os.listdir(out) if f.endswith(".json")] if os.path.isdir(out) else []
+    target = [f for f in os.listdir(out) if f.endswith(".json") and not f.endswith("-gbench.json")] \
+        if os.path.isdir(out) else []
     if len(target) != 1:
         errs.append(f"{out}: expected one <target>.json, found {target}")
         return report(errs)

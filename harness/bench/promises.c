@@ -126,6 +126,13 @@ static double call_sequence(const struct hb_run *r, int alloc)
     return -1;
 }
 
+/* A promise's limit on one record (it may grow with that run's pool). */
+static double limit_on(const struct promise *p, const struct hb_record *x)
+{
+    double pool = (double)x->pathlen.peak_pool;
+    return p->base + (p->per_log2 > 0 && pool >= 16 ? floor(p->per_log2 * log2(pool / 16)) : 0);
+}
+
 /* The worst value of a path-length metric over the promise's workloads,
    each against its own limit (which may depend on that run's pool):
    value / limit is what is compared. */
@@ -146,8 +153,7 @@ static void judge_path_length(const struct hb_run *r, const struct promise *p, s
             continue;
         double gross = p99 ? d->p99 : median ? d->median : d->own_max;
         double net = call >= 0 ? gross - call : gross;
-        double pool = (double)x->pathlen.peak_pool;
-        double limit = p->base + (p->per_log2 > 0 && pool >= 16 ? floor(p->per_log2 * log2(pool / 16)) : 0);
+        double limit = limit_on(p, x);
         if (net / limit > worst) {
             worst = net / limit;
             v->value = net;
@@ -230,4 +236,39 @@ size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv)
             x->state = x->met ? "met" : p->miss_expected ? "missed (expected)" : "MISSED";
     }
     return n;
+}
+
+/* The figure a path-length metric is on, and of which call. */
+static int metric_is(enum metric m, int alloc, enum hb_pl_figure fig)
+{
+    switch (m) {
+    case M_ALLOC_OWN_MAX:
+        return alloc && fig == HB_PL_OWN_MAX;
+    case M_FREE_OWN_MAX:
+        return !alloc && fig == HB_PL_OWN_MAX;
+    case M_ALLOC_P99:
+        return alloc && fig == HB_PL_P99;
+    case M_FREE_P99:
+        return !alloc && fig == HB_PL_P99;
+    case M_ALLOC_MEDIAN:
+        return alloc && fig == HB_PL_MEDIAN;
+    case M_FREE_MEDIAN:
+        return !alloc && fig == HB_PL_MEDIAN;
+    default:
+        return 0;
+    }
+}
+
+double hb_pathlen_target(const struct hb_run *r, const struct hb_record *x, int alloc, enum hb_pl_figure fig)
+{
+    const char *heap = r->subjects[x->subject].name, *wl = r->workloads[x->workload]->name;
+    for (size_t i = 0; i < sizeof promises / sizeof *promises; i++) {
+        const struct promise *p = &promises[i];
+        if (!metric_is(p->metric, alloc, fig) || strcmp(p->heap, heap) != 0 || !applies_here(p) ||
+            (strcmp(p->workloads, "*") != 0 && !in_list(p->workloads, wl)))
+            continue;
+        double call = call_sequence(r, alloc);
+        return limit_on(p, x) + (call >= 0 ? call : 0);
+    }
+    return NAN;
 }

@@ -4,12 +4,16 @@
  *
  *   <t>.json              every figure, the failures and the verdicts
  *                         (docs/results-schema.md)
+ *   <t>-gbench.json       the speed repetitions in Google Benchmark's
+ *                         schema, for its compare.py (tools/gbcompare.sh)
  *   <t>-speed.csv, <t>-quality.csv, <t>-extfrag.csv, <t>-pathlen.csv,
  *   <t>-pathlen-hist.csv  flat views of the same records
- *   <t>-plot-*.dat, <t>-plot-*.gp   plot data and the gnuplot scripts that
- *                         draw them into plots/ (tools/plots.sh runs them)
+ *   <t>-plot-*.gp         gnuplot scripts, their data inline, drawing the
+ *                         charts into plots/ (tools/plots.sh runs them)
  *   <t>-table.txt         the table printed at the end of the run
  *   <t>-summary.txt       the closing lines: failures and verdicts
+ *   <t>-report.md         the target's part of the run's report.md: facts,
+ *                         table, charts and files, linked relatively
  * Every file is written as a temporary and renamed (results.h), so a reader
  * sees the old file or the whole new one.  A figure that does not exist is
  * null in the JSON, an empty field in the CSV and "-" in the table; a speed
@@ -475,6 +479,137 @@ static void write_json(FILE *f, const struct hb_run *r, const struct hb_verdict 
     fputc('\n', f);
 }
 
+/* ---- Google Benchmark JSON ------------------------------------------------- */
+
+/* <t>-gbench.json: the speed repetitions in Google Benchmark's JSON schema
+   (context, then benchmarks[]: one "iteration" entry per repetition and the
+   mean, median, stddev and cv aggregates), so its tools/compare.py matches
+   two runs by name.  Names are stable: "<heap>/<workload>/alloc" and
+   ".../free", no iteration count.  real_time: ns per call as measured (the
+   harness overhead is its own benchmark, "(empty)/..."); cpu_time: that
+   times the share of a CPU the repetition's child had. */
+static double mean_of(const double *v, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return n ? s / n : NAN;
+}
+
+static double stddev_of(const double *v, int n, double mean)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (v[i] - mean) * (v[i] - mean);
+    return n > 1 ? sqrt(s / (n - 1)) : 0;
+}
+
+static double median_sorted(double *t, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int k = i; k > 0 && t[k - 1] > t[k]; k--) {
+            double s = t[k];
+            t[k] = t[k - 1];
+            t[k - 1] = s;
+        }
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void gb_entry_head(struct hb_json *j, const char *name, const char *run_name, size_t family, int reps,
+                          const char *run_type)
+{
+    hb_json_obj(j, NULL);
+    hb_json_str(j, "name", name);
+    hb_json_uint(j, "family_index", family);
+    hb_json_uint(j, "per_family_instance_index", 0);
+    hb_json_str(j, "run_name", run_name);
+    hb_json_str(j, "run_type", run_type);
+    hb_json_int(j, "repetitions", reps);
+    hb_json_int(j, "threads", 1);
+}
+
+static void gb_aggregate(struct hb_json *j, const char *run_name, size_t family, int reps, const char *agg, double real,
+                         double cpu)
+{
+    char name[200];
+    snprintf(name, sizeof name, "%s_%s", run_name, agg);
+    gb_entry_head(j, name, run_name, family, reps, "aggregate");
+    hb_json_str(j, "aggregate_name", agg);
+    hb_json_str(j, "aggregate_unit", strcmp(agg, "cv") == 0 ? "percentage" : "time");
+    hb_json_int(j, "iterations", reps);
+    hb_json_num(j, "real_time", real);
+    hb_json_num(j, "cpu_time", cpu);
+    hb_json_str(j, "time_unit", "ns");
+    hb_json_end_obj(j);
+}
+
+/* One benchmark (a record's alloc or free): its repetitions, then the aggregates. */
+static void gb_benchmark(struct hb_json *j, const struct hb_run *r, const struct hb_record *x, int is_free,
+                         size_t family)
+{
+    const struct hb_speed_fig *s = &x->speed;
+    const double *v = is_free ? s->free_ : s->alloc;
+    double real[HB_MAX_REPS], cpu[HB_MAX_REPS], t[HB_MAX_REPS];
+    char name[200];
+    snprintf(name, sizeof name, "%s/%s/%s", sub_name(r, x), wl_name(r, x), is_free ? "free" : "alloc");
+    for (int i = 0; i < s->nreps; i++) {
+        real[i] = v[i];
+        cpu[i] = v[i] * (s->cpu_share[i] < 1 ? s->cpu_share[i] : 1);
+        gb_entry_head(j, name, name, family, s->nreps, "iteration");
+        hb_json_int(j, "repetition_index", i);
+        hb_json_uint(j, "iterations", s->iterations);
+        hb_json_num(j, "real_time", real[i]);
+        hb_json_num(j, "cpu_time", cpu[i]);
+        hb_json_str(j, "time_unit", "ns");
+        hb_json_num(j, "cpu_share", s->cpu_share[i]);
+        hb_json_end_obj(j);
+    }
+    double mr = mean_of(real, s->nreps), mc = mean_of(cpu, s->nreps);
+    double sr = stddev_of(real, s->nreps, mr), sc = stddev_of(cpu, s->nreps, mc);
+    gb_aggregate(j, name, family, s->nreps, "mean", mr, mc);
+    memcpy(t, real, sizeof real);
+    double medr = median_sorted(t, s->nreps);
+    memcpy(t, cpu, sizeof cpu);
+    gb_aggregate(j, name, family, s->nreps, "median", medr, median_sorted(t, s->nreps));
+    gb_aggregate(j, name, family, s->nreps, "stddev", sr, sc);
+    gb_aggregate(j, name, family, s->nreps, "cv", mr > 0 ? sr / mr : 0, mc > 0 ? sc / mc : 0);
+}
+
+static void file_gbench(FILE *f, const struct hb_run *r)
+{
+    struct hb_json j;
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    hb_json_init(&j, f);
+    hb_json_obj(&j, NULL);
+    hb_json_obj(&j, "context");
+    hb_json_str(&j, "date", r->started);
+    hb_json_str(&j, "executable", "hb-bench");
+    hb_json_int(&j, "num_cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    hb_json_int(&j, "mhz_per_cpu", 0);
+    hb_json_bool(&j, "cpu_scaling_enabled", 0);
+    hb_json_arr(&j, "load_avg");
+    hb_json_num(&j, NULL, r->load_at_start * (double)sysconf(_SC_NPROCESSORS_ONLN));
+    hb_json_end_arr(&j);
+    hb_json_str(&j, "library_build_type", strcmp(HB_BUILD_TYPE, "Debug") == 0 ? "debug" : "release");
+    hb_json_str(&j, "gbench_version", hb_gb_version());
+    hb_json_env_common(&j, r->commit, r->seed, r->started);
+    hb_json_str(&j, "timing", HB_TIMING);
+    hb_json_str(&j, "cpu", cpu);
+    hb_json_end_obj(&j);
+    hb_json_arr(&j, "benchmarks");
+    size_t family = 0;
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        if (x->status != HB_STATUS_OK || x->speed.nreps == 0)
+            continue;
+        for (int k = 0; k < 2; k++)
+            gb_benchmark(&j, r, x, k, family++);
+    }
+    hb_json_end_arr(&j);
+    hb_json_end_obj(&j);
+}
+
 /* ---- CSV views ---------------------------------------------------------------- */
 
 /* A number field: empty when the figure does not exist (NaN). */
@@ -600,159 +735,630 @@ static void csv_pathlen_hist(FILE *f, const struct hb_run *r)
     }
 }
 
-/* ---- plot data ------------------------------------------------------------------ */
+/* ---- plots ------------------------------------------------------------------ */
 
-/* A plot: its data file holds one block per heap (blocks separated by two
-   blank lines, gnuplot's "index"); its script draws every block. */
-struct plot {
-    const char *name, *title, *xlabel, *ylabel;
-    int logx, logy, unit_y;
-    const char *columns[2]; /* "1:2" style per series of a block, with its label suffix */
-    const char *labels[2];
-};
+/* One gnuplot script per chart, <t>-plot-<chart>.gp, its data inline as
+   named data blocks; run in the run folder (tools/plots.sh) it draws
+   plots/<chart>-<t>.png.  A chart is written only when it has data.
+
+   Colours: a heap has the same colour in every chart.  The reference heaps,
+   malloc and (empty) have fixed ones; any other heap (a plug-in, a test
+   heap) takes a spare colour: the heaps without a fixed colour, in name
+   order, each take the spare their name hashes to, or the next free one:
+   the same heaps get the same colours in every run, and two never share
+   one while spares last.  Every colour reads on white: no yellow, one blue, no
+   spare close to a fixed colour. */
+
+static const struct {
+    const char *heap, *rgb;
+} fixed_colours[] = {{"tlsf", "#d62728"},     {"buddy", "#1f77b4"},  {"slab", "#2ca02c"},   {"bump", "#ff7f0e"},
+                     {"firstfit", "#9467bd"}, {"bitmap", "#8c564b"}, {"malloc", "#000000"}, {"(empty)", "#7f7f7f"}};
+static const char *const spare_colours[] = {"#c000c0", "#17becf", "#a68000", "#556b2f", "#e377c2"};
+#define NSPARE (sizeof spare_colours / sizeof *spare_colours)
+
+static const char *fixed_colour(const char *name)
+{
+    for (size_t i = 0; i < sizeof fixed_colours / sizeof *fixed_colours; i++)
+        if (strcmp(fixed_colours[i].heap, name) == 0)
+            return fixed_colours[i].rgb;
+    return NULL;
+}
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static const char *heap_colour(const struct hb_run *r, size_t s)
+{
+    const char *name = r->subjects[s].name, *rgb = fixed_colour(name);
+    if (rgb)
+        return rgb;
+    /* The spare-coloured heaps that sort before this one choose first. */
+    int used[NSPARE] = {0}, nused = 0;
+    const char *prev = "";
+    for (;;) {
+        const char *next = NULL;
+        for (size_t k = 0; k < r->nsubjects; k++) {
+            const char *n = r->subjects[k].name;
+            if (!fixed_colour(n) && strcmp(n, prev) > 0 && (!next || strcmp(n, next) < 0))
+                next = n;
+        }
+        if (!next)
+            return spare_colours[0];
+        if (nused == (int)NSPARE) {
+            memset(used, 0, sizeof used);
+            nused = 0;
+        }
+        size_t slot = name_hash(next) % NSPARE;
+        while (used[slot])
+            slot = (slot + 1) % NSPARE;
+        used[slot] = 1;
+        nused++;
+        if (strcmp(next, name) == 0)
+            return spare_colours[slot];
+        prev = next;
+    }
+}
 
 static int is_growth(const struct hb_run *r, const struct hb_record *x)
 {
     return r->workloads[x->workload]->family == HB_FAMILY_GROWTH;
 }
 
-/* Writes one block per heap with a row per record selected by row(); the
-   heaps that have one, in order, go to names. */
-typedef int (*row_fn)(FILE *f, const struct hb_run *r, const struct hb_record *x);
+#define MAXSERIES 600
 
-static size_t plot_blocks(FILE *f, const struct hb_run *r, row_fn row, const char **names, size_t max)
+struct series {
+    int panel, block;
+    char using_[32], style[80], rgb[8], title[96];
+};
+
+/* A chart being written: its data blocks go to the script at once, its
+   series are kept and plotted panel by panel at the end. */
+struct chart {
+    struct hb_afile a;
+    FILE *f;
+    char name[64];
+    int nblocks, nseries;
+    struct series s[MAXSERIES];
+};
+
+static struct chart chart_buf;
+
+/* The charts written, in order, for the report's links. */
+#define MAXCHARTS 32
+static char charts_written[MAXCHARTS][64];
+static int ncharts_written;
+
+/* A string in gnuplot's single quotes. */
+static void gp_str(FILE *f, const char *s)
 {
-    size_t n = 0;
-    for (size_t s = 0; s < r->nsubjects && n < max; s++) {
-        if (r->subjects[s].kind == HB_SUBJECT_EMPTY)
-            continue;
-        int rows = 0;
-        for (size_t i = 0; i < r->nrecs; i++)
-            if (r->recs[i].subject == s) {
-                if (!rows && n)
-                    fprintf(f, "\n\n");
-                rows += row(f, r, &r->recs[i]);
-            }
-        if (rows)
-            names[n++] = r->subjects[s].name;
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
     }
-    return n;
+    fputc('\'', f);
 }
 
-static int row_growth_speed(FILE *f, const struct hb_run *r, const struct hb_record *x)
+static struct chart *chart_open(const struct hb_run *r, const char *name, int width, int height)
+{
+    struct chart *c = &chart_buf;
+    char path[1100];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.gp", r->outdir, HB_TARGET, name);
+    if (hb_afile_open(&c->a, path) != 0)
+        return NULL;
+    c->f = c->a.f;
+    fprintf(c->f, "# gnuplot script written by hb-bench, its data inline; run in the run folder (tools/plots.sh)\n");
+    fprintf(c->f, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n", width, height);
+    fprintf(c->f, "set output 'plots/%s-%s.png'\nset grid lc rgb '#dddddd'\n", name, HB_TARGET);
+    return c;
+}
+
+/* Starts data block $b<n>; rows follow, then block_end. */
+static void block_begin(struct chart *c)
+{
+    fprintf(c->f, "$b%d << EOD\n", ++c->nblocks);
+}
+
+static void block_end(struct chart *c)
+{
+    fprintf(c->f, "EOD\n");
+}
+
+/* A series of the block just written; title NULL: none in the key. */
+static void add_series(struct chart *c, int panel, const char *using_, const char *style, const char *rgb,
+                       const char *title)
+{
+    if (c->nseries == MAXSERIES)
+        return;
+    struct series *s = &c->s[c->nseries++];
+    s->panel = panel;
+    s->block = c->nblocks;
+    snprintf(s->using_, sizeof s->using_, "%s", using_);
+    snprintf(s->style, sizeof s->style, "%s", style);
+    snprintf(s->rgb, sizeof s->rgb, "%s", rgb);
+    snprintf(s->title, sizeof s->title, "%s", title ? title : "");
+}
+
+/* The plot command of a panel (settings: its own lines before it). */
+static void plot_panel(struct chart *c, int panel, const char *settings)
+{
+    fprintf(c->f, "%s", settings);
+    const char *sep = "plot ";
+    for (int i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->s[i];
+        if (s->panel != panel)
+            continue;
+        fprintf(c->f, "%s$b%d using %s with %s lc rgb '%s' ", sep, s->block, s->using_, s->style, s->rgb);
+        if (s->title[0]) {
+            fprintf(c->f, "title ");
+            gp_str(c->f, s->title);
+        } else
+            fprintf(c->f, "notitle");
+        sep = ", \\\n     ";
+    }
+    fprintf(c->f, "\n");
+}
+
+/* Commits the script; a chart without a series is not written. */
+static int chart_close(struct chart *c)
+{
+    if (c->nseries == 0) {
+        hb_afile_abort(&c->a);
+        return 0;
+    }
+    if (hb_afile_commit(&c->a) != 0)
+        return -1;
+    if (ncharts_written < MAXCHARTS)
+        snprintf(charts_written[ncharts_written++], sizeof charts_written[0], "%s", c->name);
+    return 0;
+}
+
+static void chart_title(struct chart *c, const char *what)
+{
+    fprintf(c->f, "set title ");
+    char t[300];
+    snprintf(t, sizeof t, "%s - target %s (%s timing)", what, HB_TARGET, HB_TIMING);
+    gp_str(c->f, t);
+    fprintf(c->f, "\n");
+}
+
+/* xtics naming the workloads at 0, 1, ... (those in use). */
+static void workload_xtics(struct chart *c, const struct hb_run *r, const int *used)
+{
+    fprintf(c->f, "set xtics rotate by 40 right (");
+    int k = 0;
+    for (size_t w = 0; w < r->nworkloads; w++)
+        if (used[w]) {
+            fprintf(c->f, "%s", k ? ", " : "");
+            gp_str(c->f, r->workloads[w]->name);
+            fprintf(c->f, " %zu", w);
+            k++;
+        }
+    fprintf(c->f, ")\nset xrange [-0.7:%zu.7]\n", r->nworkloads ? r->nworkloads - 1 : 0);
+}
+
+/* Stacked panels share their left and right edges (the key sits right of them). */
+static const char panel_margins[] = "set lmargin at screen 0.07\nset rmargin at screen 0.72\n";
+
+/* Heaps side by side around a workload's x. */
+static double offset_of(const struct hb_run *r, size_t s)
+{
+    return r->nsubjects > 1 ? 0.6 * ((double)s / (double)(r->nsubjects - 1) - 0.5) : 0;
+}
+
+static double overhead_median(const struct hb_run *r, const struct hb_record *x, int is_free)
+{
+    const struct hb_record *e = hb_overhead_record(r, x);
+    if (!e || e == x || !e->speed.nreps)
+        return 0;
+    double t[HB_MAX_REPS];
+    memcpy(t, is_free ? e->speed.free_ : e->speed.alloc, sizeof t);
+    return median_sorted(t, e->speed.nreps);
+}
+
+/* A speed row: x, median, and the least and greatest repetition, overhead
+   subtracted; net figures below 0.1 ns are drawn at 0.1 (log axis). */
+static void speed_row(FILE *f, const struct hb_run *r, const struct hb_record *x, int is_free, double xpos)
 {
     struct hb_speed_net n;
     hb_speed_net(r, x, &n);
-    if (!is_growth(r, x) || !n.measured)
-        return 0;
-    fprintf(f, "%zu %.4f %.4f\n", r->workloads[x->workload]->params.live, n.alloc_bound, n.free_bound);
-    return 1;
-}
-
-static int row_extfrag(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (strcmp(wl_name(r, x), "churn") != 0 || !x->has_quality)
-        return 0;
-    for (uint32_t k = 0; k < x->quality.nseries; k++)
-        fprintf(f, "%llu %.4f\n", (unsigned long long)x->quality.series[k].op, x->quality.series[k].ext_frag);
-    return x->quality.nseries > 0;
-}
-
-static int row_pathlen_alloc(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.alloc.n)
-        return 0;
-    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.alloc.median,
-            (unsigned)x->pathlen.alloc.max);
-    return 1;
-}
-
-static int row_pathlen_free(FILE *f, const struct hb_run *r, const struct hb_record *x)
-{
-    if (!is_growth(r, x) || !x->has_pathlen || !x->pathlen.free_.n)
-        return 0;
-    fprintf(f, "%zu %u %u\n", r->workloads[x->workload]->params.live, (unsigned)x->pathlen.free_.median,
-            (unsigned)x->pathlen.free_.max);
-    return 1;
-}
-
-static int write_plot(const struct hb_run *r, const struct plot *p, row_fn row)
-{
-    char path[1100];
-    const char *names[64];
-    struct hb_afile a;
-    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.dat", r->outdir, HB_TARGET, p->name);
-    if (hb_afile_open(&a, path) != 0)
-        return -1;
-    size_t n = plot_blocks(a.f, r, row, names, 64);
-    if (n == 0) {
-        hb_afile_abort(&a);
-        return 0;
+    const double *v = is_free ? x->speed.free_ : x->speed.alloc;
+    double o = overhead_median(r, x, is_free), lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < x->speed.nreps; i++) {
+        lo = fmin(lo, v[i] - o);
+        hi = fmax(hi, v[i] - o);
     }
-    if (hb_afile_commit(&a) != 0)
+    double med = is_free ? n.free_bound : n.alloc_bound;
+    fprintf(f, "%g %.4f %.4f %.4f\n", xpos, fmax(med, 0.1), fmax(lo, 0.1), fmax(hi, 0.1));
+}
+
+static int speed_measured(const struct hb_run *r, const struct hb_record *x)
+{
+    return x->status == HB_STATUS_OK && x->speed.nreps > 0 && r->subjects[x->subject].kind != HB_SUBJECT_EMPTY;
+}
+
+/* ns per alloc and per free on every workload, median and the spread of
+   the repetitions (min..max), on a log axis. */
+static int chart_speed(const struct hb_run *r)
+{
+    int used[512] = {0}, any = 0;
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (speed_measured(r, &r->recs[i]) && r->recs[i].workload < 512)
+            any = used[r->recs[i].workload] = 1;
+    if (!any)
+        return 0;
+    struct chart *c = chart_open(r, "speed", 1300, 900);
+    if (!c)
         return -1;
-    snprintf(path, sizeof path, "%.1000s/%s-plot-%s.gp", r->outdir, HB_TARGET, p->name);
-    if (hb_afile_open(&a, path) != 0)
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++)
+            for (int below = 0; below < 2; below++) {
+                int rows = 0;
+                for (size_t i = 0; i < r->nrecs; i++) {
+                    const struct hb_record *x = &r->recs[i];
+                    struct hb_speed_net n;
+                    if (x->subject != s || !speed_measured(r, x))
+                        continue;
+                    hb_speed_net(r, x, &n);
+                    if ((k ? n.free_below : n.alloc_below) != below)
+                        continue;
+                    if (!rows++)
+                        block_begin(c);
+                    speed_row(c->f, r, x, k, (double)x->workload + offset_of(r, s));
+                }
+                if (!rows)
+                    continue;
+                block_end(c);
+                char title[96];
+                snprintf(title, sizeof title, "%s%s", r->subjects[s].name,
+                         below ? " (within the overhead's noise)" : "");
+                add_series(c, k, "1:2:3:4", below ? "yerrorbars pt 6 ps 1.2" : "yerrorbars pt 7 ps 1.2",
+                           heap_colour(r, s), k == 0 ? title : NULL);
+            }
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, "ns per call: median of the repetitions, bars from the fastest to the slowest");
+    fprintf(c->f, "set logscale y\nset key outside right top\nset bmargin 7\n%s", panel_margins);
+    workload_xtics(c, r, used);
+    plot_panel(c, 0, "set ylabel 'ns per alloc (harness overhead subtracted)'\n");
+    plot_panel(c, 1, "unset title\nset ylabel 'ns per free (harness overhead subtracted)'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+/* ns per call against the live-set size of the growth workloads, log-log,
+   with the spread of the repetitions. */
+static int chart_growth(const struct hb_run *r)
+{
+    struct chart *c = chart_open(r, "growth", 1100, 650);
+    if (!c)
         return -1;
-    FILE *f = a.f;
-    fprintf(f, "# gnuplot script written by hb-bench; run in the run folder (tools/plots.sh)\n");
-    fprintf(f, "set terminal pngcairo size 1000,600 noenhanced\nset output 'plots/%s-%s.png'\n", p->name, HB_TARGET);
-    fprintf(f, "set title '%s, target %s (%s timing)'\n", p->title, HB_TARGET, HB_TIMING);
-    fprintf(f, "set xlabel '%s'\nset ylabel '%s'\nset key outside right\n", p->xlabel, p->ylabel);
-    if (p->logx)
-        fprintf(f, "set logscale x\n");
-    if (p->logy)
-        fprintf(f, "set logscale y\n");
-    if (p->unit_y)
-        fprintf(f, "set yrange [0:1]\n");
-    fprintf(f, "plot ");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 2 && p->columns[k]; k++)
-            fprintf(f, "%s'%s-plot-%s.dat' index %zu using %s with %s lc %zu %stitle '%s%s'",
-                    i || k ? ", \\\n     " : "", HB_TARGET, p->name, i, p->columns[k],
-                    p->logx ? "linespoints" : "lines", i + 1, k ? "dt 2 " : "", names[i], p->labels[k]);
-    fprintf(f, "\n");
-    return hb_afile_commit(&a);
+    for (size_t s = 0; s < r->nsubjects; s++)
+        for (int k = 0; k < 2; k++) {
+            int rows = 0;
+            for (size_t i = 0; i < r->nrecs; i++) {
+                const struct hb_record *x = &r->recs[i];
+                if (x->subject != s || !speed_measured(r, x) || !is_growth(r, x))
+                    continue;
+                if (!rows++)
+                    block_begin(c);
+                /* apart by a few percent, so the bars of the heaps do not overlap */
+                speed_row(c->f, r, x, k,
+                          (double)r->workloads[x->workload]->params.live * (1 + 0.15 * offset_of(r, s) + 0.02 * k));
+            }
+            if (!rows)
+                continue;
+            block_end(c);
+            char title[96];
+            snprintf(title, sizeof title, "%s %s", r->subjects[s].name, k ? "free" : "alloc");
+            add_series(c, 0, "1:2:3:4", k ? "yerrorlines dt 2 lw 2 pt 6" : "yerrorlines lw 2 pt 7", heap_colour(r, s),
+                       title);
+        }
+    chart_title(c, "ns per call against the live-set size (growth workloads; bars: spread of the repetitions)");
+    plot_panel(c, 0,
+               "set logscale xy\nset xlabel 'live allocations'\nset ylabel 'ns per call (overhead subtracted)'\n"
+               "set key outside right top\n");
+    return chart_close(c);
+}
+
+/* External fragmentation over each workload, one chart per family, one
+   panel per workload. */
+static int chart_extfrag(const struct hb_run *r, enum hb_family fam)
+{
+    size_t wls[512], nw = 0;
+    for (size_t w = 0; w < r->nworkloads && nw < 512; w++) {
+        if (r->workloads[w]->family != fam)
+            continue;
+        for (size_t i = 0; i < r->nrecs; i++)
+            if (r->recs[i].workload == w && r->recs[i].has_quality && r->recs[i].quality.nseries) {
+                wls[nw++] = w;
+                break;
+            }
+    }
+    if (nw == 0)
+        return 0;
+    int cols = nw < 4 ? (int)nw : 4, rows = (int)((nw + (size_t)cols - 1) / (size_t)cols);
+    char name[64];
+    snprintf(name, sizeof name, "extfrag-%s", hb_family_name(fam));
+    struct chart *c = chart_open(r, name, 360 * cols + 220, 280 * rows + 60);
+    if (!c)
+        return -1;
+    for (size_t p = 0; p < nw; p++)
+        for (size_t s = 0; s < r->nsubjects; s++) {
+            const struct hb_record *x = hb_find_record(r, r->subjects[s].name, r->workloads[wls[p]]->name);
+            if (!x || !x->has_quality || !x->quality.nseries)
+                continue;
+            block_begin(c);
+            for (uint32_t k = 0; k < x->quality.nseries; k++)
+                fprintf(c->f, "%llu %.4f\n", (unsigned long long)x->quality.series[k].op,
+                        x->quality.series[k].ext_frag);
+            block_end(c);
+            add_series(c, (int)p, "1:2", "lines lw 2", heap_colour(r, s), p == 0 ? r->subjects[s].name : NULL);
+        }
+    char t[200];
+    snprintf(t, sizeof t, "external fragmentation (1 - largest free / free) over the %s workloads, target %s",
+             hb_family_name(fam), HB_TARGET);
+    fprintf(c->f, "set multiplot layout %d,%d title ", rows, cols);
+    gp_str(c->f, t);
+    fprintf(c->f, "\nset yrange [0:1.22]\nset ytics 0,0.2,1\nset format x '%%.0s%%c'\nset xlabel 'operation'\n"
+                  "set key top left horizontal font ',8'\n");
+    for (size_t p = 0; p < nw; p++) {
+        fprintf(c->f, "set title ");
+        gp_str(c->f, r->workloads[wls[p]]->name);
+        fprintf(c->f, "\n");
+        plot_panel(c, (int)p, p == 1 ? "unset key\n" : "");
+    }
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+static const struct hb_pl_dist *dist_of(const struct hb_record *x, int is_free)
+{
+    return is_free ? &x->pathlen.free_ : &x->pathlen.alloc;
+}
+
+/* One block of "x y" rows of a heap's records (selected by keep), and its series. */
+typedef int (*pl_value)(const struct hb_run *r, const struct hb_record *x, int is_free, double *y);
+
+static int pl_median(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->median;
+    return dist_of(x, is_free)->n > 0;
+}
+static int pl_own_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->own_max;
+    return dist_of(x, is_free)->own_n > 0;
+}
+static int pl_mm_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->mm_max;
+    return dist_of(x, is_free)->mm_n > 0;
+}
+static int pl_p99(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    (void)r;
+    *y = dist_of(x, is_free)->p99;
+    return dist_of(x, is_free)->n > 0;
+}
+static int pl_target_of(const struct hb_run *r, const struct hb_record *x, int is_free, enum hb_pl_figure fig,
+                        double *y)
+{
+    *y = hb_pathlen_target(r, x, !is_free, fig);
+    return !isnan(*y);
+}
+static int pl_target_max(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_OWN_MAX, y);
+}
+static int pl_target_p99(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_P99, y);
+}
+static int pl_target_median(const struct hb_run *r, const struct hb_record *x, int is_free, double *y)
+{
+    return pl_target_of(r, x, is_free, HB_PL_MEDIAN, y);
+}
+
+static int pl_block(struct chart *c, const struct hb_run *r, size_t s, int is_free, int growth, pl_value val)
+{
+    int rows = 0;
+    for (size_t i = 0; i < r->nrecs; i++) {
+        const struct hb_record *x = &r->recs[i];
+        double y;
+        if (x->subject != s || !x->has_pathlen || (growth && !is_growth(r, x)) || !val(r, x, is_free, &y))
+            continue;
+        if (!rows++)
+            block_begin(c);
+        double xpos = growth ? (double)r->workloads[x->workload]->params.live : (double)x->workload + offset_of(r, s);
+        fprintf(c->f, "%g %.0f\n", xpos, y > 1 ? y : 1);
+    }
+    if (rows)
+        block_end(c);
+    return rows;
+}
+
+/* The path-length charts: against the live-set size (growth workloads),
+   the longest calls per workload, the typical calls per workload. */
+enum pl_chart { PL_GROWTH, PL_MAX, PL_TYPICAL };
+
+/* A target: a dotted bar across the x it applies to (a heap's targets
+   may hold on some workloads only). */
+static void pl_target_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, enum pl_chart kind,
+                             int panel, pl_value val, const char *what)
+{
+    char t[96];
+    if (!pl_block(c, r, s, is_free, kind == PL_GROWTH, val))
+        return;
+    snprintf(t, sizeof t, "%s %s target", r->subjects[s].name, what);
+    add_series(c, panel, kind == PL_GROWTH ? "1:2:($1*0.8):($1*1.25)" : "1:2:($1-0.3):($1+0.3)",
+               "xerrorbars ps 0 lw 2 dt 3", heap_colour(r, s), panel == 0 ? t : NULL);
+}
+
+/* The series of one heap on a path-length chart: growth: median, longest
+   own call, longest call reaching the memory manager; max: the last two;
+   typical: median and p99; each with its targets. */
+static void pl_heap_series(struct chart *c, const struct hb_run *r, size_t s, int is_free, enum pl_chart kind,
+                           int panel)
+{
+    const char *name = r->subjects[s].name, *rgb = heap_colour(r, s);
+    int key = panel == 0, growth = kind == PL_GROWTH;
+    char t[96];
+    if (r->subjects[s].kind == HB_SUBJECT_EMPTY) {
+        if (growth && pl_block(c, r, s, is_free, growth, pl_median))
+            add_series(c, panel, "1:2", "lines lw 1", rgb, "(empty): the call sequence");
+        return;
+    }
+    if (kind != PL_MAX && pl_block(c, r, s, is_free, growth, pl_median)) {
+        snprintf(t, sizeof t, "%s median", name);
+        add_series(c, panel, "1:2", growth ? "linespoints lw 2 pt 7" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
+    }
+    if (kind == PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_p99)) {
+        snprintf(t, sizeof t, "%s p99", name);
+        add_series(c, panel, "1:2", "points pt 4 ps 1.6", rgb, key ? t : NULL);
+    }
+    if (kind != PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_own_max)) {
+        snprintf(t, sizeof t, "%s own", name);
+        add_series(c, panel, "1:2", growth ? "linespoints dt 2 lw 2 pt 5" : "points pt 7 ps 1.4", rgb, key ? t : NULL);
+    }
+    if (kind != PL_TYPICAL && pl_block(c, r, s, is_free, growth, pl_mm_max)) {
+        snprintf(t, sizeof t, "%s reaching the mm", name);
+        add_series(c, panel, "1:2", "points pt 8 ps 1.6", rgb, key ? t : NULL);
+    }
+    if (kind != PL_MAX)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_median, "median");
+    if (kind == PL_TYPICAL)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_p99, "p99");
+    if (kind != PL_TYPICAL)
+        pl_target_series(c, r, s, is_free, kind, panel, pl_target_max, "max");
+}
+
+/* The legend of the path-length charts, under the plot; their only
+   error bars are targets, drawn without end ticks. */
+static void pl_note(struct chart *c)
+{
+    fprintf(c->f, "set bars 0\nset label 1 ");
+    gp_str(c->f, "own: the longest call not reaching the memory manager; reaching the mm: the longest that did "
+                 "(the manager's instructions excluded); targets: harness/bench/promises.c plus the call sequence");
+    fprintf(c->f, " at screen 0.01,0.015 font ',8'\n");
+}
+
+/* Path length against the live-set size of the growth workloads. */
+static int chart_pathlen_growth(const struct hb_run *r, int is_free)
+{
+    struct chart *c = chart_open(r, is_free ? "pathlen-free" : "pathlen-alloc", 1200, 650);
+    if (!c)
+        return -1;
+    for (size_t s = 0; s < r->nsubjects; s++)
+        pl_heap_series(c, r, s, is_free, PL_GROWTH, 0);
+    chart_title(c, is_free ? "instructions per free against the live-set size (growth workloads)"
+                           : "instructions per alloc against the live-set size (growth workloads)");
+    pl_note(c);
+    plot_panel(c, 0,
+               "set logscale xy\nset xlabel 'live allocations'\nset ylabel 'instructions per call'\n"
+               "set bmargin 5\nset key outside right top font ',9'\n");
+    return chart_close(c);
+}
+
+/* Per workload: the longest calls (own apart from those reaching the
+   memory manager), or the typical ones (median, p99), with the targets. */
+static int chart_pathlen_per_workload(const struct hb_run *r, enum pl_chart kind)
+{
+    int used[512] = {0};
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (r->recs[i].has_pathlen && r->recs[i].workload < 512 &&
+            r->subjects[r->recs[i].subject].kind != HB_SUBJECT_EMPTY)
+            used[r->recs[i].workload] = 1;
+    struct chart *c = chart_open(r, kind == PL_MAX ? "pathlen-max" : "pathlen-typical", 1300, 900);
+    if (!c)
+        return -1;
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++)
+            pl_heap_series(c, r, s, k, kind, k);
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, kind == PL_MAX ? "the longest call per workload: filled, its own; open, one reaching the memory "
+                                    "manager; dotted bars, the targets"
+                                  : "the typical call per workload: filled, the median; open squares, the 99th "
+                                    "percentile; dotted bars, the targets");
+    pl_note(c);
+    fprintf(c->f, "set logscale y\nset key outside right top font ',9'\nset bmargin 7\n%s", panel_margins);
+    workload_xtics(c, r, used);
+    plot_panel(c, 0, "set ylabel 'instructions per alloc'\n");
+    plot_panel(c, 1, "unset title\nset ylabel 'instructions per free'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
+}
+
+/* The distribution of instructions per call over every workload: the
+   share of a heap's calls in each histogram bucket, log-log. */
+static int chart_pathlen_hist(const struct hb_run *r)
+{
+    struct chart *c = chart_open(r, "pathlen-hist", 1200, 900);
+    if (!c)
+        return -1;
+    for (int k = 0; k < 2; k++)
+        for (size_t s = 0; s < r->nsubjects; s++) {
+            uint64_t h[HB_PL_NBUCKETS] = {0}, n = 0;
+            for (size_t i = 0; i < r->nrecs; i++) {
+                const struct hb_record *x = &r->recs[i];
+                if (x->subject != s || !x->has_pathlen)
+                    continue;
+                for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+                    h[b] += dist_of(x, k)->hist[b];
+                    n += dist_of(x, k)->hist[b];
+                }
+            }
+            if (!n || r->subjects[s].kind == HB_SUBJECT_EMPTY)
+                continue;
+            block_begin(c);
+            for (uint32_t b = 0; b < HB_PL_NBUCKETS; b++) {
+                if (!h[b])
+                    continue;
+                uint64_t lo, hi;
+                hb_pl_bucket_range(b, &lo, &hi);
+                if (b > 0 && !h[b - 1])
+                    fprintf(c->f, "\n");
+                fprintf(c->f, "%llu %.6g\n%llu %.6g\n", (unsigned long long)(lo ? lo : 1), (double)h[b] / (double)n,
+                        (unsigned long long)hi, (double)h[b] / (double)n);
+            }
+            block_end(c);
+            char t[96];
+            snprintf(t, sizeof t, "%s (%llu calls)", r->subjects[s].name, (unsigned long long)n);
+            add_series(c, k, "1:2", "lines lw 2", heap_colour(r, s), t);
+        }
+    fprintf(c->f, "set multiplot layout 2,1\n");
+    chart_title(c, "instructions per call over every workload: share of the calls per bucket");
+    fprintf(c->f,
+            "set logscale xy\nset key outside right top font ',9'\nset ylabel 'share of the calls'\nset yrange "
+            "[*:2]\nset format y '%%g'\n%s",
+            panel_margins);
+    plot_panel(c, 0, "set xlabel 'instructions per alloc'\n");
+    plot_panel(c, 1, "unset title\nset xlabel 'instructions per free'\n");
+    fprintf(c->f, "unset multiplot\n");
+    return chart_close(c);
 }
 
 static int write_plots(const struct hb_run *r)
 {
-    static const struct plot growth = {"growth",
-                                       "ns per op against the live-set size (growth workloads)",
-                                       "live allocations",
-                                       "ns per op (overhead subtracted)",
-                                       1,
-                                       0,
-                                       0,
-                                       {"1:2", "1:3"},
-                                       {" alloc", " free"}};
-    static const struct plot extfrag = {"extfrag",   "external fragmentation (1 - largest free / free) over churn",
-                                        "operation", "external fragmentation",
-                                        0,           0,
-                                        1,           {"1:2", NULL},
-                                        {"", ""}};
-    static const struct plot pla = {"pathlen-alloc",
-                                    "instructions per alloc against the live-set size (growth)",
-                                    "live allocations",
-                                    "instructions (median solid, max dashed)",
-                                    1,
-                                    1,
-                                    0,
-                                    {"1:2", "1:3"},
-                                    {" median", " max"}};
-    static const struct plot plf = {"pathlen-free",
-                                    "instructions per free against the live-set size (growth)",
-                                    "live allocations",
-                                    "instructions (median solid, max dashed)",
-                                    1,
-                                    1,
-                                    0,
-                                    {"1:2", "1:3"},
-                                    {" median", " max"}};
-    int rc = write_plot(r, &growth, row_growth_speed);
-    rc |= write_plot(r, &extfrag, row_extfrag);
-    rc |= write_plot(r, &pla, row_pathlen_alloc);
-    rc |= write_plot(r, &plf, row_pathlen_free);
+    int rc = 0;
+    if (r->speed)
+        rc |= chart_speed(r) | chart_growth(r);
+    if (r->quality)
+        for (int f = HB_FAMILY_FILL; f <= HB_FAMILY_TRACE; f++)
+            rc |= chart_extfrag(r, (enum hb_family)f);
+    if (r->counts)
+        rc |= chart_pathlen_growth(r, 0) | chart_pathlen_growth(r, 1) | chart_pathlen_per_workload(r, PL_MAX) |
+              chart_pathlen_per_workload(r, PL_TYPICAL) | chart_pathlen_hist(r);
     return rc;
 }
 
@@ -1068,13 +1674,63 @@ static void file_summary(FILE *f, const struct hb_run *r)
     print_summary(f, r, verdicts, nverdicts);
 }
 
+/* <t>-report.md: this target's part of the run's report.md (tools/bench.sh
+   puts the targets' parts under one heading): the facts of the run, the
+   table, the charts and the files, every link relative to the run folder. */
+static void file_report(FILE *f, const struct hb_run *r)
+{
+    static const struct {
+        const char *suffix, *what;
+    } files[] = {{".json", "every figure, failures and verdicts (docs/results-schema.md)"},
+                 {"-gbench.json", "the speed repetitions in Google Benchmark's schema (tools/gbcompare.py)"},
+                 {"-speed.csv", "speed"},
+                 {"-quality.csv", "fragmentation and metadata"},
+                 {"-extfrag.csv", "fragmentation over time"},
+                 {"-pathlen.csv", "path length"},
+                 {"-pathlen-hist.csv", "path-length histograms"},
+                 {"-table.txt", "the table above"}};
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    fprintf(f, "## Target %s (%s, %s-endian, %zu-bit), %s timing\n\n", HB_TARGET, HB_ARCH_NAME, HB_ENDIAN_NAME,
+            HB_WORD_BYTES * 8, HB_TIMING);
+    if (strcmp(HB_TIMING, "emulator") == 0)
+        fprintf(f,
+                "Timing under QEMU measures the emulator: compare heaps within this target, never with the host.\n\n");
+    fprintf(f, "| | |\n| --- | --- |\n| commit | %s |\n| started | %s |\n| seed | %llu |\n", r->commit, r->started,
+            (unsigned long long)r->seed);
+    fprintf(f, "| heap x workload runs | %zu, %zu failed or invalid |\n| seconds | %.1f |\n", r->nrecs,
+            hb_count_failures(r), r->seconds);
+    fprintf(f, "| speed repetitions | %d of %.0f ms%s |\n| cpu | %s, load %.2f per CPU at the start |\n", r->reps,
+            r->rep_ms, r->speed_cut_short ? " (cut short: the time budget ran out)" : "", cpu, r->load_at_start);
+    fprintf(f, "| workloads | %s |\n| Google Benchmark | %s |\n\n",
+            r->full_workload_set ? "every default workload" : "a narrowed set: promises not judged", hb_gb_version());
+    fprintf(f, "### Table\n\n```text");
+    print_table(f, r, verdicts, nverdicts);
+    fprintf(f, "```\n\n");
+    if (ncharts_written) {
+        fprintf(f, "### Charts\n\n");
+        for (int i = 0; i < ncharts_written; i++)
+            fprintf(f, "![%s](plots/%s-%s.png)\n\n", charts_written[i], charts_written[i], HB_TARGET);
+    }
+    fprintf(f, "### Files\n\n");
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%.1000s/%s%s", r->outdir, HB_TARGET, files[i].suffix);
+        if (access(path, F_OK) == 0)
+            fprintf(f, "- [%s%s](%s%s): %s\n", HB_TARGET, files[i].suffix, HB_TARGET, files[i].suffix, files[i].what);
+    }
+    fprintf(f, "\n");
+}
+
 int hb_write_report(const struct hb_run *r)
 {
     nverdicts = hb_judge(r, verdicts, MAXV);
     int rc = 0;
     rc |= write_file(r, ".json", file_json);
-    if (r->speed)
+    if (r->speed) {
         rc |= write_file(r, "-speed.csv", csv_speed);
+        rc |= write_file(r, "-gbench.json", file_gbench);
+    }
     if (r->quality) {
         rc |= write_file(r, "-quality.csv", csv_quality);
         rc |= write_file(r, "-extfrag.csv", csv_extfrag);
@@ -1089,6 +1745,7 @@ int hb_write_report(const struct hb_run *r)
     }
     rc |= write_file(r, "-table.txt", file_table);
     rc |= write_file(r, "-summary.txt", file_summary);
+    rc |= write_file(r, "-report.md", file_report);
     print_table(stdout, r, verdicts, nverdicts);
     return rc ? -1 : 0;
 }

@@ -79,6 +79,12 @@ struct hb_verdict {
 
 /* Judges every promise of the table that applies to this target. */
 size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv);
+/* The path-length target on a figure of a record's calls (alloc, or free):
+   the longest call of the heap's own, the 99th percentile or the median.
+   In measured instructions: the promise's limit plus the call sequence.
+   NaN when no promise of this target covers it. */
+enum hb_pl_figure { HB_PL_OWN_MAX, HB_PL_P99, HB_PL_MEDIAN };
+double hb_pathlen_target(const struct hb_run *r, const struct hb_record *x, int alloc, enum hb_pl_figure fig);
 
 /* ---- reporter (report.c) ---- */
 
