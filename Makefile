@@ -9,6 +9,12 @@
 #                 its sources; PLUGIN_STRICT=1 to compile it with -Werror;
 #                 docs/plugging-in.md); `make bench PLUGIN=...` too
 #   make test HEAPS=tlsf,my-heap        only those heaps' tests
+#   make compare  two run folders figure by figure (A=... B=...; default the
+#                 run before results/latest, and latest; ALL=1 every figure)
+#   make regress  quick deterministic figures against results/baseline/;
+#                 fails on a regression (tools/regress.sh)
+#   make baseline re-measure and rewrite the baseline, printing the changes
+#   make trend    plots of the figures over commits (results/history/)
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
@@ -34,7 +40,7 @@ space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
 ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
 
-.PHONY: all test bench deps bench-deps clean format tidy
+.PHONY: all test bench deps bench-deps clean format tidy compare regress baseline trend
 
 all: test
 
@@ -71,6 +77,12 @@ configure-%:
 
 bench: bench-deps
 	ARCHES="$(ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" JOBS="$(JOBS)" bash tools/bench.sh
+
+A ?=
+B ?=
+ALL ?=
+compare:
+	@python3 tools/compare.py $(if $(ALL),--all) $(A) $(B)
 
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:
