@@ -84,6 +84,25 @@ ALL ?=
 compare:
 	@python3 tools/compare.py $(if $(ALL),--all) $(A) $(B)
 
+# The regression gate (tools/regress.sh: the quick mode and why).
+REGRESS_ARCHES ?= host x86 mips32
+BASELINE ?=
+REGRESS_FLAGS ?=
+regress_env = REGRESS_ARCHES="$(REGRESS_ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" \
+  JOBS="$(JOBS)" BASELINE="$(BASELINE)" REGRESS_FLAGS="$(REGRESS_FLAGS)"
+regress:
+	@ARCHES="$(REGRESS_ARCHES)" tools/bootstrap.sh test
+	@$(regress_env) tools/regress.sh check
+
+baseline:
+	@ARCHES="$(REGRESS_ARCHES)" tools/bootstrap.sh test
+	@$(regress_env) tools/regress.sh write
+
+# Plots of the history over commits (results/history/ -> results/trend/).
+trend:
+	@ARCHES=host tools/bootstrap.sh bench
+	@python3 tools/history.py trend results/history results/trend
+
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:
 	rm -rf $(BUILD)
