@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """history.py - the deterministic figures over commits, and their trend plots.
 
-    tools/history.py append HISTORY RUN     append RUN's figures to HISTORY/<target>.jsonl
+    tools/history.py append HISTORY RUN     append RUN's figures to HISTORY/<target>.csv
     tools/history.py trend HISTORY OUT      data, gnuplot script and PNGs of the figures over commits
 
 HISTORY is a folder (results/history/, git-ignored: in CI it is an artifact
-carried from build to build, docs/ci.md).  append adds one JSON line per
-heap x workload of each target of RUN (a run folder of `make regress` or
-`make bench`): "commit" (the run's environment.commit; "-dirty" marks an
-uncommitted tree), "date" (the run's start, UTC), "run" (the folder's
-name), "heap", "workload", and every deterministic figure of the record
-(hbfigures.DETERMINISTIC).  The same run folder is never appended twice.
+carried from build to build, docs/ci.md) of one CSV file per target,
+<target>.csv.  append adds one line per heap x workload of each target of
+RUN (a run folder of `make regress` or `make bench`): commit (the run's
+environment.commit; "-dirty" marks an uncommitted tree), date (the run's
+start, UTC), run (the folder's name), heap, workload, and every
+deterministic figure of the record (hbfigures.DETERMINISTIC; empty: not
+measured), about 80 kB per quick run.  The same run is never appended
+twice; a file whose columns are not today's is rewritten with them first.
 
 trend keeps, per commit, the newest line of each target x heap x workload
 (commits in the order they were first measured), and draws, per target and
@@ -26,7 +28,7 @@ figure) and OUT/trend.gp the script.  At least two commits are needed.
 Costs: append is linear in the run's records; trend reads the whole
 history once (a few hundred lines per run).
 """
-import json
+import csv
 import os
 import signal
 import subprocess
@@ -41,6 +43,33 @@ HEADLINE = {
 }
 
 
+COLUMNS = ("commit", "date", "run", "heap", "workload") + hf.METRICS
+
+
+def read_file(path):
+    """The lines of one history file as dicts (figures as numbers, absent ones left out)."""
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if not header or tuple(header[:5]) != COLUMNS[:5]:
+            raise hf.RunError(f"{path}:1: not a history file (header must start {','.join(COLUMNS[:5])})")
+        out = []
+        for lineno, cells in enumerate(reader, start=2):
+            if len(cells) != len(header):
+                raise hf.RunError(f"{path}:{lineno}: {len(cells)} fields, the header has {len(header)}")
+            d = dict(zip(header[:5], cells[:5]))
+            try:
+                d.update((m, float(c)) for m, c in zip(header[5:], cells[5:]) if c not in ("", "-"))
+            except ValueError as e:
+                raise hf.RunError(f"{path}:{lineno}: {e}") from e
+            out.append(d)
+        return out, header
+
+
+def row_text(d):
+    return ",".join(hf.fmt(d[c]) if c in d and c not in COLUMNS[:5] else str(d.get(c, "")) for c in COLUMNS)
+
+
 def append(history, run):
     docs = hf.load_run(run)
     os.makedirs(history, exist_ok=True)
@@ -48,27 +77,27 @@ def append(history, run):
     n = 0
     for target, doc in sorted(docs.items()):
         env = doc["environment"]
-        path = os.path.join(history, f"{target}.jsonl")
-        key = (env.get("commit"), env.get("started"))
-        if os.path.exists(path):
-            with open(path) as f:
-                for line in f:
-                    d = json.loads(line)
-                    if (d["commit"], d["date"]) == key:
-                        print(f"history: {run} ({target}, {key[1]}) is already in {path}", file=sys.stderr)
-                        break
-                else:
-                    d = None
-            if d is not None:
-                continue
+        path = os.path.join(history, f"{target}.csv")
+        key = (env.get("commit") or "unknown", env.get("started") or "")
+        old, header = read_file(path) if os.path.exists(path) else ([], list(COLUMNS))
+        if any((d["commit"], d["date"]) == key for d in old):
+            print(f"history: {run} ({target}, {key[1]}) is already in {path}", file=sys.stderr)
+            continue
         lines = []
         for (heap, wl), rec in sorted(hf.records(doc).items()):
             figs = hf.deterministic(rec)
-            if rec["status"] != "ok" or not figs:
-                continue
-            lines.append(json.dumps({"commit": key[0], "date": key[1], "run": run_id, "heap": heap, "workload": wl,
-                                     **figs}, sort_keys=True))
+            if rec["status"] == "ok" and figs:
+                lines.append(row_text({"commit": key[0], "date": key[1], "run": run_id, "heap": heap,
+                                       "workload": wl, **{m: v for m, v in figs.items() if v is not None}}))
+        if tuple(header) != COLUMNS:  # the figures changed: the file is rewritten with today's columns
+            text = ",".join(COLUMNS) + "\n" + "".join(row_text(d) + "\n" for d in old)
+            tmp = f"{path}.tmp.{os.getpid()}"
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
         with open(path, "a") as f:
+            if f.tell() == 0:
+                f.write(",".join(COLUMNS) + "\n")
             f.write("".join(line + "\n" for line in lines))
         n += len(lines)
     print(f"history: {n} heap x workload lines of {run} appended to {history}/")
@@ -77,18 +106,10 @@ def append(history, run):
 
 def read_history(history):
     """{target: [line dict, ...]} in file order."""
-    out = {}
     if not os.path.isdir(history):
         raise hf.RunError(f"{history}: no history yet (make regress or make bench appends to it)")
-    for name in sorted(os.listdir(history)):
-        if name.endswith(".jsonl"):
-            path = os.path.join(history, name)
-            with open(path) as f:
-                try:
-                    out[name[:-6]] = [json.loads(line) for line in f if line.strip()]
-                except ValueError as e:
-                    raise hf.RunError(f"{path}: {e}") from e
-    return out
+    return {name[:-4]: read_file(os.path.join(history, name))[0]
+            for name in sorted(os.listdir(history)) if name.endswith(".csv")}
 
 
 def series(lines):
@@ -114,18 +135,18 @@ def series(lines):
 
 
 GP_HEAD = """# trend.gp - heapbench figures over commits (written by tools/history.py trend).
-# gnuplot -e "dat='trend-x86-tlsf.dat'; png='trend-x86-tlsf.png'; title='x86 tlsf'; n=4; ncommits=3" trend.gp
+# gnuplot -e "dat='trend-x86-tlsf.dat'; png='trend-x86-tlsf.png'; title='x86 tlsf'; names='a b'; n=2" trend.gp
 set terminal pngcairo size 1100,320*ceil(n/2.0) font ",9"
 set output png
 set multiplot layout ceil(n/2.0),2 title title
 set style data linespoints
-set key top left
+set key bottom right opaque box
 set grid ytics
 set xtics rotate by -30 font ",8"
 set offsets 0.2, 0.2, 0, 0
 set yrange [0:*]
 do for [i=0:n-1] {
-  set title columnheader(1) noenhanced
+  set title word(names, i+1) noenhanced
   plot dat index i using 0:2:xtic(1) title "worst workload" lw 2 lc rgb "#c0392b" pt 7, \\
        dat index i using 0:3 title "median workload" lw 2 lc rgb "#2471a3" pt 5
 }
@@ -149,14 +170,14 @@ def trend(history, out):
             stem = os.path.join(out, f"trend-{target}-{heap}".replace("(", "").replace(")", ""))
             blocks = []
             for metric, pts in metrics.items():
-                rows = [f'"{metric}" worst median']
+                rows = [f"# {metric}: commit worst median"]
                 rows += [f"{c[:12]} {hf.fmt(p[0])} {hf.fmt(p[1])}" if p else f"{c[:12]} NaN NaN"
                          for c, p in zip(commits, pts)]
                 blocks.append("\n".join(rows))
             with open(stem + ".dat", "w") as f:
                 f.write("\n\n\n".join(blocks) + "\n")
             cmd = ["gnuplot", "-e", f"dat='{stem}.dat'; png='{stem}.png'; title='{target} {heap}: "
-                   f"over {len(commits)} commits'; n={len(blocks)}", gp]
+                   f"over {len(commits)} commits'; names='{' '.join(metrics)}'; n={len(blocks)}", gp]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 raise hf.RunError(f"gnuplot failed on {stem}.dat: {r.stderr.strip()[:400]}")
