@@ -128,7 +128,7 @@ def series(lines):
             for c in commits:
                 vals = sorted(d[metric] for (cc, hh, _), d in latest.items()
                               if cc == c and hh == h and d.get(metric) is not None)
-                pts.append((vals[-1], vals[len(vals) // 2]) if vals else None)
+                pts.append((vals[-1], vals[(len(vals) - 1) // 2]) if vals else None)  # the lower median
             if any(pts):
                 out[h][metric] = pts
     return commits, out
