@@ -90,21 +90,23 @@ def test_u():
 
 def test_compare():
     base = [10.0, 10.2, 9.9, 10.1, 10.0, 10.3, 9.8, 10.1, 10.0]
+    tight = [10 + i * 0.001 for i in range(9)]  # 1 % slower below: significant, but under the minimum effect
     a = run_folder("cmpA", "aaa", "2026-01-01T00:00:00Z",
-                   [record("tlsf", "churn", reps=base), record("buddy", "churn", reps=base),
+                   [record("tlsf", "churn", reps=base), record("buddy", "churn", reps=tight),
                     record("gone", "churn")])
     b = run_folder("cmpB", "bbb", "2026-01-02T00:00:00Z",
                    [record("tlsf", "churn", med=101, reps=[x * 1.5 for x in base]),
-                    record("buddy", "churn", mx=150, reps=[x * 1.01 for x in base], busy=True),
+                    record("buddy", "churn", mx=150, reps=[x * 1.01 for x in tight], busy=True),
                     record("fresh", "churn")], load=3.0)
     rc, out = tool("compare.py", a, b)
     check(rc == 0, f"compare exits 0 (got {rc})")
     check(has_line(out, "tlsf", "churn", "pathlen.alloc.median", "100", "101", "WORSE"), "compare: grown median WORSE")
     check(has_line(out, "buddy", "churn", "pathlen.alloc.max", "200", "150", "better"), "compare: smaller max better")
     check(has_line(out, "tlsf", "churn", "SLOWER"), "compare: 1.5x timing SLOWER")
-    check(not has_line(out, "buddy", "churn", "SLOWER"), "compare: a 1 % slower timing is not SLOWER")
+    check(not has_line(out, "buddy", "churn", "SLOWER"), "compare: a 1 % slower timing (p < 0.05) is not SLOWER")
     rc, out = tool("compare.py", "--all", a, b)
-    check(has_line(out, "buddy", "churn", "ns/alloc", "busy"), "compare --all: every timing, busy records flagged")
+    check(has_line(out, "buddy", "churn", "ns/alloc", "same", "(effect", "busy"),
+          "compare --all: every timing; under the minimum effect 'same', busy records flagged")
     check("busy machine: B" in out, "compare: B's busy machine noted")
     check("new on x86 (only in B): fresh" in out and "missing on x86 (only in A): gone" in out,
           "compare: new and missing heaps named")
