@@ -134,19 +134,26 @@ def series(lines):
     return commits, out
 
 
+def spans_decades(pts):
+    """A panel whose values are all positive and span more than a factor 20 is drawn on a log axis."""
+    vals = [v for p in pts if p for v in p]
+    return bool(vals) and min(vals) > 0 and max(vals) / min(vals) > 20
+
+
 GP_HEAD = """# trend.gp - heapbench figures over commits (written by tools/history.py trend).
-# gnuplot -e "dat='trend-x86-tlsf.dat'; png='trend-x86-tlsf.png'; title='x86 tlsf'; names='a b'; n=2" trend.gp
+# gnuplot -e "dat='trend-x86-tlsf.dat'; png='trend-x86-tlsf.png'; title='x86 tlsf'; names='a b'; logs='1 0'; n=2" trend.gp
+# (logs: 1 draws that panel on a log axis)
 set terminal pngcairo size 1100,320*ceil(n/2.0) font ",9"
 set output png
 set multiplot layout ceil(n/2.0),2 title title
 set style data linespoints
-set key bottom right opaque box
+set key below horizontal
 set grid ytics
 set xtics rotate by -30 font ",8"
 set offsets 0.2, 0.2, 0, 0
-set yrange [0:*]
 do for [i=0:n-1] {
   set title word(names, i+1) noenhanced
+  if (word(logs, i+1) eq "1") { set logscale y; set yrange [*:*] } else { unset logscale y; set yrange [0:*] }
   plot dat index i using 0:2:xtic(1) title "worst workload" lw 2 lc rgb "#c0392b" pt 7, \\
        dat index i using 0:3 title "median workload" lw 2 lc rgb "#2471a3" pt 5
 }
@@ -168,8 +175,9 @@ def trend(history, out):
             continue
         for heap, metrics in per_heap.items():
             stem = os.path.join(out, f"trend-{target}-{heap}".replace("(", "").replace(")", ""))
-            blocks = []
+            blocks, logs = [], []
             for metric, pts in metrics.items():
+                logs.append("1" if spans_decades(pts) else "0")
                 rows = [f"# {metric}: commit worst median"]
                 rows += [f"{c[:12]} {hf.fmt(p[0])} {hf.fmt(p[1])}" if p else f"{c[:12]} NaN NaN"
                          for c, p in zip(commits, pts)]
@@ -177,7 +185,7 @@ def trend(history, out):
             with open(stem + ".dat", "w") as f:
                 f.write("\n\n\n".join(blocks) + "\n")
             cmd = ["gnuplot", "-e", f"dat='{stem}.dat'; png='{stem}.png'; title='{target} {heap}: "
-                   f"over {len(commits)} commits'; names='{' '.join(metrics)}'; n={len(blocks)}", gp]
+                   f"over {len(commits)} commits'; names='{' '.join(metrics)}'; logs='{' '.join(logs)}'; n={len(blocks)}", gp]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 raise hf.RunError(f"gnuplot failed on {stem}.dat: {r.stderr.strip()[:400]}")
