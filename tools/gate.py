@@ -177,18 +177,24 @@ def judge(base, run, sel, thresholds):
 
 def print_lines(lines, collapse_new=True):
     order = {"REGRESSION": 0, "MISSING": 1, "worse, within threshold": 2, "changed": 3, "improved": 4, "new": 5}
-    shown = [line for line in lines if not (collapse_new and line[0] == "new")]
+    shown = [line for line in lines if not (collapse_new and line[0] == "new")]  # new ones are summed up below
     shown.sort(key=lambda x: (order.get(x[0], 9), x[3], x[1], x[2], x[4]))
     if shown:
         print(hf.table([list(x) for x in shown], ["", "heap", "workload", "target", "metric", "old", "new", "change"],
                        left=5))
-    news = {}
+    news, new_figs = {}, {}
     for x in lines:
-        if x[0] == "new" and collapse_new:
+        if x[0] == "new" and collapse_new and x[4] == "-":
             news.setdefault(x[3], set()).add((x[1], x[2]))
+        elif x[0] == "new" and collapse_new:
+            new_figs.setdefault(x[3], {}).setdefault(x[4], 0)
+            new_figs[x[3]][x[4]] += 1
     for target, keys in sorted(news.items()):
         for line in hf.group_by_heap(keys):
             print(f"new on {target} (not in the baseline): {line}")
+    for target, figs in sorted(new_figs.items()):
+        print(f"new figures on {target} (not in the baseline): " +
+              ", ".join(f"{m} ({n} records)" for m, n in sorted(figs.items())))
 
 
 def settings_of(docs):

@@ -74,6 +74,7 @@ on_interrupt() {
   trap - INT TERM
   local pids
   pids=$(jobs -p)
+  # shellcheck disable=SC2086 # one pid per word
   [ -z "$pids" ] || kill $pids 2>/dev/null || true
   wait 2>/dev/null || true
   echo "regress: interrupted; nothing compared" >&2
