@@ -110,5 +110,14 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
+# One clang-tidy process per file (clang-tidy 14 reports a false uninitialised
+# va_list in a file checked after another one in the same process).  The QEMU
+# plugin is built outside CMake, against the header tools/qemu-plugin-header.sh
+# caches: it is checked with that header, and skipped with a message without it.
+QEMU_PLUGIN_INC = .cache/qemu-plugin/current/qemu
 tidy: configure-host
-	clang-tidy -p $(BUILD)/host $$(git ls-files '*.c')
+	@git ls-files '*.c' | grep -v '^tools/qemu-plugin/' | \
+	  xargs -P $(JOBS) -n 1 clang-tidy --quiet -p $(BUILD)/host 2>/dev/null
+	@if [ -f $(QEMU_PLUGIN_INC)/qemu-plugin.h ]; then \
+	  clang-tidy --quiet tools/qemu-plugin/hbpath.c -- -std=c11 -I$(QEMU_PLUGIN_INC) 2>/dev/null; \
+	else echo "tidy: $(QEMU_PLUGIN_INC)/qemu-plugin.h missing (tools/qemu-plugin-header.sh); the plugin is not checked"; fi

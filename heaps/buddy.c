@@ -44,15 +44,18 @@
  *   Per allocation: the side table's byte per 16-byte granule (1/16 of the
  *   span) and nothing else; rounding up to a power of two is the real cost
  *   (up to ~50% internal waste, reported as granted: it is usable).
- *   Global: struct hb_heap, 656 bytes on 64-bit (32 orders), 320 on 32-bit
- *   (28 orders); per region a 72-byte (64-bit) or 36-byte (32-bit) header
- *   plus span/16 table bytes, rounded to a power of two when the descriptor
- *   is a heap block.  All of it is meta_bytes; header and padding are 0.
+ *   Global: struct hb_heap, 664 bytes on x86-64 (32 orders), 312 on i386
+ *   and MIPS32 (28 orders); per region a 9-word header (72 bytes on
+ *   64-bit, 36 on 32-bit) plus span/16 table bytes, rounded to a power of
+ *   two when the descriptor is a heap block (static asserts after the
+ *   structs check these sizes).  All of it is meta_bytes; header and
+ *   padding are 0.
  *
  * Worst-case cost
  *   alloc: O(1) search (mask + ctz), O(log n) split, and a region lookup;
- *   free: region lookup and O(log n) merge.  The region lookup scans the
- *   region list, largest first: O(R), one step with a single region.  Growth
+ *   free: region lookup and O(log n) merge.  The region lookup tries the
+ *   region touched last, then scans the region list, largest first: O(R),
+ *   one step when the pointer lies in the last region.  Growth
  *   asks the memory manager for max(need, pool / 2) first, then
  *   max(need, pool / 4), ..., so R stays O(log pool) even near the manager's limit, unless the
  *   caller expands by many small blocks.  expand: O(R + log n); contract: O(R^2 log n)
@@ -112,11 +115,15 @@ struct hb_heap {
     struct bud_node head[BUD_ORDERS]; /* circular lists' sentinels */
     struct bud_region *regions;       /* by span size, largest first */
     struct bud_region *initial;
+    struct bud_region *last; /* the region alloc or free touched last: tried first */
     struct hb_config cfg;
     int can_grow;
     size_t nregions, pool, meta, free, granted, live;
     uint64_t allocs, frees, failures;
 };
+
+_Static_assert(sizeof(struct bud_region) == 9 * sizeof(void *), "the essay's region header size");
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8 ? 664 : 312), "the essay's struct hb_heap size");
 
 #define BUD_HEAP_SIZE hb_align_up(sizeof(struct hb_heap), BUD_MIN)
 
@@ -205,6 +212,18 @@ static inline struct bud_region *region_of(const hb_heap *h, uintptr_t p)
     return r;
 }
 
+/* region_of, trying the region touched last first (alloc and free mostly
+   stay in one region), and remembering the answer. */
+static inline struct bud_region *region_of_hot(hb_heap *h, uintptr_t p)
+{
+    if (region_holds(h->last, p))
+        return h->last;
+    struct bud_region *r = region_of(h, p);
+    if (r)
+        h->last = r;
+    return r;
+}
+
 /* Granules of a span starting at base (granule-aligned) when the span and
    then its descriptor must fit below limit: 0 if none fits. */
 static size_t tail_layout_granules(uintptr_t base, uintptr_t limit)
@@ -277,7 +296,7 @@ static inline uintptr_t block_take(hb_heap *h, unsigned k, unsigned mark, struct
 {
     unsigned j = k + bit_ctz(h->mask >> k);
     uintptr_t p = (uintptr_t)list_pop(h, j);
-    struct bud_region *r = region_of(h, p);
+    struct bud_region *r = region_of_hot(h, p);
     unsigned char *table = region_table(r);
     const uintptr_t base = r->base;
     size_t half = order_size(j);
@@ -508,7 +527,7 @@ static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cf
         h->cfg = *cfg;
     h->can_grow =
         h->cfg.get_pages && h->cfg.put_pages && hb_is_pow2(h->cfg.page_size) && h->cfg.page_size >= BUD_ORIGIN_ALIGN;
-    h->initial = (struct bud_region *)(base + (n << BUD_SHIFT));
+    h->initial = h->last = (struct bud_region *)(base + (n << BUD_SHIFT));
     region_add(h, h->initial, s, len, 0, base, base + (n << BUD_SHIFT), 0);
     return h;
 }
@@ -541,7 +560,7 @@ static int buddy_free(hb_heap *h, void *ptr)
     if (!ptr)
         return HB_OK;
     uintptr_t p = (uintptr_t)ptr;
-    struct bud_region *r = region_of(h, p);
+    struct bud_region *r = region_of_hot(h, p);
     if (!r || (p & (BUD_MIN - 1)))
         return HB_EBADPTR;
     unsigned e = region_table(r)[region_granule(r, p)];
@@ -584,6 +603,8 @@ static size_t buddy_contract(hb_heap *h)
                 continue;
             }
             *link = r->next;
+            if (h->last == r)
+                h->last = h->initial;
             returned += region_release(h, r);
             again = 1;
         }

@@ -31,7 +31,8 @@
  *   and a sentinel header (about 8 words).
  *
  * Worst-case cost
- *   alloc: O(free chunks) for the scan, plus one get_pages call.  free: O(1)
+ *   alloc: O(free chunks) for the scan, plus up to two get_pages calls
+ *   (a smaller one when the manager refuses the first).  free: O(1)
  *   when it merges with a neighbour, else O(free chunks) to find its place in
  *   the address-ordered list.  check and stats: O(chunks).
  *

@@ -9,9 +9,9 @@
  *   the page's end.  alloc pops the first free object of the cache's first
  *   partial slab; free finds the slab by masking the pointer down to its
  *   page and pushes the object back (LIFO).  A new slab is set up lazily:
- *   only its first 8 objects are threaded onto its free list, the rest lie
+ *   only its first 16 objects are threaded onto its free list, the rest lie
  *   behind a "fresh" cursor, never used; when alloc takes the last object
- *   of the free list, the next 8 at the cursor take its place (so the free
+ *   of the free list, the next 16 at the cursor take its place (so the free
  *   list is empty only in a full slab).  A slab that becomes full leaves
  *   the partial list; one that regains a free object goes back second,
  *   behind the head (as Linux's SLAB adds it behind the others), so the
@@ -81,7 +81,7 @@
  *
  * Worst-case cost
  *   alloc and free of a class object: O(1), straight-line code with no
- *   loop but the batch of 8 (below).  Measured exactly (QEMU plugin, call
+ *   loop but the batch of 16 (below).  Measured exactly (QEMU plugin, call
  *   sequence subtracted) on the cached path, workload hot-64:
  *     cmake -S . -B b -DCMAKE_TOOLCHAIN_FILE=arch/mips32.cmake &&
  *     cmake --build b --target hb-bench hb_qemu_plugin && qemu-mipsel
@@ -89,26 +89,27 @@
  *     b/harness/bench/hb-bench --pathlen /tmp/p.bin --heap slab --out /tmp/p
  *   (arch/x86.cmake and qemu-i386 likewise): alloc 34 on MIPS32, 27 on
  *   i386; free 33 and 33 (each the median and the p99).  Taking the last
- *   object of a free list calls pop_last: 45-56 in all when the slab
- *   becomes full (its unlink), 80-101 when it threads the next batch of 8
- *   never-used objects; freeing into a full slab costs about 10 more (the
- *   relink, 38-46 in all); freeing the last live object of a slab calls
- *   free_done (62-78 in all, the page going back included).  Setting up a
- *   new slab on a free page is O(1): 157-168 in all.  The longest paths over
- *   all workloads that reach no memory manager (the summary's "own", less
- *   the call sequence): alloc 184 / 178 (MIPS32 / i386; align-mixed, an
- *   aligned request that sets up a new slab; 5615 / 2370 while a new slab
- *   was threaded whole), free 73 / 80 (adv-slab: a slab released to the
- *   free pages).  A call that grows the pool adds one get_pages and O(1):
- *   the block list keeps its tail.  What keeps them short: the rare paths
- *   are reached through pointers in the heap (a call by name costs MIPS
- *   PIC code its gp set-up on every call); free tests hull and granule
- *   alignment in one compare of the rotated offset; x86 sets and
- *   tests-and-clears the bitmap bit with bts/btr; the cached path takes
- *   only align 0 or SLAB_GRAN (others, valid or not, go the slow way);
- *   the batch of 8 makes the refill rare enough to keep hot-64's p99 (its
- *   warm-up included) on the cached path, at the price of churn's p99
- *   (91 / 105 measured, 46 / 47 before).
+ *   object of a free list costs 40-48 in all when the slab becomes full
+ *   (its unlink, inline), about 115 (MIPS32) when pop_last threads the
+ *   next batch of 16 never-used objects; freeing into a full slab costs
+ *   about 10 more (the relink, 38-46 in all); freeing the last live object
+ *   of a slab calls free_done (62-78 in all, the page going back
+ *   included).  Setting up a new slab on a free page is O(1): about 150
+ *   in all.  On churn the p99 alloc is 43 on MIPS32 and 37 on i386.  The
+ *   longest paths over all workloads that reach no memory manager (the
+ *   summary's "own", less the call sequence): alloc 219 / 222 (MIPS32 /
+ *   i386; align-mixed, an aligned request that sets up a new slab), free
+ *   73 / 80 (adv-slab: a slab released to the free pages).  A call that
+ *   grows the pool adds one get_pages and O(1): the block list keeps its
+ *   tail.  What keeps them short: the rare paths are reached through
+ *   pointers in the heap (a call by name costs MIPS PIC code its gp set-up
+ *   on every call); free tests hull and granule alignment in one compare
+ *   of the rotated offset; x86 sets and tests-and-clears the bitmap bit
+ *   with bts/btr; the cached path takes only align 0 or SLAB_GRAN
+ *   (others, valid or not, go the slow way); a batch of 16 makes the
+ *   refill rare enough to keep both hot-64's p99 (its warm-up included)
+ *   and churn's on the cached path or the inline unlink, at the price of
+ *   a longer new-slab set-up.
  *   What stays O(n), and why: a large request when the memory manager
  *   refuses searches the blocks for a run of free pages, in one pass
  *   (a second only if reclaiming the hysteresis slabs makes a run),
@@ -148,7 +149,7 @@
 #define SLAB_TABLE_LEN (SLAB_SMALL_MAX / 8 + 1)
 #define SLAB_NOMINAL 17
 #define SLAB_BUCKETS 64
-#define SLAB_BATCH 8 /* never-used objects put on a slab's free list at a time */
+#define SLAB_BATCH 16 /* never-used objects put on a slab's free list at a time */
 #define WORD_BITS (sizeof(size_t) * 8)
 #define BITMAP_WORDS (SLAB_PAGE / SLAB_GRAN / WORD_BITS)
 #define GRAN_SHIFT                                                                                                     \
@@ -480,19 +481,22 @@ static struct slab *cache_grow(hb_heap *h, struct slab_cache *c)
     return s;
 }
 
+/* s, the head of its cache's partial list, became full: it leaves the list. */
+static inline void slab_leave_partial(struct slab *s)
+{
+    struct slab *n = s->next;
+    s->cache->partial = n;
+    if (n)
+        n->prev = NULL;
+    s->next = NULL;
+}
+
 /* cache_pop took obj, the last object on the free list of s (the head of
-   c's partial list): the next batch of never-used objects takes its place,
-   or, when there is none, the full slab leaves the partial list. */
+   c's partial list) while never-used objects remain: the next batch of
+   them takes its place. */
 SLAB_OUTLINE static void *pop_last(struct slab *s, void *obj)
 {
-    struct slab_cache *c = s->cache;
-    if (!fresh_take(s, c->size)) {
-        struct slab *n = s->next;
-        c->partial = n;
-        if (n)
-            n->prev = NULL;
-        s->next = NULL;
-    }
+    fresh_take(s, s->cache->size);
     return obj;
 }
 
@@ -506,8 +510,11 @@ static inline void *cache_pop(struct slab *s)
     s->free = next;
     s->inuse++;
     bit_set(s, ((uintptr_t)obj & (SLAB_PAGE - 1)) / SLAB_GRAN);
-    if (!next)
-        return s->owner->pop_last(s, obj);
+    if (!next) {
+        if (s->fresh != SLAB_PAGE)
+            return s->owner->pop_last(s, obj);
+        slab_leave_partial(s); /* full */
+    }
     return obj;
 }
 

@@ -53,7 +53,8 @@
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
  *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
- *   x86-64 (24 or 25 first-level classes x 16 list heads dominate).
+ *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
+ *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
  *   for a block merged into a pool), the sentinel word and under ALIGN
  *   bytes of alignment at each end.
@@ -65,27 +66,36 @@
  *   takes the head of that list, files the leading gap and splits off the
  *   tail: one removal and two insertions, straight-line, in the same
  *   function as the plain path (a call between them cost a prologue).
- *   The paths that reach the memory manager are out of line (noinline).
- *   Measured under QEMU (-O2, instructions inside the heap per call, calls
- *   that grow the heap excluded; hb-bench --pathlen --heap tlsf, see
- *   docs): plain alloc <= 120 on i386, <= 125 on MIPS32; aligned alloc
- *   <= 180 on both (align-mixed), so the targets (150 on i386, 160 on
- *   MIPS32) are missed by 30 and 20: the two insertions cost about 30
- *   instructions each (class, links, two bitmap words), the search and
- *   the removal about 50, and i386 spills for want of registers.  Giving
- *   the gap to the allocation as unlisted padding would save one insertion
- *   but strand up to align + 16 bytes per aligned block; not done.  free
- *   <= 132 on i386, <= 128 on MIPS32.  An alloc that grows the heap reaches
- *   about 1140 on i386 and 1300 on MIPS32 (the memory manager's own
- *   instructions not counted): it scans the pool list (O(pools)) for a pool
- *   to merge with.  contract, check, walk: O(blocks); stats: O(length of
- *   the largest free block's list).
+ *   The paths that reach the memory manager or refuse a request are out
+ *   of line and called through a pointer in the heap (no call by name, so
+ *   MIPS PIC code needs no gp set-up on the fast paths); a set bitmap bit
+ *   means a non-empty list, so the head is read without a test.
+ *   Measured under QEMU (-O2, instructions inside the heap per call, call
+ *   sequence subtracted, calls that grow the heap excluded; `make bench
+ *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter): plain alloc
+ *   <= 115 on i386, <= 118 on MIPS32; aligned alloc <= 167 on i386, <= 169
+ *   on MIPS32 (align-mixed); free <= 127 on i386, <= 120 on MIPS32 (the
+ *   NULL, alignment and hull tests are one compare of a rotated offset).
+ *   The bench's targets (alloc <= 120, free <= 110) are missed by the
+ *   aligned alloc and by free: the aligned path's two insertions cost
+ *   about 30 instructions each (class, links, two bitmap words), the
+ *   search and the removal about 50, the entry checks 20, and i386 spills
+ *   for want of registers; a free that merges on both sides pays two
+ *   removals that each may empty a list (about 20 each with the bitmap
+ *   words) and one insertion.  Giving the gap (or the tail) to the
+ *   allocation as unlisted padding would save one insertion but strand up
+ *   to align bytes per aligned block; not done.
+ *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
+ *   MIPS32 (the memory manager's own instructions not counted): it scans
+ *   the pool list (O(pools)) for a pool to merge with.
+ *   contract, check, walk: O(blocks); stats: O(pools + length of the
+ *   largest free block's list).
  *
  * Trade-offs and limits
  *   Blocks are at most 2 GiB - ALIGN on every target (31-bit sizes keep
- *   the class arithmetic in 32-bit words); requests above about 1.94 GiB
- *   return NULL, so do memory manager blocks' bytes beyond 2 GiB (unused,
- *   counted as metadata).  max_align is 64 KiB.  Good fit instead of best
+ *   the class arithmetic in 32-bit words); requests of 1 GiB or more
+ *   return NULL (one shift tests that); memory manager blocks' bytes
+ *   beyond 2 GiB are unused, counted as metadata.  max_align is 64 KiB.  Good fit instead of best
  *   fit: a request can be refused while a block of its own bin would fit.
  *   contract gives back every pool that is one free block (except the
  *   initial one) and every trailing segment of a pool that lies inside the
@@ -132,7 +142,10 @@
 /* Largest chunk alloc may search for: the start of the top bin, so that
    rounding up to a bin boundary stays inside the class table. */
 #define TLSF_SEARCH_MAX (((size_t)1 << TLSF_SIZE_LOG2) - ((size_t)1 << (TLSF_SIZE_LOG2 - 1 - TLSF_SL_LOG2)))
-#define TLSF_REQUEST_MAX (TLSF_SEARCH_MAX - TLSF_WORD)
+/* Largest request: 2^30 - 1, so that one shift tests it and no aligned
+   search (request + align + minimum chunk) can pass TLSF_SEARCH_MAX. */
+#define TLSF_REQUEST_LOG2 30u
+#define TLSF_REQUEST_MAX (((size_t)1 << TLSF_REQUEST_LOG2) - 1)
 #define TLSF_MAX_ALIGN ((size_t)65536)
 #define TLSF_POOL_SEGS 8
 
@@ -140,6 +153,8 @@ _Static_assert(sizeof(size_t) == sizeof(void *), "one header word holds a size o
 _Static_assert(TLSF_ALIGN % TLSF_WORD == 0 && (1u << TLSF_ALIGN_LOG2) == TLSF_ALIGN, "ALIGN: power of two >= word");
 _Static_assert(TLSF_BITMAP_WORDS <= 32, "the top bitmap is one 32-bit word");
 _Static_assert(TLSF_MAX_ALIGN == (size_t)1 << 16, "tlsf_alloc tests align >> 17");
+_Static_assert(TLSF_REQUEST_MAX + TLSF_WORD + TLSF_ALIGN + TLSF_MAX_ALIGN + TLSF_MIN_CHUNK <= TLSF_SEARCH_MAX,
+               "no request the fast path takes needs a search past the class table");
 
 typedef struct tlsf_block {
     size_t size;                  /* chunk bytes | TLSF_FREE | TLSF_PREV_FREE */
@@ -157,7 +172,7 @@ struct tlsf_pool {
 };
 
 struct hb_heap {
-    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + 4 slot */
+    tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + slot words */
     uint32_t top_bitmap;                /* bit 31 - w: bitmap[w] is not 0 */
     uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
@@ -165,14 +180,21 @@ struct hb_heap {
     size_t allocs;                      /* modulo 2^width, with allocs_carry */
     size_t allocs_carry;                /* times allocs wrapped to 0 */
     uint64_t failures;
-    size_t pool_bytes, meta_bytes, segments;
-    uintptr_t lo;      /* lowest address of any pool */
-    size_t limit;      /* highest header offset from lo any pool can hold */
-    size_t used_limit; /* limit - MIN_CHUNK: the highest a used block's header can be */
+    size_t pool_bytes, meta_bytes;
+    uintptr_t lo_ptr;  /* lowest address of any pool + ALIGN: no payload lies below */
+    uintptr_t used_hi; /* the highest a used block's header can be (hull end - WORD - MIN_CHUNK); 0: no hull */
+    size_t ptr_limit;  /* (used_hi + WORD - lo_ptr) / ALIGN: see tlsf_free */
     struct tlsf_pool *pools;
+    void *(*slow)(hb_heap *h, size_t chunk, size_t align); /* alloc_slow, called through the heap */
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
 };
+
+_Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
+                                          : _Alignof(uint64_t) == 8 ? 1784
+                                                                    : 1712),
+               "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
 
@@ -295,29 +317,40 @@ static inline size_t search_rounded(size_t chunk)
 
 /* ---- free lists -------------------------------------------------------- */
 
-/* Head of the first non-empty list at or above *slot, or NULL; *slot
-   becomes that list's.  Two bitmap words and two ctz at most. */
-static inline tlsf_block *find_suitable_block(const hb_heap *h, unsigned *slot)
+#define TLSF_NO_SLOT (~0u)
+
+/* The first non-empty list at or above slot, or TLSF_NO_SLOT (a set bit
+   means a non-empty list: the caller reads its head without a test).  Two
+   bitmap words and two clz at most. */
+static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
 {
-    unsigned w = slot_word(*slot);
-    uint32_t map = h->bitmap[w] & (~0u >> (*slot & 31));
+    unsigned w = slot_word(slot);
+    uint32_t map = h->bitmap[w] & (~0u >> (slot & 31));
     if (!map) {
         uint32_t top = h->top_bitmap & (~0u >> (w + 1));
         if (!top)
-            return NULL;
+            return TLSF_NO_SLOT;
         w = clz32(top);
         map = h->bitmap[w];
     }
-    *slot = (w << 5) + clz32(map);
-    return h->heads[*slot];
+    return (w << 5) + clz32(map);
 }
 
+/* The list's bit is set (it held a block).  MIPS toggles it off (one
+   constant, shifted twice); x86 masks it off with a rotated constant,
+   which GCC keeps in fewer registers on i386. */
 static inline void list_mark_empty(hb_heap *h, unsigned slot)
 {
     unsigned w = slot_word(slot);
+#if defined(__mips__)
+    h->bitmap[w] ^= slot_bit(slot);
+    if (!h->bitmap[w])
+        h->top_bitmap ^= word_bit(w);
+#else
     h->bitmap[w] &= clear_mask(slot & 31);
     if (!h->bitmap[w])
         h->top_bitmap &= clear_mask(w);
+#endif
 }
 
 static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
@@ -477,19 +510,19 @@ static int pool_init(hb_heap *h, struct tlsf_pool *p, uintptr_t start, uintptr_t
 /* Widen the address hull that free() checks pointers against. */
 static void hull_add(hb_heap *h, uintptr_t start, uintptr_t end)
 {
-    uintptr_t hi = h->lo + h->limit + TLSF_WORD;
-    if (!h->limit || start < h->lo)
-        h->lo = start;
-    if (end > hi || !h->limit)
+    uintptr_t hi = h->used_hi + TLSF_MIN_CHUNK + TLSF_WORD; /* the hull's end */
+    if (!h->used_hi || start + TLSF_ALIGN < h->lo_ptr)
+        h->lo_ptr = start + TLSF_ALIGN;
+    if (end > hi || !h->used_hi)
         hi = end;
-    h->limit = hi - TLSF_WORD - h->lo;
-    h->used_limit = h->limit - TLSF_MIN_CHUNK;
+    h->used_hi = hi - TLSF_WORD - TLSF_MIN_CHUNK;
+    h->ptr_limit = (h->used_hi + TLSF_WORD - h->lo_ptr) >> TLSF_ALIGN_LOG2;
 }
 
 /* The hull of the pools left (after contract). */
 static void hull_recompute(hb_heap *h)
 {
-    h->limit = 0;
+    h->used_hi = 0;
     for (const struct tlsf_pool *p = h->pools; p; p = p->next)
         hull_add(h, p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p, p->end);
 }
@@ -507,12 +540,13 @@ static int pool_add(hb_heap *h, void *mem, size_t len, size_t pages)
         h->pools->next = p;
     }
     h->pool_bytes += len;
-    h->segments++;
     hull_add(h, m, m + len);
     return 1;
 }
 
 /* ---- the operations ------------------------------------------------------ */
+
+static void *alloc_slow(hb_heap *h, size_t chunk, size_t align);
 
 static hb_heap *tlsf_create(void *block, size_t len, const struct hb_config *cfg)
 {
@@ -523,12 +557,12 @@ static hb_heap *tlsf_create(void *block, size_t len, const struct hb_config *cfg
     hb_heap *h = block;
     memset(h, 0, sizeof *h);
     h->cfg = *cfg;
+    h->slow = alloc_slow;
     h->pools = &h->pool0;
     h->meta_bytes = sizeof *h;
     if (!pool_init(h, &h->pool0, m + sizeof *h, m + len, 0))
         return NULL;
     h->pool_bytes = len;
-    h->segments = 1;
     hull_add(h, m, m + len);
     return h;
 }
@@ -563,10 +597,11 @@ static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 {
     if (!grow_for(h, need))
         return NULL;
-    unsigned slot = mapping_search(need);
-    tlsf_block *b = find_suitable_block(h, &slot);
-    if (b)
-        block_remove_head(h, b, slot);
+    unsigned slot = find_suitable_slot(h, mapping_search(need));
+    if (slot == TLSF_NO_SLOT)
+        return NULL;
+    tlsf_block *b = h->heads[slot];
+    block_remove_head(h, b, slot);
     return b;
 }
 
@@ -616,20 +651,21 @@ static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_
 
 /* The paths that reach the memory manager: out of line, so that the fast
    paths keep a small prologue. */
-static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk)
+/* What the fast path leaves out: chunk 0 for a request it refuses (too
+   large, an invalid alignment), else a request that no free block serves,
+   which grows the heap.  Reached through the heap so that the fast path
+   makes no call by name, which costs MIPS PIC code its gp set-up on every
+   call (a stray write into the heap could redirect it). */
+static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size_t align)
 {
-    tlsf_block *b = take_block_grown(h, chunk);
-    if (!b)
+    if (!chunk)
         return alloc_fail(h);
-    return grant(h, b, block_split(h, b, chunk));
-}
-
-static void *__attribute__((noinline)) alloc_aligned_slow(hb_heap *h, size_t chunk, size_t align, size_t need)
-{
-    tlsf_block *b = take_block_grown(h, need);
-    if (!b)
-        return alloc_fail(h);
-    return carve_aligned(h, b, chunk, align);
+    if (align <= TLSF_ALIGN) {
+        tlsf_block *b = take_block_grown(h, chunk);
+        return b ? grant(h, b, block_split(h, b, chunk)) : alloc_fail(h);
+    }
+    tlsf_block *b = take_block_grown(h, chunk + align + TLSF_MIN_CHUNK);
+    return b ? carve_aligned(h, b, chunk, align) : alloc_fail(h);
 }
 
 /* One function for both paths: a call between them would cost a prologue
@@ -637,48 +673,51 @@ static void *__attribute__((noinline)) alloc_aligned_slow(hb_heap *h, size_t chu
 static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
-    if (size > TLSF_REQUEST_MAX)
-        return alloc_fail(h);
+    if (size >> TLSF_REQUEST_LOG2)
+        return h->slow(h, 0, 0);
     size_t chunk = chunk_for_request(size);
     if (align > TLSF_ALIGN) {
         /* a power of two no larger than TLSF_MAX_ALIGN (2^16) */
-        if ((align & (align - 1)) | (align >> 17))
-            return alloc_fail(h);
         size_t need = chunk + align + TLSF_MIN_CHUNK;
-        if (need > TLSF_SEARCH_MAX)
-            return alloc_fail(h);
-        unsigned slot = mapping_search(need);
-        tlsf_block *b = find_suitable_block(h, &slot);
-        if (!b)
-            return alloc_aligned_slow(h, chunk, align, need);
+        if ((align & (align - 1)) | (align >> 17))
+            return h->slow(h, 0, 0);
+        unsigned slot = find_suitable_slot(h, mapping_search(need));
+        if (slot == TLSF_NO_SLOT)
+            return h->slow(h, chunk, align);
+        tlsf_block *b = h->heads[slot];
         block_remove_head(h, b, slot);
         return carve_aligned(h, b, chunk, align);
     }
     if (align & (align - 1))
-        return alloc_fail(h);
-    unsigned slot = mapping_search(chunk);
-    tlsf_block *b = find_suitable_block(h, &slot);
-    if (!b)
-        return alloc_slow(h, chunk);
+        return h->slow(h, 0, 0);
+    unsigned slot = find_suitable_slot(h, mapping_search(chunk));
+    if (slot == TLSF_NO_SLOT)
+        return h->slow(h, chunk, 0);
+    tlsf_block *b = h->heads[slot];
     block_remove_head(h, b, slot);
     return grant(h, b, block_split(h, b, chunk));
 }
 
+/* x rotated right by log2(ALIGN): a multiple of ALIGN becomes x / ALIGN,
+   anything else gets high bits set. */
+static inline size_t rotr_align(size_t x)
+{
+    return (x >> TLSF_ALIGN_LOG2) | (x << (sizeof(size_t) * 8 - TLSF_ALIGN_LOG2));
+}
+
 static int tlsf_free(hb_heap *h, void *ptr)
 {
-    if (!ptr)
-        return HB_OK;
-    if ((uintptr_t)ptr & (TLSF_ALIGN - 1))
-        return HB_EBADPTR;
+    /* One compare for NULL, misalignment and the hull: ptr - lo_ptr
+       must be a multiple of ALIGN, and the header below ptr no higher than
+       used_hi (a payload lies at least ALIGN above lo; NULL lies below). */
+    if (rotr_align((uintptr_t)ptr - h->lo_ptr) > h->ptr_limit)
+        return ptr ? HB_EBADPTR : HB_OK;
     tlsf_block *b = block_from_ptr(ptr);
-    size_t off = (uintptr_t)b - h->lo;
-    if (off > h->used_limit)
-        return HB_EBADPTR;
     size_t hdr = b->size;
     size_t chunk = hdr & ~TLSF_FLAGS;
     /* chunk - MIN_CHUNK wraps when chunk < MIN_CHUNK; else the next header
        must lie within the hull */
-    if ((hdr & TLSF_FREE) || chunk - TLSF_MIN_CHUNK > h->used_limit - off)
+    if ((hdr & TLSF_FREE) || chunk - TLSF_MIN_CHUNK > h->used_hi - (uintptr_t)b)
         return HB_EBADPTR;
     tlsf_block *next = block_at(b, chunk);
     size_t nhdr = next->size;
@@ -728,7 +767,6 @@ static size_t pool_give_back(hb_heap *h, struct tlsf_pool *p)
     size_t bytes = end - (uintptr_t)p;
     h->meta_bytes -= bytes - block_size(p->first);
     h->pool_bytes -= bytes;
-    h->segments -= n;
     while (n--) { /* the last segment first: the record lives in the first */
         end -= (size_t)pages[n] * ps;
         h->cfg.put_pages(h->cfg.mm, (void *)end, pages[n]);
@@ -768,7 +806,6 @@ static size_t pool_trim_last_segment(hb_heap *h, struct tlsf_pool *p)
     h->meta_bytes -= p->end - (uintptr_t)s;
     h->meta_bytes += seg - sent;
     h->pool_bytes -= seg_len;
-    h->segments--;
     p->sentinel = (tlsf_block *)sent;
     p->end = seg;
     p->nsegs = k;
@@ -820,6 +857,22 @@ static inline uint64_t alloc_total(const hb_heap *h)
     return (uint64_t)h->allocs + (uint64_t)h->allocs_carry * ((uint64_t)SIZE_MAX + 1);
 }
 
+/* Memory manager blocks (and the initial one) in the pools: O(pools). */
+static size_t segment_count(const hb_heap *h)
+{
+    size_t n = 0;
+    for (const struct tlsf_pool *p = h->pools; p; p = p->next)
+        n += p->nsegs;
+    return n;
+}
+
+/* The most pools the pool bytes can hold: the initial one, and at least a
+   page each for the others (they come only with a page size). */
+static size_t pool_bound(const hb_heap *h)
+{
+    return 1 + (h->cfg.page_size ? h->pool_bytes / h->cfg.page_size : 0);
+}
+
 static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
 {
     memset(s, 0, sizeof *s);
@@ -835,7 +888,7 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
             if (block_size(b) > s->largest_free)
                 s->largest_free = block_size(b);
     }
-    s->blocks = h->segments;
+    s->blocks = segment_count(h);
     s->live = live_count(h);
     s->allocs = alloc_total(h);
     s->frees = s->allocs - live_count(h);
@@ -870,7 +923,9 @@ static size_t tlsf_usable_size(const hb_heap *h, const void *ptr)
    corrupted metadata gets a message, not a crash. */
 static int in_hull(const hb_heap *h, const void *p)
 {
-    return (uintptr_t)p >= h->lo && (uintptr_t)p - h->lo <= h->limit;
+    uintptr_t lo = h->lo_ptr - TLSF_ALIGN;        /* the lowest pool's start */
+    uintptr_t last = h->used_hi + TLSF_MIN_CHUNK; /* the hull's end - WORD */
+    return h->used_hi && (uintptr_t)p >= lo && (uintptr_t)p - lo <= last - lo;
 }
 
 /* Physical invariants of one pool; adds up its free and used bytes. */
@@ -952,7 +1007,7 @@ static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *lis
 
 static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, segs = 0, npools = 0;
+    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, npools = 0;
     const char *why = NULL;
     if (!in_hull(h, h) || h->pools != &h->pool0)
         why = "the pool list or the address hull no longer holds the initial pool";
@@ -962,10 +1017,9 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
             break;
         }
         why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
-        segs += p->nsegs;
         pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);
-        if (++npools > h->segments)
-            why = "pool list: more pools than segments (a cycle)";
+        if (++npools > pool_bound(h))
+            why = "pool list: more pools than the pool bytes allow (a cycle)";
     }
     if (!why)
         why = check_lists(h, free_blocks, &listed);
@@ -975,8 +1029,8 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
         return hb_report(msg, msg_len, "free blocks on lists differ from free blocks in the pools");
     if (granted + live * TLSF_WORD != h->used || live != live_count(h))
         return hb_report(msg, msg_len, "granted bytes or live count differ from the blocks");
-    if (pool != h->pool_bytes || segs != h->segments)
-        return hb_report(msg, msg_len, "pool bytes or segment count differ from the pool records");
+    if (pool != h->pool_bytes)
+        return hb_report(msg, msg_len, "pool bytes differ from the pool records");
     if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted != free_bytes)
         return hb_report(msg, msg_len, "stats identity broken: metadata bytes are off");
     return HB_OK;
