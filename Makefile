@@ -11,6 +11,12 @@
 #                 its sources; PLUGIN_STRICT=1 to compile it with -Werror;
 #                 docs/plugging-in.md); `make bench PLUGIN=...` too
 #   make test HEAPS=tlsf,my-heap        only those heaps' tests
+#   make compare  two run folders figure by figure (A=... B=...; default the
+#                 run before results/latest, and latest; ALL=1 every figure)
+#   make regress  quick deterministic figures against results/baseline/;
+#                 fails on a regression (tools/regress.sh)
+#   make baseline re-measure and rewrite the baseline, printing the changes
+#   make trend    plots of the figures over commits (results/history/)
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
@@ -36,7 +42,7 @@ space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
 ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
 
-.PHONY: all test bench deps bench-deps gbcompare clean format tidy
+.PHONY: all test bench deps bench-deps gbcompare clean format tidy compare regress baseline trend
 
 all: test
 
@@ -76,6 +82,31 @@ bench: bench-deps
 
 gbcompare:
 	@python3 tools/gbcompare.py $(A) $(B)
+
+A ?=
+B ?=
+ALL ?=
+compare:
+	@python3 tools/compare.py $(if $(ALL),--all) $(A) $(B)
+
+# The regression gate (tools/regress.sh: the quick mode and why).
+REGRESS_ARCHES ?= host x86 mips32
+BASELINE ?=
+REGRESS_FLAGS ?=
+regress_env = REGRESS_ARCHES="$(REGRESS_ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" \
+  JOBS="$(JOBS)" BASELINE="$(BASELINE)" REGRESS_FLAGS="$(REGRESS_FLAGS)"
+regress:
+	@ARCHES="$(REGRESS_ARCHES)" tools/bootstrap.sh test
+	@$(regress_env) tools/regress.sh check
+
+baseline:
+	@ARCHES="$(REGRESS_ARCHES)" tools/bootstrap.sh test
+	@$(regress_env) tools/regress.sh write
+
+# Plots of the history over commits (results/history/ -> results/trend/).
+trend:
+	@ARCHES=host tools/bootstrap.sh bench
+	@python3 tools/history.py trend results/history results/trend
 
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:

@@ -8,8 +8,10 @@
 # summary.  Everything lands in one run folder, results/<UTC time>/, which
 # holds an INCOMPLETE file (saying why) until the run is complete: every
 # target ran, no heap x workload failed, the plots are drawn.  Only then do
-# results/latest and plots/ move to it.  An interrupted run kills its
-# children, removes its temporary files and leaves INCOMPLETE saying so.
+# results/latest and plots/ move to it, and its deterministic figures join
+# the history (tools/history.py, results/history/: make trend).  An
+# interrupted run kills its children, removes its temporary files and
+# leaves INCOMPLETE saying so.
 # Exit status: 0 complete, 1 otherwise (130 when interrupted).
 #
 # Environment:
@@ -176,6 +178,7 @@ if [ "${#failed[@]}" -eq 0 ]; then
   rm -f "$out/INCOMPLETE"
   ln -sfn "$(basename "$out")" results/.latest.tmp && mv -T results/.latest.tmp results/latest
   replace_plots
+  python3 tools/history.py append results/history "$out" || echo "bench: the history was not appended (above)" >&2
   printf '\nbench: complete: %s targets in %d s (builds included); results/latest -> %s\n' "${#targets[@]}" \
     $((SECONDS - t0)) "$out"
 else

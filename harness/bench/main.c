@@ -202,8 +202,16 @@ static void add_subjects(void)
 {
     for (const struct hb_heap_ops *const *p = hb_registered_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
-    for (const struct hb_heap_ops *const *p = hb_bench_test_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
-        subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
+    /* A test heap named as a registered one stands in for it (the gate's test: slowheap.c). */
+    for (const struct hb_heap_ops *const *p = hb_bench_test_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++) {
+        size_t same = 0;
+        while (same < nsubjects && strcmp(subjects[same].name, (*p)->name) != 0)
+            same++;
+        if (same < nsubjects)
+            subjects[same].ops = *p;
+        else
+            subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
+    }
     for (const struct hb_heap_ops *const *p = hb_example_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 1, *p};
     subjects[nsubjects++] = hb_subject_malloc;
