@@ -9,6 +9,8 @@
 #                 its sources; PLUGIN_STRICT=1 to compile it with -Werror;
 #                 docs/plugging-in.md); `make bench PLUGIN=...` too
 #   make test HEAPS=tlsf,my-heap        only those heaps' tests
+#   make fuzz HEAPS=tlsf SECONDS=600    coverage-guided fuzzing with clang's
+#                 libFuzzer (tools/fuzz.sh; docs/debug-and-fuzz.md)
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
@@ -34,7 +36,9 @@ space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
 ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
 
-.PHONY: all test bench deps bench-deps clean format tidy
+SECONDS ?= 60
+
+.PHONY: all test bench deps bench-deps fuzz clean format tidy
 
 all: test
 
@@ -73,6 +77,11 @@ bench: bench-deps
 	@if [ ! -f tools/bench.sh ]; then \
 	  echo "make bench: tools/bench.sh does not exist yet (the benchmark driver is not written)" >&2; exit 1; fi
 	ARCHES="$(ARCHES)" HEAPS="$(HEAPS)" WORKLOADS="$(WORKLOADS)" BUILD="$(BUILD)" JOBS="$(JOBS)" bash tools/bench.sh
+
+# Fuzzing needs clang: installed for this target only.
+fuzz:
+	@ARCHES=host tools/bootstrap.sh fuzz
+	HEAPS="$(HEAPS)" FUZZ_SECONDS="$(SECONDS)" BUILD="$(BUILD)" tools/fuzz.sh
 
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tools/fuzz.sh - what `make fuzz` runs (after tools/bootstrap.sh fuzz).
+#
+# Builds the libFuzzer target hb_fuzz with clang (ASan + UBSan, coverage on
+# the heaps) in $BUILD/fuzz, then fuzzes each heap for a bounded time,
+# starting from the committed corpus (conformance/fuzz/corpus).  New inputs
+# that gain coverage stay in $BUILD/fuzz/work/<heap>; an input that breaks
+# a heap (a shadow-model disagreement, a sanitizer report, a hang or an
+# out-of-memory) is kept as a regression case in
+# conformance/fuzz/regressions/<heap>/, which CTest replays on every target.
+#
+# Environment (all optional):
+#   HEAPS=tlsf,debug:slab   heaps to fuzz one after the other (any name
+#                           hb_find_heap knows, broken test heaps too); empty:
+#                           one run in which each input's first byte picks
+#                           the registered heap (regressions/any/)
+#   FUZZ_SECONDS=60         seconds per heap
+#   BUILD=build             build folder
+#   PLUGIN, PLUGIN_CFLAGS, PLUGIN_STRICT: a plug-in heap, as for make test
+# Exit status: 0 when no heap broke, 1 when one did (its inputs are kept).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+secs=${FUZZ_SECONDS:-60}
+case $secs in
+'' | *[!0-9]*)
+  echo "fuzz: SECONDS='$secs' is not a whole number of seconds" >&2
+  exit 2
+  ;;
+esac
+build=${BUILD:-build}/fuzz
+heaps=${HEAPS:-}
+heaps=${heaps//,/ }
+
+tools/configure.sh host "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHB_LIBFUZZER=ON \
+  >"${BUILD:-build}/fuzz-configure.log" 2>&1 || {
+  echo "fuzz: configuring $build failed; see ${BUILD:-build}/fuzz-configure.log" >&2
+  exit 1
+}
+cmake --build "$build" -j 2 --target hb_fuzz
+fuzzer=$build/conformance/fuzz/hb_fuzz
+corpus=conformance/fuzz/corpus
+
+broke=()
+for heap in ${heaps:-any}; do
+  # A folder name for the heap: debug:tlsf -> debug-tlsf.
+  dir=${heap//:/-}
+  work=$build/work/$dir
+  regress=conformance/fuzz/regressions/$dir
+  mkdir -p "$work" "$regress"
+  echo "==== fuzz: heap $heap for $secs s (corpus $corpus, new inputs in $work) ===="
+  if [ "$heap" = any ]; then unset HB_FUZZ_HEAP; else export HB_FUZZ_HEAP=$heap; fi
+  set +e
+  "$fuzzer" -max_total_time="$secs" -timeout=10 -print_final_stats=1 -artifact_prefix="$regress/" \
+    "$work" "$corpus" 2>&1 | tee "$build/$dir.log" | grep -E '^#[0-9]+ +(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::'
+  rc=${PIPESTATUS[0]}
+  set -e
+  rmdir "$regress" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    echo "fuzz: heap $heap broke (exit $rc); the input is kept in $regress/ (full log: $build/$dir.log)"
+    broke+=("$heap")
+  fi
+done
+if [ "${#broke[@]}" -gt 0 ]; then
+  echo "make fuzz: inputs that break ${broke[*]} were kept as regression cases; replay one with" \
+    "build/host/conformance/fuzz/hb_fuzz_replay --heap NAME FILE" >&2
+  exit 1
+fi
+echo "make fuzz: no heap broke"
