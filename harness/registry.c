@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "debug.h"
+
 static const struct hb_heap_ops *find_in(const struct hb_heap_ops *const *list, const char *name)
 {
     for (size_t i = 0; list[i]; i++)
@@ -10,8 +12,37 @@ static const struct hb_heap_ops *find_in(const struct hb_heap_ops *const *list, 
     return NULL;
 }
 
+/* Layers stack on any heap: "LAYER:HEAP" is HEAP seen through LAYER (and
+   HEAP may itself be layered).  An entry serves every layer whose name
+   starts with its prefix; its function returns NULL for one it does not
+   know. */
+static const struct {
+    const char *prefix;
+    const struct hb_heap_ops *(*wrap)(const char *layer, const struct hb_heap_ops *inner);
+} layers[] = {
+    {"debug", hb_debug_layer},
+};
+
+static const struct hb_heap_ops *find_layered(const char *name, const char *colon)
+{
+    char layer[64];
+    size_t n = (size_t)(colon - name);
+    const struct hb_heap_ops *inner = hb_find_heap(colon + 1);
+    if (!inner || n >= sizeof layer)
+        return NULL;
+    memcpy(layer, name, n);
+    layer[n] = '\0';
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        if (strncmp(layer, layers[i].prefix, strlen(layers[i].prefix)) == 0)
+            return layers[i].wrap(layer, inner);
+    return NULL;
+}
+
 const struct hb_heap_ops *hb_find_heap(const char *name)
 {
+    const char *colon = strchr(name, ':');
+    if (colon)
+        return find_layered(name, colon);
     const struct hb_heap_ops *ops = find_in(hb_registered_heaps, name);
     return ops ? ops : find_in(hb_example_heaps, name);
 }

@@ -18,7 +18,8 @@ extern const struct hb_heap_ops *const hb_registered_heaps[];
 /* The example plug-ins (examples/), kept apart: found by name only. */
 extern const struct hb_heap_ops *const hb_example_heaps[];
 
-/* The heap called name (registered or example), or NULL. */
+/* The heap called name (registered or example), or NULL; "LAYER:NAME" is
+   that heap through a layer (e.g. debug:tlsf, heaps/debug.h). */
 const struct hb_heap_ops *hb_find_heap(const char *name);
 
 /* Writes "a, b, c" (the registered names) to f: for error messages. */
