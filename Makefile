@@ -30,11 +30,13 @@ PLUGIN_BASE ?= $(or $(PWD),$(CURDIR))
 export PLUGIN PLUGIN_CFLAGS PLUGIN_STRICT PLUGIN_BASE
 
 # HEAPS (comma- or space-separated) selects tests by their heap label.
+# Without it, every test runs but the whole suite through the debug layer
+# (label debug-layer; HEAPS=debug:tlsf runs that one).
 comma := ,
 empty :=
 space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
-ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
+ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error,-LE '^debug-layer$$')
 
 SECONDS ?= 60
 
