@@ -15,6 +15,8 @@
 #                           one run in which each input's first byte picks
 #                           the registered heap (regressions/any/)
 #   FUZZ_SECONDS=60         seconds per heap
+#   FUZZ_KEEP_GOING=1       go on after a breaking input (libFuzzer's fork
+#                           mode), keeping each one: for a heap with a known bug
 #   BUILD=build             build folder
 #   PLUGIN, PLUGIN_CFLAGS, PLUGIN_STRICT: a plug-in heap, as for make test
 # Exit status: 0 when no heap broke, 1 when one did (its inputs are kept).
@@ -51,11 +53,17 @@ for heap in ${heaps:-any}; do
   mkdir -p "$work" "$regress"
   echo "==== fuzz: heap $heap for $secs s (corpus $corpus, new inputs in $work) ===="
   if [ "$heap" = any ]; then unset HB_FUZZ_HEAP; else export HB_FUZZ_HEAP=$heap; fi
+  # A slow input is not a bug on a shared machine: only one that takes a
+  # minute counts as a hang.
+  opts=(-max_total_time="$secs" -timeout=60 -report_slow_units=60 -print_final_stats=1 -artifact_prefix="$regress/")
+  [ -n "${FUZZ_KEEP_GOING:-}" ] && opts+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   set +e
-  "$fuzzer" -max_total_time="$secs" -timeout=10 -print_final_stats=1 -artifact_prefix="$regress/" \
-    "$work" "$corpus" 2>&1 | tee "$build/$dir.log" | grep -E '^#[0-9]+ +(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::'
+  "$fuzzer" "${opts[@]}" "$work" "$corpus" 2>&1 | tee "$build/$dir.log" |
+    grep --line-buffered -E '^#[0-9]+:? +(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::|INFO: exiting'
   rc=${PIPESTATUS[0]}
   set -e
+  rm -f "$regress"/slow-unit-*
+  [ -z "$(ls -A "$regress")" ] || rc=${rc/#0/1}
   rmdir "$regress" 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
     echo "fuzz: heap $heap broke (exit $rc); the input is kept in $regress/ (full log: $build/$dir.log)"
