@@ -180,6 +180,38 @@ static int describe(char *out, size_t len, const unsigned char *user, const stru
 
 /* The header, guards and (for a freed block) poison of one block: 0, or -1
    with the report in msg. */
+/* The first changed guard or poison byte, as "what", offset, value and
+   wanted value; 0 when all are intact. */
+struct damage {
+    const char *what; /* "underrun", "overrun", "write after free" */
+    ptrdiff_t at;
+    unsigned got, want;
+};
+
+static int find_damage(const unsigned char *user, const struct dbg_hdr *d, struct damage *out)
+{
+    for (ptrdiff_t i = 1; i <= DBG_FRONT; i++)
+        if (user[-i] != DBG_FRONT_BYTE) {
+            *out = (struct damage){"underrun", -i, user[-i], DBG_FRONT_BYTE};
+            return 1;
+        }
+    size_t n = user_size(d->size);
+    for (size_t i = 0; i < DBG_BACK; i++)
+        if (user[n + i] != DBG_BACK_BYTE) {
+            *out = (struct damage){"overrun", (ptrdiff_t)i, user[n + i], DBG_BACK_BYTE};
+            return 1;
+        }
+    if (d->free_seq)
+        for (size_t i = 0; i < n; i++)
+            if (user[i] != DBG_POISON_BYTE) {
+                *out = (struct damage){"write after free", (ptrdiff_t)i, user[i], DBG_POISON_BYTE};
+                return 1;
+            }
+    return 0;
+}
+
+/* The header, guards and (for a freed block) poison of one block: 0, or -1
+   with the report in msg. */
 static int check_one(const unsigned char *user, char *msg, size_t len)
 {
     const struct dbg_hdr *d = header_of(user);
@@ -190,31 +222,18 @@ static int check_one(const unsigned char *user, char *msg, size_t len)
                  (const void *)user, (size_t)(DBG_FRONT + DBG_HDR));
         return -1;
     }
+    struct damage dm;
+    if (!find_damage(user, d, &dm))
+        return 0;
     char who[160];
     describe(who, sizeof who, user, d);
-    for (size_t i = 1; i <= DBG_FRONT; i++)
-        if (user[-(ptrdiff_t)i] != DBG_FRONT_BYTE) {
-            snprintf(msg, len,
-                     "underrun: %s) has its guard before the start changed at byte -%zu (0x%02x, want 0x%02x)", who, i,
-                     user[-(ptrdiff_t)i], DBG_FRONT_BYTE);
-            return -1;
-        }
-    size_t n = user_size(d->size);
-    for (size_t i = 0; i < DBG_BACK; i++)
-        if (user[n + i] != DBG_BACK_BYTE) {
-            snprintf(msg, len, "overrun: %s) has its guard after the end changed at byte %zu (0x%02x, want 0x%02x)",
-                     who, i, user[n + i], DBG_BACK_BYTE);
-            return -1;
-        }
-    if (d->free_seq)
-        for (size_t i = 0; i < n; i++)
-            if (user[i] != DBG_POISON_BYTE) {
-                snprintf(msg, len,
-                         "write after free: %s, freed by free #%llu) changed at byte %zu (0x%02x, want 0x%02x)", who,
-                         (unsigned long long)d->free_seq, i, user[i], DBG_POISON_BYTE);
-                return -1;
-            }
-    return 0;
+    if (d->free_seq && dm.what[0] == 'w')
+        snprintf(msg, len, "%s: %s, freed by free #%llu) changed at byte %td (0x%02x, want 0x%02x)", dm.what, who,
+                 (unsigned long long)d->free_seq, dm.at, dm.got, dm.want);
+    else
+        snprintf(msg, len, "%s: %s) has its guard %s changed at byte %td (0x%02x, want 0x%02x)", dm.what, who,
+                 dm.at < 0 ? "before the start" : "after the end", dm.at, dm.got, dm.want);
+    return -1;
 }
 
 static void record_corruption(hb_heap *h, const char *msg)
@@ -634,10 +653,11 @@ static size_t ntables;
     }
 DBG_CREATE(0)
 DBG_CREATE(1)
-DBG_CREATE(2) DBG_CREATE(3) DBG_CREATE(4) DBG_CREATE(5) DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9)
-    DBG_CREATE(10) DBG_CREATE(11) DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16)
-        DBG_CREATE(17) DBG_CREATE(18) DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23)
-            DBG_CREATE(24) DBG_CREATE(25) DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
+DBG_CREATE(2)
+DBG_CREATE(3) DBG_CREATE(4) DBG_CREATE(5) DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10)
+    DBG_CREATE(11) DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16) DBG_CREATE(17)
+        DBG_CREATE(18) DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23) DBG_CREATE(24)
+            DBG_CREATE(25) DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
                 DBG_CREATE(31) static hb_heap *(*const creates[HB_DEBUG_MAX_TABLES])(void *, size_t,
                                                                                      const struct hb_config *) = {
                     create_0,  create_1,  create_2,  create_3,  create_4,  create_5,  create_6,  create_7,
