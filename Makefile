@@ -10,7 +10,8 @@
 #                 docs/plugging-in.md); `make bench PLUGIN=...` too
 #   make test HEAPS=tlsf,my-heap        only those heaps' tests
 #   make fuzz HEAPS=tlsf SECONDS=600    coverage-guided fuzzing with clang's
-#                 libFuzzer (tools/fuzz.sh; docs/debug-and-fuzz.md)
+#                 libFuzzer (tools/fuzz.sh; docs/debug-and-fuzz.md);
+#                 FUZZ_JOBS=2 fuzzes two heaps at a time
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target

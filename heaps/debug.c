@@ -188,25 +188,46 @@ struct damage {
     unsigned got, want;
 };
 
+/* Index of the first byte of [p, p+n) that is not v (n if none), a word
+   at a time. */
+static size_t first_changed(const unsigned char *p, size_t n, unsigned char v)
+{
+    const uintptr_t word = (uintptr_t)v * (UINTPTR_MAX / 255);
+    size_t i = 0;
+    for (; i < n && (uintptr_t)(p + i) % sizeof word; i++)
+        if (p[i] != v)
+            return i;
+    for (; i + sizeof word <= n; i += sizeof word) {
+        uintptr_t x;
+        memcpy(&x, p + i, sizeof x);
+        if (x != word)
+            break;
+    }
+    for (; i < n; i++)
+        if (p[i] != v)
+            return i;
+    return n;
+}
+
 static int find_damage(const unsigned char *user, const struct dbg_hdr *d, struct damage *out)
 {
-    for (ptrdiff_t i = 1; i <= DBG_FRONT; i++)
-        if (user[-i] != DBG_FRONT_BYTE) {
-            *out = (struct damage){"underrun", -i, user[-i], DBG_FRONT_BYTE};
-            return 1;
-        }
-    size_t n = user_size(d->size);
-    for (size_t i = 0; i < DBG_BACK; i++)
-        if (user[n + i] != DBG_BACK_BYTE) {
-            *out = (struct damage){"overrun", (ptrdiff_t)i, user[n + i], DBG_BACK_BYTE};
-            return 1;
-        }
-    if (d->free_seq)
-        for (size_t i = 0; i < n; i++)
-            if (user[i] != DBG_POISON_BYTE) {
-                *out = (struct damage){"write after free", (ptrdiff_t)i, user[i], DBG_POISON_BYTE};
+    if (first_changed(user - DBG_FRONT, DBG_FRONT, DBG_FRONT_BYTE) != DBG_FRONT)
+        for (ptrdiff_t i = 1; i <= DBG_FRONT; i++) /* the changed byte nearest the block */
+            if (user[-i] != DBG_FRONT_BYTE) {
+                *out = (struct damage){"underrun", -i, user[-i], DBG_FRONT_BYTE};
                 return 1;
             }
+    size_t n = user_size(d->size);
+    size_t i = first_changed(user + n, DBG_BACK, DBG_BACK_BYTE);
+    if (i != DBG_BACK) {
+        *out = (struct damage){"overrun", (ptrdiff_t)i, user[n + i], DBG_BACK_BYTE};
+        return 1;
+    }
+    i = d->free_seq ? first_changed(user, n, DBG_POISON_BYTE) : n;
+    if (i != n) {
+        *out = (struct damage){"write after free", (ptrdiff_t)i, user[i], DBG_POISON_BYTE};
+        return 1;
+    }
     return 0;
 }
 
@@ -654,10 +675,11 @@ static size_t ntables;
 DBG_CREATE(0)
 DBG_CREATE(1)
 DBG_CREATE(2)
-DBG_CREATE(3) DBG_CREATE(4) DBG_CREATE(5) DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10)
-    DBG_CREATE(11) DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16) DBG_CREATE(17)
-        DBG_CREATE(18) DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23) DBG_CREATE(24)
-            DBG_CREATE(25) DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
+DBG_CREATE(3)
+DBG_CREATE(4) DBG_CREATE(5) DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10) DBG_CREATE(11)
+    DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16) DBG_CREATE(17) DBG_CREATE(18)
+        DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23) DBG_CREATE(24) DBG_CREATE(25)
+            DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
                 DBG_CREATE(31) static hb_heap *(*const creates[HB_DEBUG_MAX_TABLES])(void *, size_t,
                                                                                      const struct hb_config *) = {
                     create_0,  create_1,  create_2,  create_3,  create_4,  create_5,  create_6,  create_7,

@@ -15,6 +15,7 @@
 #                           one run in which each input's first byte picks
 #                           the registered heap (regressions/any/)
 #   FUZZ_SECONDS=60         seconds per heap
+#   FUZZ_JOBS=1             heaps fuzzed at a time
 #   FUZZ_KEEP_GOING=1       go on after a breaking input (libFuzzer's fork
 #                           mode), keeping each one: for a heap with a known bug
 #   BUILD=build             build folder
@@ -34,6 +35,7 @@ esac
 build=${BUILD:-build}/fuzz
 heaps=${HEAPS:-}
 heaps=${heaps//,/ }
+jobs=${FUZZ_JOBS:-1}
 
 tools/configure.sh host "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHB_LIBFUZZER=ON \
   >"${BUILD:-build}/fuzz-configure.log" 2>&1 || {
@@ -44,35 +46,45 @@ cmake --build "$build" -j 2 --target hb_fuzz
 fuzzer=$build/conformance/fuzz/hb_fuzz
 corpus=conformance/fuzz/corpus
 
-broke=()
-for heap in ${heaps:-any}; do
-  # A folder name for the heap: debug:tlsf -> debug-tlsf.
-  dir=${heap//:/-}
+# fuzz_one HEAP: one bounded run; exit 0 when nothing broke.
+fuzz_one() {
+  local heap=$1 dir work regress rc opts
+  dir=${heap//:/-} # a folder name for the heap: debug:tlsf -> debug-tlsf
   work=$build/work/$dir
   regress=conformance/fuzz/regressions/$dir
   mkdir -p "$work" "$regress"
-  echo "==== fuzz: heap $heap for $secs s (corpus $corpus, new inputs in $work) ===="
-  if [ "$heap" = any ]; then unset HB_FUZZ_HEAP; else export HB_FUZZ_HEAP=$heap; fi
+  echo "==== fuzz: heap $heap for $secs s (new inputs in $work, log $build/$dir.log) ===="
   # A slow input is not a bug on a shared machine: only one that takes a
   # minute counts as a hang.
   opts=(-max_total_time="$secs" -timeout=60 -report_slow_units=60 -print_final_stats=1 -artifact_prefix="$regress/")
   [ -n "${FUZZ_KEEP_GOING:-}" ] && opts+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-  set +e
-  "$fuzzer" "${opts[@]}" "$work" "$corpus" 2>&1 | tee "$build/$dir.log" |
-    grep --line-buffered -E '^#[0-9]+:? +(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::|INFO: exiting'
-  rc=${PIPESTATUS[0]}
-  set -e
+  if [ "$heap" = any ]; then unset HB_FUZZ_HEAP; else export HB_FUZZ_HEAP=$heap; fi
+  rc=0
+  "$fuzzer" "${opts[@]}" "$work" "$corpus" >"$build/$dir.log" 2>&1 || rc=$?
   rm -f "$regress"/slow-unit-*
-  [ -z "$(ls -A "$regress")" ] || rc=${rc/#0/1}
+  if [ -n "$(ls -A "$regress")" ] && [ "$rc" -eq 0 ]; then rc=1; fi
   rmdir "$regress" 2>/dev/null || true
+  grep -E '^#[0-9]+:?[[:space:]]+(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::|INFO: exiting' "$build/$dir.log" | sed "s/^/[$heap] /" || true
   if [ "$rc" -ne 0 ]; then
-    echo "fuzz: heap $heap broke (exit $rc); the input is kept in $regress/ (full log: $build/$dir.log)"
-    broke+=("$heap")
+    echo "fuzz: heap $heap broke (exit $rc); the inputs are kept in $regress/"
+    return 1
   fi
+}
+
+# Up to FUZZ_JOBS heaps at a time (the build above is shared).
+broke=()
+declare -A pids=()
+for heap in ${heaps:-any}; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$heap" &
+  pids[$heap]=$!
+done
+for heap in "${!pids[@]}"; do
+  wait "${pids[$heap]}" || broke+=("$heap")
 done
 if [ "${#broke[@]}" -gt 0 ]; then
   echo "make fuzz: inputs that break ${broke[*]} were kept as regression cases; replay one with" \
-    "build/host/conformance/fuzz/hb_fuzz_replay --heap NAME FILE" >&2
+    "build/host/conformance/fuzz/hb_fuzz_replay --heap NAME FILE (HB_FUZZ_TRACE=1 lists its operations)" >&2
   exit 1
 fi
 echo "make fuzz: no heap broke"
