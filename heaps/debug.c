@@ -32,13 +32,12 @@
  *
  * Per-allocation metadata (inside the inner block)
  *   struct dbg_hdr: allocation number, free number once freed, the inner
- *   block's address, requested size, bytes asked of the inner heap, tag, and
- *   a checksum of all of these and the header's address (a flipped header
- *   byte is reported as such, and its fields are never trusted).  Guards:
- *   DBG_FRONT + DBG_BACK bytes.  Padding to the alignment: up to A - 1.
- *   On 64-bit targets a default-aligned block costs 56 + 16 + 16 = 88 bytes
- *   (rounded up to 96 with 16-byte alignment) on top of the inner heap's
- *   own header; 40 + 32 = 72 on 32-bit ones.
+ *   block's address, requested size, tag, and a checksum of all of these
+ *   and the header's address (a flipped header byte is reported as such,
+ *   and its fields are never trusted).  Guards: DBG_FRONT + DBG_BACK bytes.
+ *   Padding to the alignment: up to A - 1.  A default-aligned block costs
+ *   48 + 16 + 16 = 80 bytes on 64-bit targets, 32 + 16 + 16 = 64 on 32-bit
+ *   ones, on top of the inner heap's own header.
  *
  * Global metadata
  *   struct hb_heap at the front of the initial block (rounded up to a page
@@ -47,13 +46,16 @@
  *   corruption and last error messages, counters, and a built-in table of
  *   DBG_TABLE_SLOTS pointers.  A larger table is a block of the inner heap
  *   (tag "debug layer: live table"), given back once no block is live.
- *   Quarantined blocks and the table count as metadata.
+ *   Quarantined blocks and the table count as metadata.  A checksum covers
+ *   the fields check() follows (the inner heap, the table's place and size,
+ *   the XOR of its entries and of the quarantine's), so a flipped byte of
+ *   the layer's own state is reported before any pointer in it is used.
  *
  * Stats: the inner heap's, with the layer's front part counted as pool
- *   and metadata, the table and quarantined blocks as metadata, granted and requested = the callers'
- *   sizes (size 0 counts 1), and the layer's header, guards and padding plus
- *   the inner heap's rounding counted as header bytes, so the identity
- *   holds.  Counters are the layer's own.
+ *   and metadata, the table and quarantined blocks as metadata, granted and
+ *   requested = the callers' sizes (size 0 counts 1), and the layer's
+ *   header, guards and padding plus the inner heap's rounding counted as
+ *   header bytes, so the identity holds.  Counters are the layer's own.
  *
  * Costs
  *   alloc: the inner alloc + O(1) expected (hash insert, 32 guard bytes
@@ -98,7 +100,6 @@ struct dbg_hdr {
     uint64_t free_seq; /* free number once freed, else 0 */
     void *inner;       /* what the inner heap returned */
     size_t size;       /* requested */
-    size_t total;      /* bytes asked of the inner heap */
     const char *tag;
     uintptr_t sum; /* checksum of the above and the header's address */
 };
@@ -122,6 +123,8 @@ struct hb_heap {
     size_t table_bytes; /* a table taken from the inner heap; 0: the built-in one */
     struct quarantined q[DBG_QUARANTINE];
     size_t q_first, q_count, q_bytes; /* q_bytes: sum of their totals */
+    uintptr_t table_xor, q_xor;       /* of every table entry, of every quarantine entry */
+    uintptr_t sum;                    /* of the fields above (state_sum): check() trusts no pointer before */
     size_t live_bytes;                /* sum of the live blocks' sizes (0 counts 1) */
     uint64_t next_seq, next_free_seq;
     uint64_t allocs, frees, failures;
@@ -157,7 +160,6 @@ static uintptr_t header_sum(const struct dbg_hdr *d)
     h = mix(h, (uintptr_t)d->free_seq);
     h = mix(h, (uintptr_t)d->inner);
     h = mix(h, d->size);
-    h = mix(h, d->total);
     h = mix(h, (uintptr_t)d->tag);
     return mix(h, (uintptr_t)d);
 }
@@ -289,6 +291,7 @@ static int is_live(const hb_heap *h, const void *p)
 static void table_put(hb_heap *h, uintptr_t key)
 {
     h->table[find_slot(h, key)] = key;
+    h->table_xor ^= mix(DBG_SUM_MAGIC, key);
     h->n++;
 }
 
@@ -297,6 +300,7 @@ static void table_remove(hb_heap *h, uintptr_t key)
 {
     size_t i = find_slot(h, key), m = h->cap - 1;
     h->table[i] = 0;
+    h->table_xor ^= mix(DBG_SUM_MAGIC, key);
     h->n--;
     for (size_t j = (i + 1) & m; h->table[j]; j = (j + 1) & m) {
         size_t k = home(h, h->table[j]);
@@ -318,6 +322,7 @@ static void table_move(hb_heap *h, uintptr_t *to, size_t cap)
     h->cap = cap;
     h->table_bytes = to == h->builtin ? 0 : cap * sizeof *to;
     h->n = 0;
+    h->table_xor = 0;
     for (size_t i = 0; i < old_cap; i++)
         if (from[i])
             table_put(h, from[i]);
@@ -349,6 +354,68 @@ static void table_shrink(hb_heap *h)
         table_move(h, h->builtin, DBG_TABLE_SLOTS);
 }
 
+/* ---- the layer's own state ------------------------------------------------- */
+
+static uintptr_t quarantine_mix(const struct quarantined *e)
+{
+    return mix(mix(mix(DBG_SUM_MAGIC, (uintptr_t)e->user), (uintptr_t)e->inner), e->total);
+}
+
+/* What check() must trust before it follows a pointer: the inner heap, the
+   table (where, how large; the XOR of its entries) and the quarantine. */
+static uintptr_t state_sum(const hb_heap *h)
+{
+    uintptr_t x = mix(DBG_SUM_MAGIC, h->magic);
+    x = mix(x, (uintptr_t)h->ops);
+    x = mix(x, (uintptr_t)h->inner_ops);
+    x = mix(x, (uintptr_t)h->inner);
+    x = mix(x, h->front);
+    x = mix(x, (uintptr_t)h->table);
+    x = mix(x, h->cap);
+    x = mix(x, h->n);
+    x = mix(x, h->table_bytes);
+    x = mix(x, h->q_first);
+    x = mix(x, h->q_count);
+    x = mix(x, h->q_bytes);
+    x = mix(x, h->table_xor);
+    return mix(x, h->q_xor);
+}
+
+static void seal_state(hb_heap *h)
+{
+    h->sum = state_sum(h);
+}
+
+/* The state, the table's entries and the quarantine's agree with their
+   sums: 0, or -1 with what does not in msg. */
+static int check_state(const hb_heap *h, char *msg, size_t len)
+{
+    if (h->sum != state_sum(h) || h->magic != DBG_STATE_MAGIC || h->q_count > DBG_QUARANTINE ||
+        h->q_first >= DBG_QUARANTINE) {
+        hb_report(msg, len, "the debug layer's own state (inner heap, table, quarantine) is corrupt");
+        return -1;
+    }
+    uintptr_t x = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < h->cap; i++)
+        if (h->table[i]) {
+            x ^= mix(DBG_SUM_MAGIC, h->table[i]);
+            n++;
+        }
+    if (x != h->table_xor || n != h->n) {
+        hb_report(msg, len, "the debug layer's table of live blocks is corrupt");
+        return -1;
+    }
+    x = 0;
+    for (size_t k = 0; k < h->q_count; k++)
+        x ^= quarantine_mix(&h->q[(h->q_first + k) % DBG_QUARANTINE]);
+    if (x != h->q_xor) {
+        hb_report(msg, len, "the debug layer's quarantine is corrupt");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the quarantine ------------------------------------------------------------ */
 
 static void release_oldest(hb_heap *h)
@@ -359,6 +426,7 @@ static void release_oldest(hb_heap *h)
         record_corruption(h, msg);
     h->inner_ops->free(h->inner, e->inner);
     h->q_bytes -= e->total;
+    h->q_xor ^= quarantine_mix(e);
     h->q_first = (h->q_first + 1) % DBG_QUARANTINE;
     h->q_count--;
 }
@@ -405,6 +473,7 @@ static hb_heap *debug_create(const struct hb_heap_ops *self, const struct hb_hea
     h->table = h->builtin;
     h->cap = DBG_TABLE_SLOTS;
     h->next_seq = h->next_free_seq = 1;
+    seal_state(h);
     return h;
 }
 
@@ -434,7 +503,6 @@ static void *debug_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     d->free_seq = 0;
     d->inner = q;
     d->size = size;
-    d->total = total;
     d->tag = tag;
     seal(d);
     memset(user - DBG_FRONT, DBG_FRONT_BYTE, DBG_FRONT);
@@ -442,6 +510,7 @@ static void *debug_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     table_put(h, (uintptr_t)user);
     h->live_bytes += n;
     h->allocs++;
+    seal_state(h);
     return user;
 }
 
@@ -497,17 +566,20 @@ static int debug_free(hb_heap *h, void *ptr)
     table_remove(h, (uintptr_t)user);
     h->live_bytes -= n;
     h->frees++;
-    while (h->q_count == DBG_QUARANTINE || (h->q_count && h->q_bytes + d->total > DBG_QUARANTINE_BYTES))
+    size_t total = (size_t)(user - (unsigned char *)d->inner) + n + DBG_BACK;
+    while (h->q_count == DBG_QUARANTINE || (h->q_count && h->q_bytes + total > DBG_QUARANTINE_BYTES))
         release_oldest(h);
     struct quarantined *e = &h->q[(h->q_first + h->q_count++) % DBG_QUARANTINE];
     e->user = user;
     e->inner = d->inner;
-    e->total = d->total;
-    h->q_bytes += d->total;
+    e->total = total;
+    h->q_bytes += total;
+    h->q_xor ^= quarantine_mix(e);
     if (h->n == 0) { /* nothing live: everything is reusable again */
         release_all(h);
         table_shrink(h);
     }
+    seal_state(h);
     return HB_OK;
 }
 
@@ -520,6 +592,7 @@ static size_t debug_contract(hb_heap *h)
 {
     release_all(h);
     table_shrink(h);
+    seal_state(h);
     return h->inner_ops->contract(h->inner);
 }
 
@@ -560,6 +633,8 @@ static int debug_check(const hb_heap *h, char *msg, size_t msg_len)
 {
     if (h->corruptions)
         return hb_report(msg, msg_len, h->first_corruption);
+    if (check_state(h, msg, msg_len) != 0)
+        return HB_ECORRUPT;
     for (size_t i = 0; i < h->cap; i++)
         if (h->table[i] && check_one((const unsigned char *)h->table[i], msg, msg_len) != 0)
             return HB_ECORRUPT;
@@ -676,10 +751,12 @@ DBG_CREATE(0)
 DBG_CREATE(1)
 DBG_CREATE(2)
 DBG_CREATE(3)
-DBG_CREATE(4) DBG_CREATE(5) DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10) DBG_CREATE(11)
-    DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16) DBG_CREATE(17) DBG_CREATE(18)
-        DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23) DBG_CREATE(24) DBG_CREATE(25)
-            DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
+DBG_CREATE(4)
+DBG_CREATE(5)
+DBG_CREATE(6) DBG_CREATE(7) DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10) DBG_CREATE(11) DBG_CREATE(12) DBG_CREATE(13)
+    DBG_CREATE(14) DBG_CREATE(15) DBG_CREATE(16) DBG_CREATE(17) DBG_CREATE(18) DBG_CREATE(19) DBG_CREATE(20)
+        DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23) DBG_CREATE(24) DBG_CREATE(25) DBG_CREATE(26) DBG_CREATE(27)
+            DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30)
                 DBG_CREATE(31) static hb_heap *(*const creates[HB_DEBUG_MAX_TABLES])(void *, size_t,
                                                                                      const struct hb_config *) = {
                     create_0,  create_1,  create_2,  create_3,  create_4,  create_5,  create_6,  create_7,

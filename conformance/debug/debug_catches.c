@@ -16,6 +16,8 @@
  *   interior_free     frees a pointer 8 bytes into #17
  *   overrun_at_free   overruns #17 by one byte, then frees it
  *   leak              frees the inode blocks but for #5, and not #17, #18
+ *   corrupt_header    flips the byte 20 bytes before #17 (past its guard)
+ *   foreign_free      frees a pointer to one of its own variables
  *
  * It prints every report the heap gives ("caught: ..."): check()'s message,
  * a rejected free's, and for the debug layer its last error and its
@@ -86,6 +88,12 @@ static int bug(struct client *c, const char *name)
         if (hb_debug_is_layer(c->ops) && hb_debug_last_error(c->h)[0])
             say(c, "at free", hb_debug_last_error(c->h));
         run_check(c);
+    } else if (!strcmp(name, "corrupt_header")) {
+        c->dma[-20] ^= 0xFF;
+        run_check(c);
+    } else if (!strcmp(name, "foreign_free")) {
+        static unsigned char mine[64];
+        run_free(c, mine + 16);
     } else if (!strcmp(name, "leak")) {
         for (int i = 0; i < FILLERS; i++)
             if (i != 4)
@@ -113,7 +121,7 @@ int main(int argc, char **argv)
     c.ops = heap ? hb_find_heap(heap) : NULL;
     if (!c.ops || !name || argc != 5) {
         fprintf(stderr, "usage: hb_debug_catches --heap NAME --bug overrun|underrun|write_after_free|double_free|"
-                        "interior_free|overrun_at_free|leak\n");
+                        "interior_free|overrun_at_free|leak|corrupt_header|foreign_free\n");
         return 2;
     }
     hb_mm *mm = hb_mm_create(64, 0, HB_MM_CONTIGUOUS);
