@@ -23,17 +23,22 @@ static const char *pick_tag(struct fx *f)
     return fx_tags[hb_rng_below(&f->rng, 4)];
 }
 
-/* The alignments every heap must honour: 1..4096, then its own maximum (up
-   to 16 MiB, beyond which the suite's arena would not fit a 32-bit target). */
+/* The alignments a heap must honour: every power of two up to its declared
+   max_align (at most 16 MiB, beyond which the suite's arena would not fit a
+   32-bit target). */
 static size_t test_aligns(const struct fx *f, size_t *out)
 {
     size_t n = 0;
-    for (size_t a = 1; a <= 4096; a *= 2)
-        out[n++] = a;
     size_t max = f->ops->max_align < (16u << 20) ? f->ops->max_align : (16u << 20);
-    if (max > 4096)
-        out[n++] = max;
+    for (size_t a = 1; a <= max; a *= 2)
+        out[n++] = a;
     return n;
+}
+
+/* The largest alignment up to `want` that the heap declares. */
+static size_t capped_align(const struct fx *f, size_t want)
+{
+    return want < f->ops->max_align ? want : f->ops->max_align;
 }
 
 /* A fresh heap's stats, for "drained back to the start" comparisons. */
@@ -89,10 +94,11 @@ static void alignment_powers(struct fx *f)
         setup(f, budget, 0, HB_MM_SCATTERED, 0);
     for (size_t i = 0; i < n; i++) {
         size_t a = aligns[i];
-        size_t step = a > 4096 ? 511 : 1; /* the maximum alignment: a few sizes only */
+        size_t step = a > 4096 ? 511 : 1; /* alignments beyond a page: a few sizes only */
         for (size_t size = 1; size <= 2048; size += step) {
             void *p = fx_alloc(f, size, a, "align");
-            CHECK(p != NULL, "alloc(%zu, align %zu) failed on a heap with room", size, a);
+            CHECK(p != NULL, "alloc(size %zu, align %zu) failed on a heap with room (max_align %zu)", size, a,
+                  f->ops->max_align);
             if (f->nlive == 16)
                 fx_free_all(f);
         }
@@ -105,7 +111,7 @@ static void alignment_default(struct fx *f)
 {
     setup(f, 64 * KiB, 4 * KiB * KiB, HB_MM_SCATTERED, 0);
     for (size_t size = 0; size <= 2048; size++) {
-        CHECK(fx_alloc(f, size, 0, NULL) != NULL, "alloc(%zu, 0) failed on a heap with room", size);
+        CHECK(fx_alloc(f, size, 0, NULL) != NULL, "alloc(size %zu, align 0) failed on a heap with room", size);
         if (f->nlive == 16)
             fx_free_all(f);
     }
@@ -120,7 +126,7 @@ static void alignment_nearly_full(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
     while (fx_alloc(f, 48, 0, "fill"))
         ;
-    CHECK(f->nlive > 100, "a 64 KiB heap held only %zu blocks of 48 bytes", f->nlive);
+    CHECK(f->nlive > 100, "a 64 KiB heap held only %zu blocks of alloc(size 48, align 0)", f->nlive);
     for (size_t i = f->nlive; i-- > 0;)
         if (i % 7 == 3)
             fx_free_index(f, i);
@@ -159,10 +165,17 @@ static void alignment_invalid(struct fx *f)
         if (bad[i] <= 2 || (hb_is_pow2(bad[i]) && bad[i] <= max))
             continue; /* max - 1 is valid when max is 2 */
         void *p = fx_alloc(f, 64, bad[i], "bad-align");
-        CHECK(p == NULL, "alloc(64, align %zu) returned %p: a non-power-of-two or absurd alignment must fail", bad[i],
-              p);
+        CHECK(p == NULL, "alloc(size 64, align %zu) returned %p: a non-power-of-two or absurd alignment must fail",
+              bad[i], p);
     }
-    CHECK(fx_alloc(f, 64, 0, "after") != NULL, "the heap no longer allocates after rejected alignments");
+    /* Every power of two above the declared maximum: NULL, heap unchanged
+       (fx_alloc checks that). */
+    for (size_t a = max; a <= SIZE_MAX / 2; a *= 2)
+        if (a > max)
+            CHECK(fx_alloc(f, 64, a, "above-max") == NULL,
+                  "alloc(size 64, align %zu) succeeded above the heap's declared max_align %zu", a, max);
+    CHECK(fx_alloc(f, 64, 0, "after") != NULL,
+          "alloc(size 64, align 0) failed: the heap no longer allocates after rejected alignments");
     fx_verify(f);
 }
 
@@ -170,9 +183,9 @@ static void alignment_size_zero(struct fx *f)
 {
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     for (int i = 0; i < 64; i++) {
-        size_t align = (size_t)1 << (i % 8);
+        size_t align = capped_align(f, (size_t)1 << (i % 8));
         CHECK(fx_alloc(f, 0, align, "zero") != NULL,
-              "alloc(0, %zu) returned NULL; size 0 must give a unique, freeable pointer", align);
+              "alloc(size 0, align %zu) returned NULL; size 0 must give a unique, freeable pointer", align);
     }
     fx_free_all(f);
     fx_verify(f);
@@ -190,7 +203,7 @@ static void overflow_huge_sizes(struct fx *f)
     fx_free_all(f);
     for (int i = 0; i < 8; i++)
         fx_alloc(f, 100, 0, "keep");
-    const size_t aligns[] = {0, 1, 8, HB_DEFAULT_ALIGN, 64, 4096, f->ops->max_align};
+    const size_t aligns[] = {0, 1, 8, HB_DEFAULT_ALIGN, capped_align(f, 64), capped_align(f, 4096), f->ops->max_align};
     size_t sizes[80];
     size_t n = 0;
     for (size_t k = 0; k <= 64; k++)
@@ -208,7 +221,8 @@ static void overflow_huge_sizes(struct fx *f)
             CHECK(p == NULL, "alloc(%zu, align %zu) returned %p: the size cannot be served (size + metadata wraps?)",
                   sizes[i], aligns[a], p);
         }
-    CHECK(fx_alloc(f, 100, 0, "after") != NULL, "the heap no longer allocates after huge requests");
+    CHECK(fx_alloc(f, 100, 0, "after") != NULL,
+          "alloc(size 100, align 0) failed: the heap no longer allocates after huge requests");
     fx_verify(f);
 }
 
@@ -235,7 +249,8 @@ static void overflow_fill_until_null(struct fx *f)
     size_t largest = largest_allocation(f, f->initial_len + 1);
     CHECK(largest >= f->initial_len / 4, /* a buddy heap's largest block is under half */
           "a fresh %zu-byte heap serves at most %zu bytes in one allocation", f->initial_len, largest);
-    CHECK(!fx_alloc(f, largest + 1, 0, "probe"), "alloc(%zu) failed but alloc(%zu) succeeds", largest, largest + 1);
+    CHECK(!fx_alloc(f, largest + 1, 0, "probe"),
+          "alloc(size %zu, align 0) failed but alloc(size %zu, align 0) succeeds", largest, largest + 1);
     int fails = 0;
     while (fails < 8) {
         size_t size = fails < 4 ? hb_rng_range(&f->rng, 1, 3000) : (size_t)1 << (8 - fails);
@@ -249,7 +264,7 @@ static void overflow_fill_until_null(struct fx *f)
     if (fx_has(f, HB_CAP_CONTRACT))
         f->ops->contract(f->h);
     CHECK(fx_alloc(f, largest, 0, "largest") != NULL,
-          "after filling and freeing everything, the largest allocation (%zu bytes) fails", largest);
+          "after filling and freeing everything, the largest allocation (alloc(size %zu, align 0)) fails", largest);
     fx_verify(f);
 }
 
@@ -265,11 +280,12 @@ static size_t random_size(struct fx *f)
     return hb_rng_range(&f->rng, 2049, 16384);
 }
 
+/* Mostly the default; else a power of two up to 4096 the heap declares. */
 static size_t random_align(struct fx *f)
 {
     if (hb_rng_below(&f->rng, 100) < 85)
         return hb_rng_below(&f->rng, 2); /* 0 or 1: the default */
-    return (size_t)1 << hb_rng_range(&f->rng, 1, 12);
+    return capped_align(f, (size_t)1 << hb_rng_range(&f->rng, 1, 12));
 }
 
 /* A seeded random sequence of allocs and frees, every step checked. */
@@ -360,7 +376,7 @@ static void free_permutations(struct fx *f)
 {
     enum { N = 6 };
     static const size_t sizes[N] = {24, 200, 8, 1000, 64, 3000};
-    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
+    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     struct hb_stats fresh;
     fresh_stats(f, &fresh);
     size_t order[N] = {0, 1, 2, 3, 4, 5};
@@ -371,15 +387,16 @@ static void free_permutations(struct fx *f)
         for (size_t i = 0; i < N; i++)
             p[i] = fx_alloc(f, sizes[i], 0, "perm");
         for (size_t i = 0; i < N; i++) {
-            CHECK(p[order[i]] != NULL, "alloc(%zu) failed on a fresh heap", sizes[order[i]]);
+            CHECK(p[order[i]] != NULL, "alloc(size %zu, align 0) failed on a fresh heap", sizes[order[i]]);
             fx_free(f, p[order[i]]);
             char when[96];
             snprintf(when, sizeof when, "after freeing %p (step %zu of permutation %u)", p[order[i]], i, count);
             fx_check_patterns(f, when); /* the others are intact */
             if (fx_has(f, HB_CAP_CHECK)) {
-                char msg[256] = "";
-                CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() after free %zu of permutation %u: %s", i,
-                      count, msg);
+                char msg[300];
+                CHECK(fx_check_heap(f, "check() right after free", msg, sizeof msg) == HB_OK,
+                      "check() reports corruption right after free(%p) (step %zu of permutation %u): %s", p[order[i]],
+                      i, count, msg);
             }
         }
         drain_and_compare(f, &fresh);
@@ -390,7 +407,7 @@ static void free_permutations(struct fx *f)
 
 static void free_drain(struct fx *f)
 {
-    setup(f, 64 * KiB, 2048 * KiB, HB_MM_SCATTERED, 0);
+    setup(f, 64 * KiB, 2048 * KiB, HB_MM_SCATTERED, 1);
     struct hb_stats fresh;
     fx_stats(f, &fresh);
     for (int round = 0; round < 3; round++) {
@@ -402,30 +419,94 @@ static void free_drain(struct fx *f)
     }
 }
 
+/* free(ptr) of a pointer that is not live must return HB_EBADPTR and leave
+   the heap as it was. */
+static void expect_bad_free(struct fx *f, void *ptr, const char *what)
+{
+    struct hb_stats before, after;
+    fx_stats(f, &before);
+    fx_note_op(what, 0, 0, ptr);
+    int rc = f->ops->free(f->h, ptr);
+    CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", what, ptr, rc);
+    fx_stats(f, &after);
+    CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s (%p) changed the heap's stats", what,
+          ptr);
+    fx_verify(f);
+}
+
 static void free_bad_pointers(struct fx *f)
 {
-    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
+    setup(f, 64 * KiB, 256 * KiB, HB_MM_CONTIGUOUS, 1);
     unsigned char *p[8];
     for (size_t i = 0; i < 8; i++)
         p[i] = fx_alloc(f, 1000, 0, "bad-free");
+    size_t page_align = capped_align(f, HB_PAGE_SIZE);
+    unsigned char *large = fx_alloc(f, 3 * HB_PAGE_SIZE + 100, 0, "large");
+    unsigned char *page = fx_alloc(f, HB_PAGE_SIZE, page_align, "page");
+    CHECK(large && page, "alloc(size %zu, align 0) or alloc(size %zu, align %zu) failed on a heap with room",
+          3 * HB_PAGE_SIZE + 100, HB_PAGE_SIZE, page_align);
     fx_free(f, p[3]);
-    struct hb_stats before, after;
-    struct {
+    expect_bad_free(f, p[3], "a block already freed (double free)");
+    expect_bad_free(f, p[5] + 1, "a pointer one byte into a live block");
+    expect_bad_free(f, p[5] + 4 * HB_DEFAULT_ALIGN, "a pointer into the middle of a live block");
+    expect_bad_free(f, large + HB_DEFAULT_ALIGN, "a pointer into a live multi-page block (default-aligned)");
+    expect_bad_free(f, large + HB_PAGE_SIZE, "a page-aligned pointer into a live multi-page block");
+    expect_bad_free(f, large + 2 * HB_PAGE_SIZE + 4 * HB_DEFAULT_ALIGN,
+                    "a pointer into the third page of a live "
+                    "multi-page block");
+    expect_bad_free(f, page + HB_PAGE_SIZE / 2, "a pointer into the middle of a live page-sized block");
+    expect_bad_free(f, p[3] + 4 * HB_DEFAULT_ALIGN, "a pointer into free space (inside a freed block)");
+    expect_bad_free(f, (unsigned char *)f->h, "the heap's own global data (what create returned)");
+    expect_bad_free(f, (unsigned char *)f->h + 2 * HB_DEFAULT_ALIGN, "a pointer into the heap's global data");
+
+    struct fx other = {.ops = f->ops, .seed = f->seed + 1};
+    fx_setup(&other, &(struct fx_opts){64 * KiB, 0, 0, HB_MM_CONTIGUOUS, 1});
+    unsigned char *foreign = fx_alloc(&other, 1000, 0, "other-heap");
+    CHECK(foreign != NULL, "alloc(size 1000, align 0) failed on a second, fresh heap");
+    expect_bad_free(f, foreign, "a live block of another heap of the same kind");
+    fx_verify(&other); /* and the other heap's block is untouched */
+    fx_teardown(&other);
+
+    fx_free_all(f);
+    fx_verify(f);
+}
+
+/* A block freed again after it merged with freed neighbours: its header (if
+   any) now lies inside a bigger free extent. */
+static void free_double_after_merge(struct fx *f)
+{
+    static const struct {
         const char *what;
-        void *ptr;
-    } bad[] = {{"double free", p[3]},
-               {"a pointer one byte into a live block", p[5] + 1},
-               {"a pointer into the middle of a live block", p[5] + 4 * HB_DEFAULT_ALIGN}};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        fx_stats(f, &before);
-        fx_note_op(bad[i].what, 0, 0, bad[i].ptr);
-        int rc = f->ops->free(f->h, bad[i].ptr);
-        CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", bad[i].what, bad[i].ptr, rc);
-        fx_stats(f, &after);
-        CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s changed the heap's stats",
-              bad[i].what);
-        fx_verify(f);
+        int first, second, again; /* indexes of a, b, c: free first, then second, then again */
+    } orders[] = {
+        {"free(a), free(b): b merged into a", 0, 1, 1}, {"free(c), free(b): c merged into b", 2, 1, 1},
+        {"free(b), free(a): b merged into a", 1, 0, 1}, {"free(a), free(b): then a again", 0, 1, 0},
+        {"free(c), free(b): then c again", 2, 1, 2},
+    };
+    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
+    for (size_t k = 0; k < sizeof orders / sizeof orders[0]; k++) {
+        fx_recreate(f);
+        unsigned char *b[4];
+        for (size_t i = 0; i < 4; i++) /* a, b, c, and d keeping c from the free tail */
+            b[i] = fx_alloc(f, 100, 0, "merge");
+        fx_free(f, b[orders[k].first]);
+        fx_free(f, b[orders[k].second]);
+        char what[160];
+        snprintf(what, sizeof what, "a block freed twice, after it merged with its freed neighbour (%s)",
+                 orders[k].what);
+        expect_bad_free(f, b[orders[k].again], what);
+        /* and with both neighbours freed and merged around it */
+        fx_free_all(f);
     }
+    fx_recreate(f);
+    unsigned char *b[4];
+    for (size_t i = 0; i < 4; i++)
+        b[i] = fx_alloc(f, 100, 0, "merge");
+    fx_free(f, b[0]);
+    fx_free(f, b[2]);
+    fx_free(f, b[1]);
+    expect_bad_free(f, b[1], "a block freed twice, after merging with both freed neighbours");
+    expect_bad_free(f, b[2], "a block freed twice, after the block before it merged it away");
     fx_free_all(f);
     fx_verify(f);
 }
@@ -437,12 +518,15 @@ static void grow_until_refused(struct fx *f)
     struct hb_mm_counters c;
     for (;;) {
         size_t size = hb_rng_range(&f->rng, 64, 3000);
-        if (!fx_alloc(f, size, random_align(f), pick_tag(f))) {
+        size_t align = random_align(f);
+        if (!fx_alloc(f, size, align, pick_tag(f))) {
             hb_mm_counters(f->mm, &c);
             if (c.refusals > 0)
                 break;
-            CHECK(0, "alloc(%zu) returned NULL before the memory manager refused a request (%zu bytes lent)", size,
-                  c.bytes_out);
+            CHECK(0,
+                  "alloc(size %zu, align %zu) returned NULL before the memory manager refused a request (%zu bytes "
+                  "lent)",
+                  size, align, c.bytes_out);
         }
     }
     hb_mm_counters(f->mm, &c);
@@ -495,9 +579,11 @@ static void expansion_large_request(struct fx *f)
     setup(f, 16 * KiB, 256 * KiB, HB_MM_SCATTERED, 1);
     fx_alloc(f, 100, 0, "small");
     size_t big = 5 * HB_PAGE_SIZE + 1;
-    CHECK(fx_alloc(f, big, 0, "big") != NULL, "alloc(%zu), larger than the initial block, did not expand", big);
-    CHECK(fx_alloc(f, 3 * HB_PAGE_SIZE, HB_PAGE_SIZE, "big-aligned") != NULL,
-          "a page-aligned 3-page alloc did not expand");
+    CHECK(fx_alloc(f, big, 0, "big") != NULL, "alloc(size %zu, align 0), larger than the initial block, did not expand",
+          big);
+    size_t align = capped_align(f, HB_PAGE_SIZE);
+    CHECK(fx_alloc(f, 3 * HB_PAGE_SIZE, align, "big-aligned") != NULL,
+          "alloc(size %zu, align %zu), larger than the initial block, did not expand", 3 * HB_PAGE_SIZE, align);
     fx_verify(f);
 }
 
@@ -519,7 +605,7 @@ static void expansion_explicit(struct fx *f)
           8 * HB_PAGE_SIZE, before.pool_bytes, after.pool_bytes);
     fx_verify_stats(f);
     void *p = fx_alloc(f, 20 * KiB, 0, "in-expanded");
-    CHECK(p != NULL, "alloc(20 KiB) failed after expanding by 32 KiB");
+    CHECK(p != NULL, "alloc(size %zu, align 0) failed after expanding by %zu bytes", 20 * KiB, 8 * HB_PAGE_SIZE);
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
         contract_to_initial(f);
@@ -540,6 +626,32 @@ static void expansion_contract_keeps_live(struct fx *f)
     contract_to_initial(f);
 }
 
+/* Out of memory too early: the heap is full and the memory manager has
+   room for a block that serves the request (twice its pages plus two), but
+   less than a heap may like to ask for first.  fx_alloc fails a NULL while
+   the manager would lend that block. */
+static void expansion_oom_too_early(struct fx *f)
+{
+    const size_t sizes[] = {100, 3000, 3 * HB_PAGE_SIZE + 1, 9 * HB_PAGE_SIZE};
+    const size_t aligns[] = {0, capped_align(f, HB_PAGE_SIZE)};
+    fx_setup(f, &(struct fx_opts){16 * KiB, 0, 512, HB_MM_CONTIGUOUS, 0}); /* an arena with room */
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            struct hb_mm_counters c;
+            hb_mm_counters(f->mm, &c);
+            hb_mm_set_max(f->mm, c.bytes_out); /* nothing more: fill the pool */
+            while (fx_alloc(f, 200, 0, "fill"))
+                ;
+            size_t align = aligns[a] > HB_DEFAULT_ALIGN ? aligns[a] : HB_DEFAULT_ALIGN;
+            size_t pages = 2 * ((sizes[i] + align + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE) + 2;
+            hb_mm_set_max(f->mm, c.bytes_out + pages * HB_PAGE_SIZE);
+            CHECK(fx_alloc(f, sizes[i], aligns[a], "after-fill") != NULL,
+                  "alloc(size %zu, align %zu) on a full heap failed while the memory manager could lend %zu pages",
+                  sizes[i], aligns[a], pages);
+        }
+    fx_verify(f);
+}
+
 /* ---- stress ---------------------------------------------------------------- */
 
 /* A long seeded random sequence (HB_STRESS_OPS operations, 20000 unless set:
@@ -555,6 +667,222 @@ static void stress_random(struct fx *f)
     random_sequence(f, ops, 1, 1024);
     if (fx_has(f, HB_CAP_CONTRACT))
         contract_to_initial(f);
+}
+
+/* ---- the contract's remaining rules ------------------------------------- */
+
+/* Exact fit: on a fragmented heap that cannot grow, a request of the largest
+   free extent less the per-allocation header must be served (fx_alloc
+   reports a refusal against the stats it read just before). */
+static void accounting_exact_fit(struct fx *f)
+{
+    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
+    fx_alloc(f, 100, 0, "first"); /* then the rest of a fresh heap, in one request */
+    for (int round = 0; round < 12; round++) {
+        if (round > 0) {
+            while (fx_alloc(f, hb_rng_range(&f->rng, 1, round < 6 ? 300 : 3000), 0, "fill"))
+                ;
+            for (size_t i = f->nlive; i-- > 0;)
+                if (hb_rng_below(&f->rng, 3) == 0)
+                    fx_free_index(f, i);
+        }
+        struct hb_stats s;
+        fx_stats(f, &s);
+        size_t header = s.live ? s.header_bytes / s.live : 0;
+        if (s.largest_free <= header)
+            continue;
+        size_t size = s.largest_free - header;
+        void *p = fx_alloc(f, size, 0, "exact");
+        CHECK(p != NULL,
+              "alloc(size %zu, align 0) failed: the largest free extent is %zu bytes, the header %zu; a heap with "
+              "HB_CAP_EXACT_FIT serves every request up to largest_free less its header (heap.h)",
+              size, s.largest_free, header);
+        fx_free(f, p);
+    }
+    fx_free_all(f);
+    fx_verify(f);
+}
+
+/* The bytes of the pool outside live blocks that one operation changed:
+   metadata the heap wrote.  Collects up to max offsets, spread evenly. */
+static size_t changed_metadata(const struct fx *f, const unsigned char *before, size_t *out, size_t max)
+{
+    const unsigned char *pool = f->initial;
+    size_t n = 0, total = 0, live = 0;
+    for (size_t i = 0; i < f->initial_len; i++) {
+        while (live < f->nlive && f->live[live].ptr + f->live[live].span <= pool + i)
+            live++;
+        if (live < f->nlive && f->live[live].ptr <= pool + i)
+            continue; /* user data */
+        if (pool[i] != before[i]) {
+            total++;
+            if (n < max)
+                out[n++] = i;
+            else if (hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)total) < max) /* reservoir sample */
+                out[hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)max)] = i;
+        }
+    }
+    return n;
+}
+
+/* check() must look: after each operation, flip each byte of the metadata
+   it wrote (up to SAMPLE, spread evenly), one at a time; check() must notice at least one of them per
+   operation (a heap may leave counters, tags and padding unverified), must
+   never crash on any, and must be content again once the byte is back. */
+static void integrity_check_looks(struct fx *f)
+{
+    enum { SAMPLE = 512 }; /* bytes flipped per operation, at most */
+    setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
+    unsigned char *before = malloc(f->initial_len);
+    CHECK(before != NULL, "out of host memory");
+    unsigned char *p[6];
+    for (int step = 0; step < 10; step++) {
+        static const size_t sizes[] = {100, 200, 40, 1000, 24, 300};
+        memcpy(before, f->initial, f->initial_len);
+        size_t size = 0;
+        void *ptr = NULL;
+        if (step < 6) {
+            size = sizes[step];
+            ptr = p[step] = fx_alloc(f, size, 0, "looks");
+            CHECK(ptr != NULL, "alloc(size %zu, align 0) failed on a fresh 64 KiB heap", size);
+        } else {
+            static const int order[] = {1, 2, 4, 0};
+            ptr = p[order[step - 6]];
+            size = sizes[order[step - 6]];
+            fx_free(f, ptr);
+        }
+        size_t at[SAMPLE];
+        size_t n = changed_metadata(f, before, at, SAMPLE);
+        size_t caught = 0;
+        for (size_t k = 0; k < n; k++) {
+            unsigned char *byte = (unsigned char *)f->initial + at[k];
+            char msg[300];
+            *byte ^= 0xFF;
+            fx_note_op("check() with one metadata byte flipped", size, 0, byte);
+            int rc = fx_check_heap(f, "check() with one metadata byte flipped", msg, sizeof msg);
+            *byte ^= 0xFF;
+            caught += rc == HB_ECORRUPT;
+            CHECK(rc == HB_OK || rc == HB_ECORRUPT,
+                  "check() returned %d (neither HB_OK nor HB_ECORRUPT) with the "
+                  "metadata byte at %p flipped",
+                  rc, (void *)byte);
+            rc = fx_check_heap(f, "check() after a flipped byte was restored", msg, sizeof msg);
+            CHECK(rc == HB_OK, "check() reports corruption after the flipped byte at %p was restored: %s", (void *)byte,
+                  msg);
+        }
+        char what[96];
+        if (step < 6)
+            snprintf(what, sizeof what, "alloc(size %zu, align 0) = %p", size, ptr);
+        else
+            snprintf(what, sizeof what, "free(%p) (size %zu, align 0)", ptr, size);
+        CHECK(n == 0 || caught > 0,
+              "check() noticed none of the %zu bytes of metadata that %s wrote, each flipped in turn: HB_CAP_CHECK "
+              "promises a check() that verifies real invariants",
+              n, what);
+    }
+    free(before);
+    fx_free_all(f);
+    fx_verify(f);
+}
+
+/* Two heaps of one kind in one process, operations interleaved: a heap
+   with state in static globals mixes them up. */
+static void integrity_two_heaps(struct fx *f)
+{
+    static const char *const context[2] = {"two heaps in one process, heap A", "two heaps in one process, heap B"};
+    setup(f, 64 * KiB, 512 * KiB, HB_MM_SCATTERED, 1);
+    for (int i = 0; i < 20; i++)
+        fx_alloc(f, random_size(f), random_align(f), pick_tag(f));
+    struct hb_stats a_before, a_after;
+    fx_stats(f, &a_before);
+    struct fx g = {.ops = f->ops, .seed = f->seed ^ 0x5A5A5A5Au};
+    fx_setup(&g, &(struct fx_opts){64 * KiB, 512 * KiB, 0, HB_MM_SCATTERED, 1});
+    fx_stats(f, &a_after);
+    CHECK(memcmp(&a_before, &a_after, sizeof a_before) == 0,
+          "creating a second heap changed the first heap's stats (live %zu->%zu, allocs %llu->%llu, free %zu->%zu, "
+          "pool %zu->%zu): the heap keeps state in static globals, not inside its blocks",
+          a_before.live, a_after.live, (unsigned long long)a_before.allocs, (unsigned long long)a_after.allocs,
+          a_before.free_bytes, a_after.free_bytes, a_before.pool_bytes, a_after.pool_bytes);
+    fx_set_context(context[0]);
+    fx_verify(f);
+    struct fx *heap[2] = {f, &g};
+    for (int i = 0; i < 600; i++) {
+        int k = (int)hb_rng_below(&f->rng, 2);
+        struct fx *x = heap[k];
+        fx_set_context(context[k]);
+        if (x->nlive && (hb_rng_below(&f->rng, 100) < 45 || x->nlive > 200))
+            fx_free_index(x, hb_rng_below(&f->rng, (uint32_t)x->nlive));
+        else
+            fx_alloc(x, random_size(f), random_align(f), pick_tag(f));
+        fx_set_context(context[1 - k]); /* the other heap did not move */
+        fx_verify_stats(heap[1 - k]);
+        if (i % 100 == 0) {
+            fx_verify(heap[1 - k]);
+            fx_set_context(context[k]);
+            fx_verify(x);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        fx_set_context(context[k]);
+        fx_free_all(heap[k]);
+        fx_verify(heap[k]);
+    }
+    fx_set_context(NULL);
+    fx_teardown(&g);
+}
+
+/* Counters and sizes that wrap: more than 65 536 allocations and frees,
+   more than 65 536 blocks live at once, and blocks larger than 64 KiB.
+   The bulk goes straight to the heap (no shadow), checked by the counts. */
+static void stress_counters_wrap(struct fx *f)
+{
+    enum { OPS = 65536 + 300, LIVE = 65536 + 300 };
+    setup(f, 64 * KiB, 8192 * KiB, HB_MM_CONTIGUOUS, 0);
+    fx_alloc(f, 24, 0, "keep");
+    for (long i = 0; i < OPS; i++) {
+        fx_note_op("alloc (run of 65 836 alloc-free pairs)", 24, 0, NULL);
+        void *q = f->ops->alloc(f->h, 24, 0, "pair");
+        CHECK(q != NULL, "alloc(size 24, align 0) number %ld of a run of alloc-free pairs failed", i + 1);
+        fx_note_op("free (run of 65 836 alloc-free pairs)", 24, 0, q);
+        CHECK(f->ops->free(f->h, q) == HB_OK, "free(%p) number %ld of a run of alloc-free pairs failed", q, i + 1);
+        f->allocs++;
+        f->frees++;
+    }
+    struct hb_stats s;
+    fx_stats(f, &s);
+    CHECK(s.allocs == f->allocs && s.frees == f->frees,
+          "after %llu allocations and %llu frees the heap counts %llu and %llu: a counter narrower than 64 bits "
+          "wrapped",
+          (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)s.allocs,
+          (unsigned long long)s.frees);
+    void **many = malloc(LIVE * sizeof *many);
+    CHECK(many != NULL, "out of host memory");
+    size_t n = 0;
+    for (; n < LIVE; n++) {
+        fx_note_op("alloc (65 836 live 1-byte blocks)", 1, 0, NULL);
+        if (!(many[n] = f->ops->alloc(f->h, 1, 0, "many"))) {
+            f->failures++; /* a heap that cannot grow is full before */
+            break;
+        }
+        f->allocs++;
+    }
+    fx_stats(f, &s);
+    CHECK(s.live == f->nlive + n,
+          "with %zu blocks live the heap counts %zu: a live counter narrower than size_t "
+          "wrapped",
+          f->nlive + n, s.live);
+    for (size_t i = n; i-- > 0;) {
+        fx_note_op("free (65 836 live 1-byte blocks)", 1, 0, many[i]);
+        CHECK(f->ops->free(f->h, many[i]) == HB_OK, "free(%p) of one of %zu live 1-byte blocks failed", many[i], n);
+        f->frees++;
+    }
+    free(many);
+    fx_verify(f);
+    const size_t big[] = {65536 + 24, 65536 * 2 + 8, 300000};
+    for (size_t i = 0; i < 3; i++)
+        fx_alloc(f, big[i], 0, "big"); /* fx_alloc checks the usable size */
+    fx_free_all(f);
+    fx_verify(f);
 }
 
 /* ---- accounting ---------------------------------------------------------- */
@@ -588,13 +916,13 @@ static size_t granted_of(struct fx *f, void *p)
 
 static void expect_check_catches(struct fx *f, unsigned char *byte, const char *what)
 {
-    char msg[256] = "";
+    char msg[300];
     *byte ^= 0xFF;
-    fx_note_op("check", 0, 0, byte);
-    int rc = f->ops->check(f->h, msg, sizeof msg);
+    fx_note_op("check() with one byte flipped", 0, 0, byte);
+    int rc = fx_check_heap(f, "check() with one byte flipped", msg, sizeof msg);
     *byte ^= 0xFF;
     CHECK(rc == HB_ECORRUPT, "check() did not notice %s (byte at %p flipped)", what, (void *)byte);
-    rc = f->ops->check(f->h, msg, sizeof msg);
+    rc = fx_check_heap(f, "check() after the byte was restored", msg, sizeof msg);
     CHECK(rc == HB_OK, "check() still reports corruption after the byte was restored: %s", msg);
 }
 
@@ -620,11 +948,12 @@ static void overwrite_before_start(struct fx *f)
 
 const struct hb_case hb_cases[] = {
     {"alignment", "powers", 0, alignment_powers,
-     "every power of two 1..4096 and the heap's maximum, sizes 1..2048: aligned, inside the pool, no overlap"},
+     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, no "
+     "overlap"},
     {"alignment", "default", 0, alignment_default, "align 0 gives at least _Alignof(max_align_t), sizes 0..2048"},
     {"alignment", "nearly_full", 0, alignment_nearly_full, "aligned requests on a nearly full, fragmented heap"},
     {"alignment", "invalid", 0, alignment_invalid,
-     "non-powers of two and absurd alignments return NULL, heap unchanged"},
+     "non-powers of two, absurd alignments and every power of two above max_align return NULL, heap unchanged"},
     {"alignment", "size_zero", 0, alignment_size_zero, "size 0 gives unique, aligned, freeable pointers"},
     {"overflow", "huge_sizes", 0, overflow_huge_sizes,
      "SIZE_MAX-k, SIZE_MAX/2+1 and wrapping size+alignment return NULL, heap unchanged"},
@@ -633,12 +962,19 @@ const struct hb_case hb_cases[] = {
     {"integrity", "random", 0, integrity_random,
      "seeded random allocs/frees: no overlap, patterns intact, walk/check/stats agree after every operation"},
     {"integrity", "small_blocks", 0, integrity_small_blocks, "hundreds of tiny neighbouring blocks stay intact"},
+    {"integrity", "check_looks", HB_CAP_CHECK, integrity_check_looks,
+     "check() notices a flipped byte of the metadata an alloc or free wrote, and never crashes on it"},
+    {"integrity", "two_heaps", 0, integrity_two_heaps,
+     "two heaps of one kind in one process, operations interleaved: neither disturbs the other"},
     {"free", "null", 0, free_null, "free(NULL) is a no-op"},
     {"free", "permutations", 0, free_permutations,
      "all 720 free orders of 6 blocks; each drain returns the heap to its fresh state"},
     {"free", "drain", 0, free_drain, "a full drain (with contraction) returns the heap to its fresh state"},
     {"free", "bad_pointers", HB_CAP_DETECT_BAD_FREE, free_bad_pointers,
-     "double free and interior pointers are rejected with HB_EBADPTR, heap unchanged"},
+     "double free, interior pointers of small, multi-page and page-sized blocks, pointers into free space and the "
+     "heap's metadata, another heap's block: HB_EBADPTR, heap unchanged"},
+    {"free", "double_after_merge", HB_CAP_DETECT_BAD_FREE, free_double_after_merge,
+     "a block freed again after it merged with its freed neighbours: HB_EBADPTR, heap unchanged"},
     {"expansion", "scattered", HB_CAP_EXPAND, expansion_scattered,
      "grow over non-contiguous blocks up to the maximum, then NULL; contract returns them all"},
     {"expansion", "contiguous", HB_CAP_EXPAND, expansion_contiguous,
@@ -646,13 +982,19 @@ const struct hb_case hb_cases[] = {
     {"expansion", "large_request", HB_CAP_EXPAND, expansion_large_request,
      "a request larger than the initial block expands the pool"},
     {"expansion", "explicit", HB_CAP_EXPAND, expansion_explicit, "expand() adds a block that alloc then uses"},
+    {"expansion", "oom_too_early", HB_CAP_EXPAND, expansion_oom_too_early,
+     "a full heap serves a request while the memory manager can lend the block it needs (no giving up early)"},
     {"expansion", "contract_keeps_live", HB_CAP_EXPAND | HB_CAP_CONTRACT, expansion_contract_keeps_live,
      "contract keeps blocks holding live allocations intact and returns the rest"},
     {"accounting", "shadow", 0, accounting_shadow,
      "stats equal a shadow count after every operation, errors and free(NULL) included"},
     {"accounting", "full_heap", 0, accounting_full_heap, "stats stay exact on a full heap that refuses requests"},
+    {"accounting", "exact_fit", HB_CAP_EXACT_FIT, accounting_exact_fit,
+     "on a fragmented heap, a request of the largest free extent less the header is served"},
     {"stress", "random", 0, stress_random,
      "HB_STRESS_OPS (default 20000; 10^6 in the stress_full tests) seeded random operations against the shadow"},
+    {"stress", "counters_wrap", 0, stress_counters_wrap,
+     "over 65 536 allocs and frees, over 65 536 live blocks, blocks over 64 KiB: no counter or size wraps"},
     {"overwrite", "past_end", HB_CAP_DETECT_OVERWRITE, overwrite_past_end,
      "check() catches one byte written past a block's end"},
     {"overwrite", "before_start", HB_CAP_DETECT_OVERWRITE, overwrite_before_start,

@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replay.h"
 #include "suite.h"
-#include "crash.h"
+#include "supervise.h"
 
 const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", NULL};
 
@@ -19,22 +20,103 @@ const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", 
 #define INITIAL_OFFSET HB_DEFAULT_ALIGN
 #define OFFSET_FILL 0x3Cu
 
+static const char *fail_context;
+
+void fx_set_context(const char *context)
+{
+    fail_context = context;
+}
+
 void fx_fail(const char *file, int line, const char *fmt, ...)
 {
+    char msg[HB_SV_MSG_LEN - 64];
     va_list ap;
     const char *base = strrchr(file, '/');
-    printf("    FAIL (%s:%d): ", base ? base + 1 : file, line);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    _exit(1);
+    hb_sv_fail("(%s:%d): %s%s%s", base ? base + 1 : file, line, fail_context ? fail_context : "",
+               fail_context ? ": " : "", msg);
 }
+
+/* The heap call under way, for messages that name the operation at fault
+   (a block given back by contract or free, for instance). */
+static const char *current_op = "setup";
+/* Set while the fixture verifies the heap right after an operation: the
+   inspection calls keep the note that names that operation. */
+static int note_held;
 
 void fx_note_op(const char *op, size_t size, size_t align, const void *ptr)
 {
-    hb_crash_note(op, size, align, ptr);
+    current_op = op;
+    hb_sv_note(op, size, align, ptr);
+}
+
+/* Notes an inspection call, unless a note naming the operation under
+   verification is held. */
+static void note_inspection(const char *op)
+{
+    if (!note_held && op != current_op)
+        fx_note_op(op, 0, 0, NULL);
+}
+
+/* ---- strings that come from the heap ------------------------------------ */
+
+/* Can the byte at p be read?  Asked of the kernel (a one-byte write from p
+   into a pipe fails with EFAULT), so a garbage pointer costs no crash. */
+static int readable(const void *p)
+{
+    static int fds[2] = {-1, -1};
+    char sink;
+    if (fds[0] < 0 && pipe(fds) != 0)
+        return 0;
+    if (write(fds[1], p, 1) != 1)
+        return 0;
+    return read(fds[0], &sink, 1) == 1;
+}
+
+const char *fx_heap_string(const char *s, char *out, size_t out_len)
+{
+    enum { SHOWN = 200 }; /* characters at most */
+    if (!s) {
+        snprintf(out, out_len, "(null)");
+        return out;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    size_t i = 0;
+    for (; i < SHOWN && o + 8 < out_len; i++) {
+        if (!readable(s + i)) {
+            if (i == 0)
+                snprintf(out, out_len, "<unreadable pointer %p>", (const void *)s);
+            else
+                snprintf(out + o, out_len - o, "\"<then unreadable at %p>", (const void *)(s + i));
+            return out;
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\0')
+            break;
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", c);
+    }
+    int cut = i == SHOWN || o + 8 >= out_len;
+    snprintf(out + o, out_len - o, "\"%s", cut ? "..." : "");
+    return out;
+}
+
+/* check() through the fixture: the message is the heap's, so it is bounded
+   and escaped before anyone prints it. */
+int fx_check_heap(struct fx *f, const char *op, char *msg, size_t msg_len)
+{
+    char raw[256];
+    memset(raw, 0, sizeof raw);
+    note_inspection(op);
+    int rc = f->ops->check(f->h, raw, sizeof raw);
+    raw[sizeof raw - 1] = '\0';
+    fx_heap_string(raw, msg, msg_len);
+    return rc;
 }
 
 int fx_has(const struct fx *f, unsigned caps)
@@ -52,6 +134,8 @@ void fx_recreate(struct fx *f)
     struct hb_config cfg = hb_mm_config(f->mm, 0);
     f->nlive = 0;
     f->allocs = f->frees = f->failures = 0;
+    f->header = SIZE_MAX; /* not seen yet */
+    f->header_seen = 0;
     fx_note_op("create", f->initial_len, 0, f->initial);
     f->h = f->ops->create(f->initial, f->initial_len, &cfg);
     CHECK(f->h != NULL, "create over %zu bytes at %p returned NULL", f->initial_len, f->initial);
@@ -61,6 +145,28 @@ void fx_recreate(struct fx *f)
           f->initial, f->initial_len);
 }
 
+static size_t lower_bound(const struct fx *f, const void *p);
+
+/* The memory manager takes a block back (from contract, or from a free that
+   returns pages at once): it must not hold a live allocation, and must be a
+   block the heap was lent, whole. */
+static void check_returned_block(void *ctx, const void *block, size_t npages, const char *problem)
+{
+    const struct fx *f = ctx;
+    CHECK(problem == NULL, "%s: %s (block %p, %zu pages)", current_op, problem, block, npages);
+    const unsigned char *lo = block, *hi = lo + npages * HB_PAGE_SIZE;
+    size_t i = lower_bound(f, lo);
+    if (i > 0 && f->live[i - 1].ptr + f->live[i - 1].span > lo)
+        i--;
+    if (i < f->nlive && f->live[i].ptr < hi) {
+        const struct shadow *s = &f->live[i];
+        CHECK(0,
+              "%s returned a block holding live allocation %p (size %zu, align %zu) to the memory manager (block "
+              "%p, %zu pages)",
+              current_op, (void *)s->ptr, s->size, s->align, block, npages);
+    }
+}
+
 void fx_setup(struct fx *f, const struct fx_opts *o)
 {
     uint64_t seed = f->seed;
@@ -68,6 +174,7 @@ void fx_setup(struct fx *f, const struct fx_opts *o)
     memset(f, 0, sizeof *f);
     f->ops = ops;
     f->seed = seed;
+    hb_replay_note_setup(o);
     hb_rng_seed(&f->rng, seed);
     f->checked_ops = o->checked_ops;
     size_t initial = o->initial_bytes < ops->min_initial ? ops->min_initial : o->initial_bytes;
@@ -84,6 +191,7 @@ void fx_setup(struct fx *f, const struct fx_opts *o)
     f->cap = 64;
     f->live = malloc(f->cap * sizeof *f->live);
     CHECK(f->live != NULL, "out of host memory");
+    hb_mm_set_return_hook(f->mm, check_returned_block, f);
     fx_recreate(f);
 }
 
@@ -95,11 +203,17 @@ void fx_teardown(struct fx *f)
     f->mm = NULL;
 }
 
-void fx_stats(struct fx *f, struct hb_stats *s)
+/* stats under the note already made (which names why it is called). */
+static void fx_stats_noted(struct fx *f, struct hb_stats *s)
 {
     memset(s, 0xEE, sizeof *s); /* a field the heap forgets shows up */
-    fx_note_op("stats", 0, 0, NULL);
     f->ops->stats(f->h, s);
+}
+
+void fx_stats(struct fx *f, struct hb_stats *s)
+{
+    note_inspection("stats");
+    fx_stats_noted(f, s);
 }
 
 /* ---- shadow model ---------------------------------------------------- */
@@ -136,6 +250,40 @@ static void check_pattern(const struct shadow *s, const char *when)
               "%s: block %p (size %zu, align %zu) was overwritten at offset %zu (byte 0x%02x, want 0x%02x): "
               "the heap wrote into a live allocation or handed part of it out twice",
               when, (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
+}
+
+/* The live blocks next to the one an operation just allocated or freed
+   still hold their patterns: a heap that writes a header or a boundary tag
+   into its neighbour is caught at the operation that did it.  `at` is
+   where the block is (alloc) or was (free) in the shadow. */
+static void check_neighbours(const struct fx *f, size_t at, int freed, const struct shadow *op)
+{
+    for (size_t k = at ? at - 1 : 0; k < f->nlive && k <= at + !freed; k++) {
+        const struct shadow *s = &f->live[k];
+        if (s->ptr == op->ptr)
+            continue;
+        unsigned char want = pattern_byte(s->id);
+        size_t i = 0;
+        while (i < s->span && s->ptr[i] == want)
+            i++;
+        if (i == s->span)
+            continue;
+        char what[96];
+        if (freed)
+            snprintf(what, sizeof what, "free(%p) (size %zu, align %zu)", (void *)op->ptr, op->size, op->align);
+        else
+            snprintf(what, sizeof what, "alloc(size %zu, align %zu) = %p", op->size, op->align, (void *)op->ptr);
+        size_t asked = s->size ? s->size : 1;
+        CHECK(i < asked || !f->ops->usable_size,
+              "%s wrote into the live block %s it, %p (size %zu, align %zu), at offset %zu: past its %zu requested "
+              "bytes but within the %zu usable_size promised, so either usable_size promises bytes the heap keeps "
+              "for itself or the %s wrote outside its block (byte 0x%02x, want 0x%02x)",
+              what, s->ptr < op->ptr ? "before" : "after", (void *)s->ptr, s->size, s->align, i, asked, s->span,
+              freed ? "free" : "alloc", s->ptr[i], want);
+        CHECK(0,
+              "%s wrote into the live block %s it, %p (size %zu, align %zu), at offset %zu (byte 0x%02x, want 0x%02x)",
+              what, s->ptr < op->ptr ? "before" : "after", (void *)s->ptr, s->size, s->align, i, s->ptr[i], want);
+    }
 }
 
 void fx_check_patterns(const struct fx *f, const char *when)
@@ -190,40 +338,171 @@ static void check_unchanged_but_failure(struct fx *f, const struct hb_stats *bef
     struct hb_stats after;
     fx_stats(f, &after);
     CHECK(after.failures == before->failures + 1,
-          "alloc(%zu, %zu) returned NULL but the failure counter went from %llu to %llu", size, align,
+          "alloc(size %zu, align %zu) returned NULL but the failure counter went from %llu to %llu", size, align,
           (unsigned long long)before->failures, (unsigned long long)after.failures);
     after.failures = before->failures;
     CHECK(memcmp(before, &after, sizeof after) == 0,
-          "alloc(%zu, %zu) returned NULL but changed the heap's stats (pool %zu->%zu, free %zu->%zu, live "
+          "alloc(size %zu, align %zu) returned NULL but changed the heap's stats (pool %zu->%zu, free %zu->%zu, live "
           "%zu->%zu, granted %zu->%zu, meta %zu->%zu)",
           size, align, before->pool_bytes, after.pool_bytes, before->free_bytes, after.free_bytes, before->live,
           after.live, before->granted_bytes, after.granted_bytes, before->meta_bytes, after.meta_bytes);
 }
 
-static void after_op(struct fx *f)
+/* What to call the inspection calls made right after an operation, so that
+   a crash or a complaint there is laid at the operation's door. */
+struct after_names {
+    const char *op, *check, *walk, *stats;
+};
+static const struct after_names after_alloc = {"alloc", "check() right after alloc", "walk right after alloc",
+                                               "stats right after alloc"};
+static const struct after_names after_failed_alloc = {"alloc (returned NULL)", "check() right after a refused alloc",
+                                                      "walk right after a refused alloc",
+                                                      "stats right after a refused alloc"};
+static const struct after_names after_free = {"free", "check() right after free", "walk right after free",
+                                              "stats right after free"};
+
+/* Verify the heap right after an operation: check(), walk and stats in
+   checked mode; in any mode the stats the operation must have moved. */
+/* The guard bytes next to every block the heap holds, and those before the
+   initial block: a write just outside its blocks is laid at the door of
+   the operation that made it.  (fx_verify scans every guard byte.) */
+static void check_edges_after(struct fx *f, const char *op, size_t size, size_t align, const void *ptr)
 {
-    if (!f->checked_ops)
+    enum { EDGE = 64 };
+    char msg[256];
+    CHECK(hb_mm_check_guard_edges(f->mm, EDGE, msg, sizeof msg) == 0,
+          "%s(%p) (size %zu, align %zu) wrote outside the heap's blocks: %s", op, ptr, size, align, msg);
+    const unsigned char *pre = (const unsigned char *)f->initial - INITIAL_OFFSET;
+    for (size_t i = 0; i < INITIAL_OFFSET; i++)
+        CHECK(pre[i] == OFFSET_FILL,
+              "%s(%p) (size %zu, align %zu) wrote %zu bytes before the start of its initial block", op, ptr, size,
+              align, INITIAL_OFFSET - i);
+}
+
+static void after_op(struct fx *f, const struct after_names *n, size_t size, size_t align, const void *ptr)
+{
+    if (!f->checked_ops) {
+        struct hb_stats s;
+        fx_note_op(n->stats, size, align, ptr);
+        fx_stats_noted(f, &s);
+        CHECK(s.live == f->nlive && s.allocs == f->allocs && s.frees == f->frees,
+              "right after %s(%p) (size %zu, align %zu): stats say %zu live, %llu allocs, %llu frees; the suite "
+              "counted %zu, %llu, %llu",
+              n->op, ptr, size, align, s.live, (unsigned long long)s.allocs, (unsigned long long)s.frees, f->nlive,
+              (unsigned long long)f->allocs, (unsigned long long)f->frees);
         return;
-    if (fx_has(f, HB_CAP_CHECK)) {
-        char msg[256] = "";
-        fx_note_op("check", 0, 0, NULL);
-        int rc = f->ops->check(f->h, msg, sizeof msg);
-        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
     }
+    note_held = 1;
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[300];
+        fx_note_op(n->check, size, align, ptr);
+        int rc = fx_check_heap(f, n->check, msg, sizeof msg);
+        CHECK(rc == HB_OK, "check() reports corruption right after %s(%p) (size %zu, align %zu): %s", n->op, ptr, size,
+              align, msg);
+    }
+    fx_note_op(n->walk, size, align, ptr);
     fx_verify_walk(f);
+    fx_note_op(n->stats, size, align, ptr);
     fx_verify_stats(f);
+    note_held = 0;
+    check_edges_after(f, n->op, size, align, ptr);
+}
+
+static size_t pages_for_request(size_t size, size_t align)
+{
+    size_t a = align > HB_DEFAULT_ALIGN ? align : HB_DEFAULT_ALIGN;
+    return pages_for(size + a) * 2 + 2;
+}
+
+/* An alloc returned NULL: the heap must be unchanged but for its failure
+   counter, must not have refused what its largest free extent holds (with
+   HB_CAP_EXACT_FIT), and, if it expands, must have been refused the block
+   that would have served the request. */
+static void check_refusal(struct fx *f, const struct hb_stats *before, const struct hb_mm_counters *mm_before,
+                          size_t size, size_t align)
+{
+    struct hb_mm_counters c;
+    hb_mm_counters(f->mm, &c);
+    check_unchanged_but_failure(f, before, size, align);
+    int valid = hb_effective_align(align, f->ops->max_align) != 0;
+    size_t eff = size ? size : 1;
+    size_t header = before->live ? before->header_bytes / before->live : f->header;
+    if (valid && align <= HB_DEFAULT_ALIGN && fx_has(f, HB_CAP_EXACT_FIT) && header != SIZE_MAX &&
+        c.grants == mm_before->grants && eff <= before->largest_free && before->largest_free - eff >= header)
+        CHECK(0,
+              "alloc(size %zu, align %zu) returned NULL, but the largest free extent was %zu bytes, room for %zu "
+              "plus a %zu-byte header: a heap with HB_CAP_EXACT_FIT serves every request that fits "
+              "largest_free (heap.h)",
+              size, align, before->largest_free, eff, header);
+    if (valid && fx_has(f, HB_CAP_EXPAND) && size <= SIZE_MAX / 8) {
+        size_t pages = pages_for_request(size, align);
+        CHECK(!hb_mm_could_grant(f->mm, pages),
+              "alloc(size %zu, align %zu) returned NULL while the memory manager would still lend %zu pages: out of "
+              "memory too early (an expanding heap serves every alignment up to its max_align, %zu, and returns "
+              "NULL only once the manager refuses the smallest block that would serve the request; it asked %zu "
+              "times, refused %zu times during this alloc)",
+              size, align, pages, f->ops->max_align,
+              (c.grants + c.refusals) - (mm_before->grants + mm_before->refusals), c.refusals - mm_before->refusals);
+    }
+}
+
+/* Fill the requested bytes, then the rest of what usable_size promised, and
+   in checked mode ask check() after each: a usable size that covers heap
+   metadata is reported as such, not later as a heap that wrote into a
+   block. */
+static void fill_new_block(struct fx *f, const struct shadow *s)
+{
+    size_t asked = s->size ? s->size : 1;
+    if (!f->checked_ops || !fx_has(f, HB_CAP_CHECK) || s->span == asked) {
+        fill_pattern(s);
+        return;
+    }
+    char msg[300];
+    memset(s->ptr, pattern_byte(s->id), asked);
+    int rc = fx_check_heap(f, "check() after writing the requested bytes of a new block", msg, sizeof msg);
+    CHECK(rc == HB_OK,
+          "alloc(size %zu, align %zu) = %p: writing the %zu requested bytes broke the heap (check(): %s): the heap "
+          "keeps metadata inside the block it returned",
+          s->size, s->align, (void *)s->ptr, asked, msg);
+    fill_pattern(s);
+    rc = fx_check_heap(f, "check() after writing a new block up to its usable size", msg, sizeof msg);
+    CHECK(rc == HB_OK,
+          "usable_size(%p) = %zu promises too much: alloc(size %zu, align %zu) returned it, and writing bytes %zu..%zu "
+          "of it broke the heap (check(): %s)",
+          (void *)s->ptr, s->span, s->size, s->align, asked, s->span - 1, msg);
+}
+
+/* stats.largest_free is true: what was served without new pages fitted in
+   the largest free extent the heap reported just before. */
+static void check_served_from_largest(struct fx *f, const struct hb_stats *before,
+                                      const struct hb_mm_counters *mm_before, size_t size, size_t align)
+{
+    struct hb_mm_counters c;
+    hb_mm_counters(f->mm, &c);
+    size_t eff = size ? size : 1;
+    CHECK(c.grants != mm_before->grants || eff <= before->largest_free,
+          "alloc(size %zu, align %zu) succeeded without new pages, but stats said just before that the largest free "
+          "extent was %zu bytes: largest_free must be true (heap.h)",
+          size, align, before->largest_free);
+    if (before->live > 0 && before->header_bytes / before->live > f->header_seen)
+        f->header_seen = before->header_bytes / before->live;
+    if (before->live > 0)
+        f->header = f->header_seen;
 }
 
 void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
 {
     struct hb_stats before;
-    fx_stats(f, &before);
+    struct hb_mm_counters mm_before;
+    fx_note_op("stats before alloc", size, align, NULL);
+    fx_stats_noted(f, &before);
+    hb_mm_counters(f->mm, &mm_before);
     fx_note_op("alloc", size, align, NULL);
     unsigned char *p = f->ops->alloc(f->h, size, align, tag);
     if (!p) {
         f->failures++;
-        check_unchanged_but_failure(f, &before, size, align);
-        after_op(f);
+        check_refusal(f, &before, &mm_before, size, align);
+        after_op(f, &after_failed_alloc, size, align, NULL);
         return NULL;
     }
 #if HB_MISALIGNED_TRAPS
@@ -239,37 +518,45 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
 #endif
     size_t want_align = align > HB_DEFAULT_ALIGN ? align : HB_DEFAULT_ALIGN;
     CHECK((uintptr_t)p % want_align == 0,
-          "alloc(%zu, %zu) returned %p, which is not %zu-byte aligned (address mod %zu = %zu)", size, align, (void *)p,
-          want_align, want_align, (size_t)((uintptr_t)p % want_align));
+          "alloc(size %zu, align %zu) returned %p, which is not %zu-byte aligned (address mod %zu = %zu)", size, align,
+          (void *)p, want_align, want_align, (size_t)((uintptr_t)p % want_align));
+    CHECK(hb_effective_align(align, f->ops->max_align) != 0,
+          "alloc(size %zu, align %zu) returned %p: the alignment is not a power of two up to max_align %zu, so the "
+          "heap must return NULL",
+          size, align, (void *)p, f->ops->max_align);
     struct shadow s = {p, size, size ? size : 1, align, tag, f->next_id++};
     if (f->ops->usable_size) {
         fx_note_op("usable_size", size, align, p);
         size_t usable = f->ops->usable_size(f->h, p);
-        CHECK(usable >= s.span, "alloc(%zu, %zu) = %p: usable size %zu is less than asked", size, align, (void *)p,
-              usable);
+        CHECK(usable >= s.span, "alloc(size %zu, align %zu) = %p: usable size %zu is less than asked", size, align,
+              (void *)p, usable);
         s.span = usable;
     }
     CHECK(hb_mm_owns(f->mm, p, s.span),
-          "alloc(%zu, %zu) returned %p+%zu, which is not inside any block the memory manager lent the heap", size,
-          align, (void *)p, s.span);
+          "alloc(size %zu, align %zu) returned %p+%zu, which is not inside any block the memory manager lent the heap",
+          size, align, (void *)p, s.span);
     CHECK(!(p < (unsigned char *)f->initial && p + s.span > (unsigned char *)f->initial - INITIAL_OFFSET),
-          "alloc(%zu, %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
+          "alloc(size %zu, align %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
     size_t at = lower_bound(f, p);
     if (at > 0) {
         const struct shadow *prev = &f->live[at - 1];
-        CHECK(prev->ptr + prev->span <= p, "alloc(%zu, %zu) = %p overlaps live block %p+%zu (size %zu)", size, align,
-              (void *)p, (void *)prev->ptr, prev->span, prev->size);
+        CHECK(prev->ptr + prev->span <= p,
+              "alloc(size %zu, align %zu) = %p overlaps live block %p+%zu (size %zu, align %zu)", size, align,
+              (void *)p, (void *)prev->ptr, prev->span, prev->size, prev->align);
     }
     if (at < f->nlive) {
         const struct shadow *next = &f->live[at];
-        CHECK(p + s.span <= next->ptr, "alloc(%zu, %zu) = %p+%zu overlaps live block %p (size %zu)", size, align,
-              (void *)p, s.span, (void *)next->ptr, next->size);
+        CHECK(p + s.span <= next->ptr,
+              "alloc(size %zu, align %zu) = %p+%zu overlaps live block %p (size %zu, align %zu)", size, align,
+              (void *)p, s.span, (void *)next->ptr, next->size, next->align);
     }
+    check_served_from_largest(f, &before, &mm_before, size, align);
+    check_neighbours(f, at, 0, &s);
     touch_block(&s);
-    fill_pattern(&s);
+    fill_new_block(f, &s);
     insert_shadow(f, &s, at);
     f->allocs++;
-    after_op(f);
+    after_op(f, &after_alloc, size, align, p);
     return p;
 }
 
@@ -284,7 +571,8 @@ void fx_free_index(struct fx *f, size_t i)
     CHECK(rc == HB_OK, "free(%p) (size %zu, align %zu) returned %d for a live block", (void *)s.ptr, s.size, s.align,
           rc);
     f->frees++;
-    after_op(f);
+    check_neighbours(f, i, 1, &s);
+    after_op(f, &after_free, s.size, s.align, s.ptr);
 }
 
 void fx_free(struct fx *f, void *p)
@@ -328,7 +616,7 @@ void fx_verify_walk(struct fx *f)
         return;
     struct walk_log w = {malloc((f->nlive + 1) * sizeof *w.v), 0, f->nlive + 1};
     CHECK(w.v != NULL, "out of host memory");
-    fx_note_op("walk", 0, 0, NULL);
+    note_inspection("walk");
     int rc = f->ops->walk(f->h, log_block, &w);
     CHECK(w.n <= f->nlive, "walk visits more blocks than are live (%zu live)", f->nlive);
     CHECK(rc == HB_OK, "walk returned %d", rc);
@@ -344,8 +632,11 @@ void fx_verify_walk(struct fx *f)
               b->granted, s->span);
         CHECK(!fx_has(f, HB_CAP_REQUESTED) || b->requested == (s->size ? s->size : 1),
               "walk: block %p requested %zu, was asked %zu", b->ptr, b->requested, s->size);
-        CHECK(!fx_has(f, HB_CAP_TAGS) || b->tag == s->tag, "walk: block %p tag \"%s\", was given \"%s\"", b->ptr,
-              b->tag ? b->tag : "(null)", s->tag ? s->tag : "(null)");
+        if (fx_has(f, HB_CAP_TAGS) && b->tag != s->tag) {
+            char shown[160];
+            CHECK(0, "walk: block %p tag %s, was given \"%s\"", b->ptr, fx_heap_string(b->tag, shown, sizeof shown),
+                  s->tag ? s->tag : "(null)");
+        }
     }
     free(w.v);
 }
@@ -400,9 +691,8 @@ void fx_verify(struct fx *f)
 {
     fx_check_patterns(f, "verify");
     if (fx_has(f, HB_CAP_CHECK)) {
-        char msg[256] = "";
-        fx_note_op("check", 0, 0, NULL);
-        CHECK(f->ops->check(f->h, msg, sizeof msg) == HB_OK, "check() reports corruption: %s", msg);
+        char msg[300];
+        CHECK(fx_check_heap(f, "check", msg, sizeof msg) == HB_OK, "check() reports corruption: %s", msg);
     }
     fx_verify_walk(f);
     fx_verify_stats(f);

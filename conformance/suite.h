@@ -55,6 +55,8 @@ struct fx {
     uint32_t next_id;
     uint64_t allocs, frees, failures; /* what the counters must say */
     int checked_ops;                  /* verify stats/walk/check after every operation */
+    size_t header;                    /* per-allocation header (stats), SIZE_MAX until seen */
+    size_t header_seen;               /* the largest seen so far */
 };
 
 /* Fixture options. */
@@ -81,6 +83,18 @@ _Noreturn void fx_fail(const char *file, int line, const char *fmt, ...) __attri
 
 /* Record the heap call under way, for the crash report of the runner. */
 void fx_note_op(const char *op, size_t size, size_t align, const void *ptr);
+
+/* A phrase every failure message of the case starts with (NULL: none). */
+void fx_set_context(const char *context);
+
+/* A string the heap handed back (a tag, a check() message), made safe to
+   print: bounded, escaped, and "<unreadable pointer P>" if it cannot be read.
+   Returns out. */
+const char *fx_heap_string(const char *s, char *out, size_t out_len);
+
+/* check() with its message made safe to print (fx_heap_string); op names
+   the call for a crash report. */
+int fx_check_heap(struct fx *f, const char *op, char *msg, size_t msg_len);
 
 /* alloc through the fixture: checks the result fully (alignment, inside the
    pool, no overlap, usable size), fills it with its pattern and records it.

@@ -29,10 +29,16 @@ struct hb_mm {
        put moves them back to cover what it freed.  They keep a long run of grants from rescanning the arena. */
     size_t low_hint, high_hint;
     struct hb_mm_counters c;
+    hb_mm_return_hook return_hook;
+    void *return_ctx;
 };
 
-static void mm_die(const char *what, const void *p, size_t n)
+static void mm_die(const hb_mm *mm, const char *what, const void *p, size_t n)
 {
+    if (mm->return_hook) {
+        mm->return_hook(mm->return_ctx, p, n, what);
+        return;
+    }
     fprintf(stderr, "memory manager: %s (block %p, %zu pages)\n", what, p, n);
     fflush(stderr);
     abort();
@@ -103,16 +109,37 @@ static size_t find_highest_isolated_run(const hb_mm *mm, size_t n)
     return SIZE_MAX;
 }
 
+static int within_max(const hb_mm *mm, size_t npages)
+{
+    return npages != 0 && npages <= mm->pages &&
+           !(mm->max_bytes && npages > (mm->max_bytes - mm->c.bytes_out) / mm->page_size) &&
+           !(mm->max_bytes && mm->c.bytes_out > mm->max_bytes);
+}
+
+static size_t find_run(const hb_mm *mm, size_t npages)
+{
+    return mm->placement == HB_MM_SCATTERED ? find_highest_isolated_run(mm, npages) : find_lowest_run(mm, npages);
+}
+
+int hb_mm_could_grant(const hb_mm *mm, size_t npages)
+{
+    return within_max(mm, npages) && find_run(mm, npages) != SIZE_MAX;
+}
+
+void hb_mm_set_return_hook(hb_mm *mm, hb_mm_return_hook hook, void *ctx)
+{
+    mm->return_hook = hook;
+    mm->return_ctx = ctx;
+}
+
 void *hb_mm_get_pages(void *vmm, size_t npages)
 {
     hb_mm *mm = vmm;
-    if (npages == 0 || npages > mm->pages ||
-        (mm->max_bytes && npages > (mm->max_bytes - mm->c.bytes_out) / mm->page_size) ||
-        (mm->max_bytes && mm->c.bytes_out > mm->max_bytes)) {
+    if (!within_max(mm, npages)) {
         mm->c.refusals++;
         return NULL;
     }
-    size_t s = mm->placement == HB_MM_SCATTERED ? find_highest_isolated_run(mm, npages) : find_lowest_run(mm, npages);
+    size_t s = find_run(mm, npages);
     if (s == SIZE_MAX) {
         mm->c.refusals++;
         return NULL;
@@ -135,13 +162,21 @@ void hb_mm_put_pages(void *vmm, void *block, size_t npages)
 {
     hb_mm *mm = vmm;
     unsigned char *p = block;
-    if (p < mm->base || p >= mm->base + mm->pages * mm->page_size || (size_t)(p - mm->base) % mm->page_size != 0)
-        mm_die("put_pages of an address that is no block start", block, npages);
+    if (p < mm->base || p >= mm->base + mm->pages * mm->page_size || (size_t)(p - mm->base) % mm->page_size != 0) {
+        mm_die(mm, "put_pages of an address that is no block start", block, npages);
+        return;
+    }
     size_t s = (size_t)(p - mm->base) / mm->page_size;
-    if (mm->page_len[s] == 0)
-        mm_die("put_pages of a block that is not lent out", block, npages);
-    if (mm->page_len[s] != npages)
-        mm_die("put_pages with a page count other than the block's", block, npages);
+    if (mm->page_len[s] == 0) {
+        mm_die(mm, "put_pages of a block that is not lent out", block, npages);
+        return;
+    }
+    if (mm->page_len[s] != npages) {
+        mm_die(mm, "put_pages with a page count other than the block's", block, npages);
+        return;
+    }
+    if (mm->return_hook)
+        mm->return_hook(mm->return_ctx, block, npages, NULL);
     memset(mm->page_used + s, 0, npages);
     mm->page_len[s] = 0;
     if (s < mm->low_hint)
@@ -199,6 +234,30 @@ static int bytes_are_guard(const unsigned char *p, size_t n, size_t *bad)
             return 0;
         }
     return 1;
+}
+
+int hb_mm_check_guard_edges(const hb_mm *mm, size_t edge, char *msg, size_t msg_len)
+{
+    size_t bad;
+    if (edge > mm->page_size)
+        edge = mm->page_size;
+    for (size_t i = 0; i < mm->pages; i++) {
+        if (!mm->page_used[i])
+            continue;
+        const unsigned char *start = mm->base + i * mm->page_size, *end = start + mm->page_size;
+        int first = i == 0 || !mm->page_used[i - 1], last = i + 1 == mm->pages || !mm->page_used[i + 1];
+        if (first && !bytes_are_guard(start - edge, edge, &bad)) {
+            snprintf(msg, msg_len, "guard bytes overwritten at %p, %zu bytes before the block starting at %p",
+                     (const void *)(start - edge + bad), edge - bad, (const void *)start);
+            return -1;
+        }
+        if (last && !bytes_are_guard(end, edge, &bad)) {
+            snprintf(msg, msg_len, "guard bytes overwritten at %p, %zu bytes past the end of the block ending at %p",
+                     (const void *)(end + bad), bad, (const void *)end);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int hb_mm_check_guards(const hb_mm *mm, char *msg, size_t msg_len)

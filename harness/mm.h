@@ -61,6 +61,23 @@ void hb_mm_set_max(hb_mm *mm, size_t max_bytes);
    or adjacent blocks a heap may have merged)? */
 int hb_mm_owns(const hb_mm *mm, const void *p, size_t len);
 
+/* The cheap guard check, after every heap operation: only the `edge` guard
+   bytes on each side of every lent block (where a write past a block's end
+   or before its start lands).  0 if intact; otherwise -1, described in msg
+   as hb_mm_check_guards does.  O(pages / 8 + blocks * edge). */
+int hb_mm_check_guard_edges(const hb_mm *mm, size_t edge, char *msg, size_t msg_len);
+
+/* Would get_pages(npages) be granted now (the maximum and the arena both
+   allow it)?  Changes nothing. */
+int hb_mm_could_grant(const hb_mm *mm, size_t npages);
+
+/* Called by put_pages before it takes a block back: `problem` is NULL for a
+   well-formed return, else what is wrong with it (the block was not lent,
+   the page count differs); then put_pages ignores the call if the hook
+   returns.  Without a hook a bad put_pages aborts with the problem on stderr. */
+typedef void (*hb_mm_return_hook)(void *ctx, const void *block, size_t npages, const char *problem);
+void hb_mm_set_return_hook(hb_mm *mm, hb_mm_return_hook hook, void *ctx);
+
 /* Every page not lent out still holds the guard pattern?  0 if so; otherwise
    -1 with the first damaged address and its offset described in msg. */
 int hb_mm_check_guards(const hb_mm *mm, char *msg, size_t msg_len);

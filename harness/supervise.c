@@ -4,17 +4,21 @@
  *
  * Parent: clears the shared record, draws a nonce, forks, then loops on
  * poll(capture pipe) and waitpid(WNOHANG) until the child is gone or the
- * deadline passes (then SIGKILL).  The end is classified from the record and
- * the wait status, in this order: parent's timeout; completion nonce; failure
- * nonce; sanitizer death; signal (stack overflow when the fault address lies
- * in the stack's range); plain exit.
+ * deadline passes (then SIGKILL).  The end is classified from the record,
+ * the wait status and the captured output, in this order: completion nonce
+ * (with a clean exit); parent's timeout; failure nonce; a sanitizer report
+ * (in the output, or the runtime's death callback); signal (a stack overflow
+ * when the fault address lies in the stack's range); plain exit.  The child
+ * runs in its own process group, which the parent kills once the child is
+ * gone.
  *
  * Child: asks to die with its parent, points stdout/stderr at the pipe,
  * unblocks every signal, installs crash handlers on an alternate stack
  * (they record the signal and fault address, then re-raise with the default
  * action so the wait status is the real signal), runs the body, flushes
- * stdio and writes the nonce.  The nonce is copied to the child on its stack
- * only; the record holds it only once the body has returned.
+ * stdio and writes the nonce.  The nonce reaches the child as a copy in its
+ * own memory; the shared record holds it only once the body has returned
+ * (or, in the failure field, once the body reported a failure).
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, sigaltstack */
 #include "supervise.h"
@@ -33,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CAPTURE_DEFAULT (64u * 1024u)
-#define ALT_STACK_BYTES (64u * 1024u)
+#define CAPTURE_DEFAULT ((size_t)64 * 1024)
+#define ALT_STACK_BYTES ((size_t)64 * 1024)
 
 /* The shared page(s).  Written by the child, read by the parent after the
    child is gone; volatile where a signal handler or the order of stores
@@ -245,7 +249,7 @@ static void note_stack_range(void)
     if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 0)
         limit = (uint64_t)rl.rlim_cur;
     uint64_t reach = limit + (1u << 20);
-    child_stack_hi = hi + 64 * 1024;
+    child_stack_hi = hi + (uintptr_t)64 * 1024;
     child_stack_lo = hi > reach ? hi - (uintptr_t)reach : 0;
 }
 
@@ -283,6 +287,7 @@ _Noreturn static void child_main(struct hb_sv *sv, uint64_t nonce, pid_t parent,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(125);
+    setpgid(0, 0); /* its own group: the parent ends any descendant with it */
     if (out_fd >= 0) {
         dup2(out_fd, STDOUT_FILENO);
         dup2(out_fd, STDERR_FILENO);
@@ -292,7 +297,6 @@ _Noreturn static void child_main(struct hb_sv *sv, uint64_t nonce, pid_t parent,
     child_rec = sv->rec;
     child_nonce = nonce;
     child_last_op = NULL;
-    sv->nonce_state = 0; /* the child has no use for the generator */
     install_crash_handlers();
     if (__sanitizer_set_death_callback)
         __sanitizer_set_death_callback(on_sanitizer_death);
@@ -314,7 +318,7 @@ static void keep_output(struct hb_sv *sv, const char *buf, size_t n, size_t max)
     }
     if (n == 0)
         return;
-    if (sv->out_len + n + 1 > sv->out_cap) {
+    if (!sv->out || sv->out_len + n + 1 > sv->out_cap) {
         size_t cap = sv->out_cap ? sv->out_cap : 4096;
         while (cap < sv->out_len + n + 1)
             cap *= 2;
@@ -386,10 +390,10 @@ static void copy_call(const struct record *r, struct hb_sv_call *c)
 static void classify(struct hb_sv *sv, uint64_t nonce, int timed_out, int ws, struct hb_sv_outcome *out)
 {
     struct record *r = sv->rec;
-    if (timed_out)
+    if (r->done == nonce && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+        out->end = HB_SV_DONE; /* even when it ended just at the deadline */
+    else if (timed_out)
         out->end = HB_SV_TIMEOUT;
-    else if (r->done == nonce && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-        out->end = HB_SV_DONE;
     else if (r->failed == nonce) {
         out->end = HB_SV_FAILED;
         copy_bounded(out->message, sizeof out->message, r->message);
@@ -448,15 +452,14 @@ static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size
             int ms = reaped ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1;
             struct pollfd p = {fd, POLLIN, 0};
             int rc = poll(&p, 1, ms);
-            if (rc > 0 && !drain(sv, fd, max)) {
-                close(fd);
-                fd = -1;
-            } else if (reaped) { /* the child is gone; a descendant holds the pipe */
+            /* Once the child is gone, one last read: a descendant may hold
+               the pipe open (and write to it) for ever. */
+            if ((rc > 0 && !drain(sv, fd, max)) || reaped) {
                 close(fd);
                 fd = -1;
             }
         } else {
-            struct timespec ts = {0, 2 * 1000 * 1000};
+            struct timespec ts = {0, 2000000L};
             nanosleep(&ts, NULL);
         }
         if (!reaped) {
@@ -514,6 +517,7 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
     int ws = 0;
     int timed_out = wait_child(sv, pid, fds[0], t0 + o->timeout, max, &ws);
     out->seconds = now_s() - t0;
+    kill(-pid, SIGKILL); /* whatever the child left running (a heap that forked) */
     out->output = sv->out ? sv->out : "";
     out->output_len = sv->out_len;
     out->output_truncated = sv->out_truncated;
@@ -554,7 +558,7 @@ void hb_sv_describe_call(const struct hb_sv_call *c, char *buf, size_t len)
     }
     int n = snprintf(buf, len, "during %s: size %zu, align %zu", c->op, c->size, c->align);
     if (c->ptr && n >= 0 && (size_t)n < len)
-        n += snprintf(buf + n, len - (size_t)n, ", block %#lx", (unsigned long)c->ptr);
+        n += snprintf(buf + n, len - (size_t)n, ", block 0x%lx", (unsigned long)c->ptr);
     if (n >= 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, " (heap call #%llu)", (unsigned long long)c->seq);
     if (c->phase[0] && n >= 0 && (size_t)n < len)
@@ -566,7 +570,7 @@ void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len)
     char call[HB_SV_OP_LEN + HB_SV_PHASE_LEN + 128], sig[64], addr[48] = "";
     hb_sv_describe_call(&o->last, call, sizeof call);
     if (o->has_fault_addr)
-        snprintf(addr, sizeof addr, ", faulting address %#lx", (unsigned long)o->fault_addr);
+        snprintf(addr, sizeof addr, ", faulting address 0x%lx", (unsigned long)o->fault_addr);
     switch (o->end) {
     case HB_SV_DONE:
         snprintf(buf, len, "completed in %.2f s", o->seconds);

@@ -20,7 +20,9 @@
  *     stopped, and the time reported is the time measured.
  *   - The child installs an alternate signal stack; a SIGSEGV whose fault
  *     address lies in the stack's range is reported as a stack overflow.
- *   - The child dies with its parent (PR_SET_PDEATHSIG plus a getppid check).
+ *   - The child dies with its parent (PR_SET_PDEATHSIG plus a getppid check),
+ *     and runs in its own process group, which the parent kills once the
+ *     child is gone: nothing the body started outlives the run.
  *   - Optionally the child's stdout and stderr go to one pipe (their order
  *     kept) that the parent reads while it waits, so a sanitizer report can
  *     be shown under the right heading; a sanitizer death (ASan/UBSan, found
@@ -38,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HB_SV_OP_LEN 48
+#define HB_SV_OP_LEN 96
 #define HB_SV_PHASE_LEN 128
 #define HB_SV_MSG_LEN 1024
 #define HB_SV_SAN_LEN 256

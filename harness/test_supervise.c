@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "supervise.h"
@@ -71,7 +72,7 @@ static volatile int depth_limit = 1 << 30; /* never reached: the stack ends firs
 static int recurse(volatile char *prev, int depth)
 {
     volatile char frame[512];
-    frame[0] = prev ? prev[0] : 1;
+    frame[0] = (char)(prev ? prev[0] : 1);
     frame[511] = (char)depth;
     if (depth >= depth_limit)
         return 0;
@@ -143,6 +144,63 @@ static void body_asan(void *ctx)
     printf("%d\n", p[3]);
 }
 #endif
+
+/* The child dies with its parent: the inner child of a nested run records
+   its pid, kills its own parent (the outer child) and spins. */
+static volatile int32_t *orphan_pid;
+
+static void body_orphan_spin(void *ctx)
+{
+    (void)ctx;
+    *orphan_pid = (int32_t)getpid();
+    kill(getppid(), SIGKILL);
+    for (volatile int spin = 1; spin;)
+        ;
+}
+
+static void body_nested(void *ctx)
+{
+    (void)ctx;
+    orphan_pid = hb_sv_result(NULL); /* the outer run's area, inherited by the inner child */
+    struct hb_sv *inner = hb_sv_create(0);
+    struct hb_sv_opts o = {30, 0, 0};
+    struct hb_sv_outcome out;
+    if (inner)
+        hb_sv_run(inner, &o, body_orphan_spin, NULL, &out);
+}
+
+/* A body that leaves a spinning process of its own behind. */
+static void body_forks(void *ctx)
+{
+    (void)ctx;
+    volatile int32_t *slot = hb_sv_result(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        for (volatile int spin = 1; spin;)
+            ;
+    *slot = (int32_t)pid;
+}
+
+/* Gone, or a zombie, within a second? */
+static int process_ends(pid_t pid)
+{
+    for (int i = 0; i < 100; i++) {
+        char path[64], stat[256] = "";
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return 1;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        const char *close_paren = strrchr(stat, ')');
+        if (close_paren && (close_paren[2] == 'Z' || close_paren[2] == 'X'))
+            return 1;
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
 
 static struct hb_sv_outcome run(struct hb_sv *sv, hb_sv_body body, double timeout, int capture)
 {
@@ -227,6 +285,22 @@ int main(void)
                !strcmp(o.last.op, "walk"),
            "ASan: end %d line '%s'", o.end, o.sanitizer_line);
 #endif
+
+    memset(area, 0, area_len);
+    o = run(sv, body_nested, 10, 1);
+    pid_t orphan = (pid_t) * (volatile int32_t *)area;
+    EXPECT(o.end == HB_SV_SIGNALED && o.signal == SIGKILL, "nested: the outer child was not killed: end %d", o.end);
+    EXPECT(orphan > 0 && process_ends(orphan), "the inner child %d outlived its parent", (int)orphan);
+    if (orphan > 0)
+        kill(orphan, SIGKILL); /* never leave it spinning, whatever the verdict */
+
+    memset(area, 0, area_len);
+    o = run(sv, body_forks, 10, 1);
+    pid_t left = (pid_t) * (volatile int32_t *)area;
+    EXPECT(o.end == HB_SV_DONE && left > 0 && process_ends(left), "the body's own child %d outlived the run",
+           (int)left);
+    if (left > 0)
+        kill(left, SIGKILL);
 
     o = run(sv, body_done, 10, 0);
     EXPECT(o.end == HB_SV_DONE && o.output_len == 0, "a run after failures, without capture: end %d", o.end);

@@ -798,7 +798,8 @@ static int bm_check(const hb_heap *h, char *msg, size_t msg_len)
 const struct hb_heap_ops hb_heap_bitmap = {
     .name = "bitmap",
     .summary = "chunk map with per-allocation ids (no header), word-at-a-time next-fit scan",
-    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE |
+            HB_CAP_EXACT_FIT,
     .max_align = BM_MAX_ALIGN,
     .min_initial = 1024,
     .create = bm_create,

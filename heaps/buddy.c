@@ -785,7 +785,8 @@ static int buddy_check(const hb_heap *h, char *msg, size_t msg_len)
 const struct hb_heap_ops hb_heap_buddy = {
     .name = "buddy",
     .summary = "binary buddy: per-order free lists, ctz mask, 1-byte side table, no headers",
-    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE,
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE |
+            HB_CAP_EXACT_FIT,
     .max_align = BUD_MAX_ALIGN,
     .min_initial = 1024,
     .create = buddy_create,

@@ -324,7 +324,7 @@ static int bump_check(const hb_heap *h, char *msg, size_t msg_len)
 const struct hb_heap_ops hb_heap_bump = {
     .name = "bump",
     .summary = "watermark allocator, free only counts (resets when empty): the path-length floor",
-    .caps = HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_CHECK,
+    .caps = HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_CHECK | HB_CAP_EXACT_FIT,
     .max_align = BUMP_MAX_ALIGN,
     .min_initial = 1024,
     .create = bump_create,

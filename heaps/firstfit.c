@@ -17,7 +17,8 @@
  *
  * Data structures
  *   Every chunk starts with a header: size and flags, the requested size,
- *   the tag pointer and a canary (FF_MAGIC ^ address ^ size-and-flags).  A
+ *   the tag pointer and a canary (FF_MAGIC ^ address ^ size-and-flags ^ a
+ *   hash of the heap's address).  A
  *   free chunk holds its list links after the header and a copy of its size
  *   in its last word (the footer).  struct hb_heap, at the start of the
  *   initial block, holds the free list head, the block list and the counts.
@@ -41,8 +42,14 @@
  *   growth curves show.  The 4-word header buys tags, exact requested-size
  *   accounting, walk, bad-free detection (the canary and in-use bit) and
  *   overwrite detection (a write past a block's end lands on the next
- *   header, whose canary then no longer matches).  A pointer outside the
- *   pool passed to free is not detected (its header would be read).
+ *   header, whose canary then no longer matches).  The canary also binds the
+ *   header to its heap, and a merge wipes the headers it swallows, so free
+ *   rejects a second free after coalescing and a live pointer of another
+ *   heap.  free still reads the word-aligned header before any pointer it
+ *   is given, so a pointer to unmapped memory is not survived.
+ *   check() follows no pointer it has not proven (block links carry a check
+ *   word, free-list links must land on a free chunk of a known block), so
+ *   corrupted metadata gets a message, never a crash.
  */
 #include <string.h>
 
@@ -72,6 +79,7 @@ struct ff_block {
     size_t len;   /* bytes of the block, from its start */
     size_t pages; /* 0 for the initial block, never given back */
     struct ff_chunk *sentinel;
+    uintptr_t next_check; /* ~next ^ FF_MAGIC: check() follows next only when it matches */
 };
 
 struct hb_heap {
@@ -81,6 +89,7 @@ struct hb_heap {
     size_t pool, chunk_area; /* chunk_area: bytes of all chunks (sentinels excluded) */
     size_t live, granted, requested, nblocks;
     uint64_t allocs, frees, failures;
+    uintptr_t key; /* mixed into every canary: this heap's, no other's */
 };
 
 #define FF_HDR hb_align_up(sizeof(struct ff_chunk), FF_GRAIN)
@@ -102,18 +111,27 @@ static inline int prev_in_use(const struct ff_chunk *c)
 {
     return (c->size_flags & FF_PREV_IN_USE) != 0;
 }
-static inline uintptr_t canary_for(const struct ff_chunk *c, size_t size_flags)
+/* The canary binds a header to its address, its size and flags and its
+   heap: a chunk of another heap (or a stale header) does not pass. */
+static inline uintptr_t canary_for(const hb_heap *h, const struct ff_chunk *c, size_t size_flags)
 {
-    return FF_MAGIC ^ (uintptr_t)c ^ size_flags;
+    return FF_MAGIC ^ (uintptr_t)c ^ size_flags ^ h->key;
 }
-static inline int canary_ok(const struct ff_chunk *c)
+static inline int canary_ok(const hb_heap *h, const struct ff_chunk *c)
 {
-    return c->canary == canary_for(c, c->size_flags);
+    return c->canary == canary_for(h, c, c->size_flags);
 }
-static inline void set_header(struct ff_chunk *c, size_t size_flags)
+static inline void set_header(const hb_heap *h, struct ff_chunk *c, size_t size_flags)
 {
     c->size_flags = size_flags;
-    c->canary = canary_for(c, size_flags);
+    c->canary = canary_for(h, c, size_flags);
+}
+/* A header swallowed by a merge: no longer a chunk, so a second free of
+   its pointer is rejected. */
+static inline void wipe_header(struct ff_chunk *c)
+{
+    c->size_flags = 0;
+    c->canary = 0;
 }
 static inline struct ff_chunk *next_chunk(const struct ff_chunk *c)
 {
@@ -141,20 +159,20 @@ static inline struct ff_chunk *chunk_of(const void *p)
     return (struct ff_chunk *)((uintptr_t)p - FF_HDR);
 }
 
-static inline void set_prev_in_use(struct ff_chunk *c, int used)
+static inline void set_prev_in_use(const hb_heap *h, struct ff_chunk *c, int used)
 {
-    set_header(c, used ? c->size_flags | FF_PREV_IN_USE : c->size_flags & ~FF_PREV_IN_USE);
+    set_header(h, c, used ? c->size_flags | FF_PREV_IN_USE : c->size_flags & ~FF_PREV_IN_USE);
 }
 
 /* Marks c free with the given size, writes its footer and tells its
    physical successor. */
-static void make_free(struct ff_chunk *c, size_t size, int prev_used)
+static void make_free(const hb_heap *h, struct ff_chunk *c, size_t size, int prev_used)
 {
-    set_header(c, size | (prev_used ? FF_PREV_IN_USE : 0));
+    set_header(h, c, size | (prev_used ? FF_PREV_IN_USE : 0));
     c->requested = 0;
     c->tag = NULL;
     *footer(c) = size;
-    set_prev_in_use(next_chunk(c), 0);
+    set_prev_in_use(h, next_chunk(c), 0);
 }
 
 /* ---- the address-ordered free list ------------------------------------ */
@@ -219,12 +237,18 @@ static struct ff_chunk *format_block(hb_heap *h, struct ff_block *b, uintptr_t s
     struct ff_chunk *s = (struct ff_chunk *)sentinel;
     s->requested = 0;
     s->tag = NULL;
-    set_header(s, FF_IN_USE); /* size 0, in use: merging stops here */
+    set_header(h, s, FF_IN_USE); /* size 0, in use: merging stops here */
     b->sentinel = s;
     struct ff_chunk *c = (struct ff_chunk *)first;
-    make_free(c, sentinel - first, 1);
+    make_free(h, c, sentinel - first, 1);
     h->chunk_area += sentinel - first;
     return c;
+}
+
+static void set_block_next(struct ff_block *b, struct ff_block *next)
+{
+    b->next = next;
+    b->next_check = ~(uintptr_t)next ^ FF_MAGIC;
 }
 
 static struct ff_chunk *add_block(hb_heap *h, void *mem, size_t len, size_t pages)
@@ -235,8 +259,8 @@ static struct ff_chunk *add_block(hb_heap *h, void *mem, size_t len, size_t page
     struct ff_chunk *c = format_block(h, b, (uintptr_t)mem + FF_BLOCK_SIZE, (uintptr_t)mem + len);
     if (!c)
         return NULL;
-    b->next = h->blocks->next; /* after the initial block */
-    h->blocks->next = b;
+    set_block_next(b, h->blocks->next); /* after the initial block */
+    set_block_next(h->blocks, b);
     h->pool += len;
     h->nblocks++;
     list_insert_after(h, list_predecessor(h, c), c);
@@ -287,7 +311,7 @@ static struct ff_chunk *take(hb_heap *h, struct ff_chunk *c, uintptr_t start, si
     struct ff_chunk *list_prev; /* what a split-off tail goes after */
     int x_prev_used;
     if (x != c) { /* leading gap: c stays free, shrunk, in its place */
-        make_free(c, start - (uintptr_t)c, prev_in_use(c));
+        make_free(h, c, start - (uintptr_t)c, prev_in_use(c));
         list_prev = c;
         x_prev_used = 0;
     } else {
@@ -298,12 +322,12 @@ static struct ff_chunk *take(hb_heap *h, struct ff_chunk *c, uintptr_t start, si
     size_t rest = total - (start - (uintptr_t)c);
     if (rest - need >= FF_MIN_CHUNK) {
         struct ff_chunk *tail = (struct ff_chunk *)(start + need);
-        set_header(x, need | FF_IN_USE | (x_prev_used ? FF_PREV_IN_USE : 0));
-        make_free(tail, rest - need, 1);
+        set_header(h, x, need | FF_IN_USE | (x_prev_used ? FF_PREV_IN_USE : 0));
+        make_free(h, tail, rest - need, 1);
         list_insert_after(h, list_prev, tail);
     } else {
-        set_header(x, rest | FF_IN_USE | (x_prev_used ? FF_PREV_IN_USE : 0));
-        set_prev_in_use(next_chunk(x), 1);
+        set_header(h, x, rest | FF_IN_USE | (x_prev_used ? FF_PREV_IN_USE : 0));
+        set_prev_in_use(h, next_chunk(x), 1);
     }
     return x;
 }
@@ -344,19 +368,19 @@ static void *ff_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 
 /* ---- free ---------------------------------------------------------------- */
 
-static int is_live_chunk(const void *p)
+static int is_live_chunk(const hb_heap *h, const void *p)
 {
     if (!p || (uintptr_t)p % FF_GRAIN)
         return 0;
     const struct ff_chunk *c = chunk_of(p);
-    return canary_ok(c) && chunk_in_use(c) && chunk_size(c) >= FF_MIN_CHUNK;
+    return canary_ok(h, c) && chunk_in_use(c) && chunk_size(c) >= FF_MIN_CHUNK;
 }
 
 static int ff_free(hb_heap *h, void *p)
 {
     if (!p)
         return HB_OK;
-    if (!is_live_chunk(p))
+    if (!is_live_chunk(h, p))
         return HB_EBADPTR;
     struct ff_chunk *c = chunk_of(p);
     size_t size = chunk_size(c);
@@ -374,20 +398,30 @@ static int ff_free(hb_heap *h, void *p)
             list_unlink(h, next);
             merged += chunk_size(next);
         }
-        make_free(prev, merged, prev_in_use(prev));
+        if (next_free)
+            wipe_header(next);
+        wipe_header(c);
+        make_free(h, prev, merged, prev_in_use(prev));
         return HB_OK;
     }
     if (next_free) { /* absorb the free chunk after: take its list place */
+        size_t merged = size + chunk_size(next);
         list_replace(h, next, c);
-        make_free(c, size + chunk_size(next), 1);
+        wipe_header(next);
+        make_free(h, c, merged, 1);
         return HB_OK;
     }
-    make_free(c, size, 1);
+    make_free(h, c, size, 1);
     list_insert_after(h, list_predecessor(h, c), c);
     return HB_OK;
 }
 
 /* ---- create, expand, contract ------------------------------------------ */
+
+static struct ff_block *initial_block(const hb_heap *h)
+{
+    return (struct ff_block *)((char *)h + FF_HEAP_SIZE);
+}
 
 static hb_heap *ff_create(void *block, size_t len, const struct hb_config *cfg)
 {
@@ -396,8 +430,9 @@ static hb_heap *ff_create(void *block, size_t len, const struct hb_config *cfg)
     hb_heap *h = block;
     memset(h, 0, sizeof *h);
     h->cfg = *cfg;
-    struct ff_block *b = (struct ff_block *)((char *)block + FF_HEAP_SIZE);
-    b->next = NULL;
+    h->key = (uintptr_t)h * (uintptr_t)0x9E3779B1u;
+    struct ff_block *b = initial_block(h);
+    set_block_next(b, NULL);
     b->len = len - FF_HEAP_SIZE;
     b->pages = 0;
     h->blocks = b;
@@ -427,16 +462,16 @@ static struct ff_chunk *first_chunk(const struct ff_block *b)
 static size_t ff_contract(hb_heap *h)
 {
     size_t returned = 0;
-    struct ff_block **link = &h->blocks->next; /* never the initial block */
-    while (*link) {
-        struct ff_block *b = *link;
+    struct ff_block *prev = h->blocks; /* never the initial block */
+    while (prev->next) {
+        struct ff_block *b = prev->next;
         struct ff_chunk *c = first_chunk(b);
         if (chunk_in_use(c) || next_chunk(c) != b->sentinel) {
-            link = &b->next;
+            prev = b;
             continue;
         }
         list_unlink(h, c);
-        *link = b->next;
+        set_block_next(prev, b->next);
         h->chunk_area -= chunk_size(c);
         h->pool -= b->len;
         h->nblocks--;
@@ -488,20 +523,34 @@ static size_t ff_usable_size(const hb_heap *h, const void *p)
     return chunk_size(chunk_of(p)) - FF_HDR;
 }
 
+/* check() must not crash on the very corruption it looks for, so it follows
+   a pointer from metadata only once that pointer has been proven: block
+   links against their check word, chunk addresses against the block they
+   must lie in, sizes against the header canary. */
+
+/* Is the block record sound: its sentinel where its length puts it? */
+static int block_ok(const struct ff_block *b)
+{
+    uintptr_t end = (uintptr_t)b + b->len;
+    return b->len > FF_BLOCK_SIZE + FF_HDR && end > (uintptr_t)b &&
+           (uintptr_t)b->sentinel == hb_align_down(end - FF_HDR, FF_GRAIN) &&
+           (uintptr_t)b->sentinel >= (uintptr_t)first_chunk(b);
+}
+
 /* Walks one block's chunks, checking each header against its neighbours;
    adds the block's free chunks and live allocations to the counts. */
-static const char *check_block(const struct ff_block *b, size_t *nfree, size_t *live, size_t *granted)
+static const char *check_block(const hb_heap *h, const struct ff_block *b, size_t *nfree, size_t *live, size_t *granted)
 {
     int prev_used = 1;
     struct ff_chunk *c = first_chunk(b);
     while (c != b->sentinel) {
-        if ((uintptr_t)c > (uintptr_t)b->sentinel)
-            return "a chunk runs past its block's sentinel";
-        if (!canary_ok(c))
+        if (!canary_ok(h, c))
             return "a chunk header was overwritten (canary mismatch): a write past the end of the block before it?";
         size_t size = chunk_size(c);
         if (size < FF_MIN_CHUNK || size % FF_GRAIN)
             return "a chunk has an impossible size";
+        if (size > (uintptr_t)b->sentinel - (uintptr_t)c)
+            return "a chunk runs past its block's sentinel";
         if (prev_in_use(c) != prev_used)
             return "a chunk's previous-in-use bit disagrees with its neighbour";
         if (!chunk_in_use(c)) {
@@ -519,9 +568,22 @@ static const char *check_block(const struct ff_block *b, size_t *nfree, size_t *
         prev_used = chunk_in_use(c);
         c = next_chunk(c);
     }
-    if (!canary_ok(c) || c->size_flags != (FF_IN_USE | (prev_used ? FF_PREV_IN_USE : 0)))
+    if (!canary_ok(h, c) || c->size_flags != (FF_IN_USE | (prev_used ? FF_PREV_IN_USE : 0)))
         return "a block's sentinel header was overwritten: a write past the end of its last chunk?";
     return NULL;
+}
+
+/* Does c lie on the grain inside one of the (proven) blocks, with a sound
+   free header whose links lie inside the block? */
+static int is_free_chunk_of(const hb_heap *h, const struct ff_chunk *c)
+{
+    if ((uintptr_t)c % FF_GRAIN)
+        return 0;
+    for (const struct ff_block *b = h->blocks; b; b = b->next)
+        if ((uintptr_t)c >= (uintptr_t)first_chunk(b) && (uintptr_t)c < (uintptr_t)b->sentinel)
+            return canary_ok(h, c) && !chunk_in_use(c) && chunk_size(c) >= FF_MIN_CHUNK &&
+                   chunk_size(c) <= (uintptr_t)b->sentinel - (uintptr_t)c;
+    return 0;
 }
 
 static const char *check_free_list(const hb_heap *h, size_t nfree)
@@ -531,8 +593,8 @@ static const char *check_free_list(const hb_heap *h, size_t nfree)
     for (struct ff_chunk *c = h->free_head; c; c = links(c)->next) {
         if (n++ > nfree)
             return "the free list has more entries than there are free chunks (a cycle?)";
-        if (!canary_ok(c) || chunk_in_use(c))
-            return "the free list holds a chunk that is not free";
+        if (!is_free_chunk_of(h, c))
+            return "the free list holds a chunk that is not free (a free list link was overwritten)";
         if (links(c)->prev != prev)
             return "a free list back link is wrong";
         if (prev && prev >= c)
@@ -542,18 +604,34 @@ static const char *check_free_list(const hb_heap *h, size_t nfree)
     return n == nfree ? NULL : "the free list misses free chunks";
 }
 
+/* The block list: starts at the initial block, every link matches its check
+   word and every record is sound, no more blocks than counted. */
+static const char *check_block_list(const hb_heap *h)
+{
+    if (h->blocks != initial_block(h))
+        return "the heap's block list no longer starts at the initial block";
+    size_t n = 0;
+    for (const struct ff_block *b = h->blocks; b; b = b->next) {
+        if (++n > h->nblocks)
+            return "the block list is longer than the block count (a cycle or an overwritten count?)";
+        if (!block_ok(b))
+            return "a block record was overwritten (its sentinel is not where its length puts it)";
+        if (b->next_check != (~(uintptr_t)b->next ^ FF_MAGIC))
+            return "a block record's next link was overwritten";
+    }
+    return n == h->nblocks ? NULL : "the block count disagrees with the block list";
+}
+
 static int ff_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t nfree = 0, live = 0, granted = 0, nblocks = 0;
-    const char *why = NULL;
-    for (const struct ff_block *b = h->blocks; b && !why; b = b->next, nblocks++)
-        why = check_block(b, &nfree, &live, &granted);
+    size_t nfree = 0, live = 0, granted = 0;
+    const char *why = check_block_list(h);
+    for (const struct ff_block *b = h->blocks; b && !why; b = b->next)
+        why = check_block(h, b, &nfree, &live, &granted);
     if (!why)
         why = check_free_list(h, nfree);
     if (!why && (live != h->live || granted != h->granted))
         why = "the live count or granted bytes disagree with the chunks";
-    if (!why && nblocks != h->nblocks)
-        why = "the block count disagrees with the block list";
     return why ? hb_report(msg, msg_len, why) : HB_OK;
 }
 
@@ -561,7 +639,7 @@ const struct hb_heap_ops hb_heap_firstfit = {
     .name = "firstfit",
     .summary = "address-ordered first-fit free list, boundary tags, immediate coalescing",
     .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_TAGS | HB_CAP_WALK | HB_CAP_CHECK |
-            HB_CAP_REQUESTED | HB_CAP_DETECT_BAD_FREE | HB_CAP_DETECT_OVERWRITE,
+            HB_CAP_REQUESTED | HB_CAP_DETECT_BAD_FREE | HB_CAP_DETECT_OVERWRITE | HB_CAP_EXACT_FIT,
     .max_align = FF_MAX_ALIGN,
     .min_initial = 512,
     .create = ff_create,

@@ -13,7 +13,8 @@
  *   expand    adds a block to the pool.  A heap with HB_CAP_EXPAND also
  *             expands by itself: when full it asks the memory manager
  *             (hb_config.get_pages) for page blocks, and returns NULL only
- *             once the memory manager refuses.
+ *             once the memory manager refuses the smallest block that
+ *             would serve the request.
  *   contract  gives blocks that became completely empty back to the memory
  *             manager (never the initial block, which holds the global data).
  *   stats     pool, use, free, fragmentation and metadata figures.
@@ -27,15 +28,37 @@
  *    header in front of it.
  *  - align must be 0, 1 or a power of two no larger than ops->max_align;
  *    anything else returns NULL and leaves the heap unchanged (only the
- *    `failures` counter moves).
+ *    `failures` counter moves).  Every power of two up to max_align is
+ *    served.  The minimum a heap may declare is HB_DEFAULT_ALIGN: that much
+ *    every caller gets anyway.  A kernel heap that serves page tables or
+ *    DMA buffers needs HB_PAGE_SIZE or more, and says so by declaring it.
  *  - size 0 is valid and behaves as size 1: a unique, freeable pointer.
  *  - sizes that cannot be served (SIZE_MAX, or size + alignment + metadata
  *    wrapping around) return NULL with the heap unchanged, never a small
  *    block.
- *  - free(NULL) does nothing.  free of a pointer the heap did not return, or
- *    of one already freed, returns HB_EBADPTR where the heap can tell
- *    (HB_CAP_DETECT_BAD_FREE); otherwise it is undefined.
- *  - A heap never writes outside the blocks it was given.
+ *  - free(NULL) does nothing.  free of a pointer the heap did not return
+ *    (inside a block of any size, into free space or the heap's own
+ *    metadata, a live pointer of another heap), or of one already freed
+ *    (also once it merged with its neighbours), returns HB_EBADPTR with the
+ *    heap unchanged where the heap can tell (HB_CAP_DETECT_BAD_FREE);
+ *    otherwise it is undefined.
+ *  - An expanding heap (HB_CAP_EXPAND) that cannot serve a request from its
+ *    pool returns NULL only once the memory manager has refused the
+ *    smallest block that would serve it: asking once for a big block and
+ *    giving up is out of memory too early.  (The suite fails a NULL while
+ *    the manager would still lend 2 * pages(size + align) + 2 pages.)
+ *  - stats.largest_free is true: an alloc served without new pages asked
+ *    for at most the largest_free reported just before it.  A heap with
+ *    HB_CAP_EXACT_FIT also serves, without new pages, every request at the
+ *    default alignment of up to largest_free - H bytes, H being its
+ *    per-allocation header (stats.header_bytes / stats.live).
+ *  - A heap never writes outside the blocks it was given, and keeps all its
+ *    state inside them: two heaps of one kind live side by side in one
+ *    process (no state in static globals).
+ *  - Counters (allocs, frees, failures) never wrap; nor do live counts or
+ *    sizes kept in fields narrower than size_t.
+ *  - Strings the heap hands back (walk's tag, check()'s message) are
+ *    NUL-terminated; check()'s message fits in msg_len.
  *  - The stats identity holds at all times:
  *      pool_bytes == meta_bytes + header_bytes + padding_bytes
  *                    + granted_bytes + free_bytes
@@ -72,10 +95,16 @@ enum {
     HB_CAP_CONTRACT = 1u << 2,       /* contract() returns empty blocks */
     HB_CAP_TAGS = 1u << 3,           /* keeps the debug tag; walk reports it */
     HB_CAP_WALK = 1u << 4,           /* walk() visits live allocations */
-    HB_CAP_CHECK = 1u << 5,          /* check() verifies real invariants */
+    HB_CAP_CHECK = 1u << 5,          /* check() verifies real invariants: flipping a byte of the
+                                        metadata an alloc or free wrote is noticed (some byte of
+                                        each; a heap may leave counters, tags and padding
+                                        unverified), and corrupted metadata never crashes it */
     HB_CAP_REQUESTED = 1u << 6,      /* knows each allocation's requested size */
     HB_CAP_DETECT_BAD_FREE = 1u << 7, /* double/foreign free -> HB_EBADPTR */
-    HB_CAP_DETECT_OVERWRITE = 1u << 8 /* check() catches writes past a block's end */
+    HB_CAP_DETECT_OVERWRITE = 1u << 8, /* check() catches writes past a block's end */
+    HB_CAP_EXACT_FIT = 1u << 9 /* never refuses what fits in largest_free (see the contract); heaps
+                                  that round requests to size classes or bins (TLSF, slab) do not
+                                  declare it */
 };
 
 /* Return codes of free, expand and check. */

@@ -135,7 +135,8 @@
  *   data inside the managed block (as cfg's get_pages does): a stray write
  *   there redirects control.  Capabilities lacking: TAGS and REQUESTED (they would
  *   need a per-object header, defeating the packing), DETECT_OVERWRITE
- *   (no red zones).  cfg.page_size must be HB_PAGE_SIZE (or 0).
+ *   (no red zones), EXACT_FIT (a free object serves only its own size
+ *   class).  cfg.page_size must be HB_PAGE_SIZE (or 0).
  */
 #include <string.h>
 
@@ -1066,10 +1067,21 @@ static const char *check_page(const hb_heap *h, const struct slab *s, size_t i, 
     return check_slab(h, s);
 }
 
+/* check() follows a page or record pointer read from metadata only once it
+   lies on a page of the hull of our blocks (or of the initial pages), so
+   corrupted metadata gets a message, not a crash. */
+static int is_our_page(const hb_heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a % SLAB_PAGE == 0 && ((a >= h->init_start && a < h->init_end) || (a >= h->lo && a - h->lo < h->span));
+}
+
 static const char *check_lists(const hb_heap *h, size_t free_pages, size_t partial)
 {
     size_t n = 0;
     for (const struct slab *s = h->free_pages, *prev = NULL; s; prev = s, s = s->next) {
+        if (!is_our_page(h, s))
+            return "free-page list link points outside our pages";
         if (s->cache || s->prev != prev || s->owner != h)
             return "free-page list holds a page that is not free, or has a broken link";
         if (++n > free_pages)
@@ -1081,9 +1093,11 @@ static const char *check_lists(const hb_heap *h, size_t free_pages, size_t parti
     for (size_t i = 0; i <= h->nclasses; i++) {
         const struct slab_cache *c = i < h->nclasses ? &h->caches[i] : &h->records;
         size_t empties = 0;
-        if (c->empty && c->empty->cache != c)
+        if (c->empty && (!is_our_page(h, c->empty) || c->empty->cache != c))
             return "cache's empty-slab hint is not a slab of the cache";
         for (const struct slab *s = c->partial, *prev = NULL; s; prev = s, s = s->next) {
+            if (!is_our_page(h, s))
+                return "partial list link points outside our pages";
             if (s->cache != c || s->prev != prev || !s->free)
                 return "partial list holds a slab of another cache, a full one, or has a broken link";
             empties += s->inuse == 0;
@@ -1105,6 +1119,8 @@ static const char *check_large(const hb_heap *h, size_t runs, size_t recs)
     size_t n = 0, in_block = 0;
     for (size_t b = 0; b < SLAB_BUCKETS; b++)
         for (const struct large_rec *r = h->large[b]; r; r = r->next) {
+            if (!is_our_page(h, page_of((uintptr_t)r)))
+                return "large record link points outside our pages";
             if ((uintptr_t)r->base % SLAB_PAGE || r->pages == 0 || bucket_of(r->base) != b)
                 return "large record is misaligned, empty or in the wrong bucket";
             const struct slab *s = page_of((uintptr_t)r);
@@ -1126,6 +1142,10 @@ static int slab_check(const hb_heap *h, char *msg, size_t msg_len)
         (uintptr_t)page_at(h->blocks, h->blocks->block_pages) > h->init_end)
         why = "the initial pages are not inside the initial block";
     for (const struct slab *head = h->blocks; head && !why; head = head->bnext) {
+        if (!is_our_page(h, head)) {
+            why = "block list link points outside our pages";
+            break;
+        }
         uintptr_t start = (uintptr_t)head, end = (uintptr_t)page_at((struct slab *)head, head->block_pages);
         if (start % SLAB_PAGE || head->block_pages == 0 || start < h->lo || end - h->lo > h->span)
             why = "block is misaligned, empty, or outside the address hull";

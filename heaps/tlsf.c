@@ -100,7 +100,8 @@
  *   is read, so the hull must be readable).
  *   Capabilities lacking: TAGS and REQUESTED (the one-word header has no
  *   room and adding a word would cost 25-50% on small blocks),
- *   DETECT_OVERWRITE (no redzones).
+ *   DETECT_OVERWRITE (no redzones), EXACT_FIT (good fit rounds a request
+ *   up to its bin, so it may refuse one its largest free block would hold).
  */
 #include <string.h>
 
@@ -864,12 +865,22 @@ static size_t tlsf_usable_size(const hb_heap *h, const void *ptr)
 
 /* ---- check --------------------------------------------------------------- */
 
+/* check() follows a pointer read from metadata only once it lies inside
+   the address hull of the pools (which free() already assumes readable), so
+   corrupted metadata gets a message, not a crash. */
+static int in_hull(const hb_heap *h, const void *p)
+{
+    return (uintptr_t)p >= h->lo && (uintptr_t)p - h->lo <= h->limit;
+}
+
 /* Physical invariants of one pool; adds up its free and used bytes. */
 static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_t *free_bytes, size_t *free_blocks,
                               size_t *granted, size_t *live)
 {
     uintptr_t first = (uintptr_t)p->first, sent = (uintptr_t)p->sentinel;
-    if ((first + TLSF_WORD) % TLSF_ALIGN || (sent - first) % TLSF_ALIGN || sent < first)
+    uintptr_t start = p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p;
+    if ((first + TLSF_WORD) % TLSF_ALIGN || (sent - first) % TLSF_ALIGN || sent < first || first < start ||
+        !in_hull(h, (const void *)sent))
         return "pool: first block or sentinel misplaced";
     if (sent + TLSF_WORD > p->end || p->nsegs == 0 || p->nsegs > TLSF_POOL_SEGS)
         return "pool: sentinel past the end, or bad segment count";
@@ -926,6 +937,8 @@ static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *lis
                 return "list: more blocks on the lists than free in the pools (a cycle or a stray)";
             if ((uintptr_t)b % TLSF_WORD || ((uintptr_t)b + TLSF_WORD) % TLSF_ALIGN)
                 return "list: misaligned block";
+            if (!in_hull(h, b))
+                return "list: a link points outside every pool";
             if (!block_is_free(b))
                 return "list: a used block is on a free list";
             if (b->pprev != link)
@@ -941,7 +954,13 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 {
     size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, segs = 0, npools = 0;
     const char *why = NULL;
+    if (!in_hull(h, h) || h->pools != &h->pool0)
+        why = "the pool list or the address hull no longer holds the initial pool";
     for (const struct tlsf_pool *p = h->pools; p && !why; p = p->next) {
+        if (p != &h->pool0 && (!in_hull(h, p) || (uintptr_t)p % TLSF_ALIGN)) {
+            why = "pool list: a link points outside the pools";
+            break;
+        }
         why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
         segs += p->nsegs;
         pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);

@@ -25,4 +25,4 @@ static const struct hb_heap_ops ops = {"broken_blind_check",
                                        bb_usable_size};
 
 const struct hb_broken_heap hb_broken_blind_check = {&ops, "check() never reports corruption",
-                                                     "overwrite.past_end overwrite.before_start"};
+                                                     "integrity.check_looks overwrite.past_end overwrite.before_start"};

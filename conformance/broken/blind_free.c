@@ -23,4 +23,4 @@ static const struct hb_heap_ops ops = {"broken_blind_free",
                                        bb_usable_size};
 
 const struct hb_broken_heap hb_broken_blind_free = {&ops, "double and interior frees return HB_OK",
-                                                    "free.bad_pointers"};
+                                                    "free.bad_pointers free.double_after_merge"};

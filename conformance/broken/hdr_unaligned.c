@@ -41,6 +41,8 @@ static const struct hb_heap_ops ops = {"broken_hdr_unaligned",
 const struct hb_broken_heap hb_broken_hdr_unaligned = {
     &ops, "aligns a 4-byte header instead of the returned pointer",
     "alignment.powers alignment.default alignment.nearly_full alignment.invalid alignment.size_zero "
-    "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.small_blocks free.null "
-    "free.permutations free.drain expansion.scattered expansion.contiguous expansion.large_request "
-    "expansion.explicit expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random"};
+    "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.small_blocks "
+    "integrity.check_looks integrity.two_heaps free.null free.permutations free.drain expansion.scattered "
+    "expansion.contiguous expansion.large_request expansion.explicit expansion.oom_too_early "
+    "expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random "
+    "stress.counters_wrap"};
