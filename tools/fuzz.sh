@@ -48,22 +48,27 @@ corpus=conformance/fuzz/corpus
 
 # fuzz_one HEAP: one bounded run; exit 0 when nothing broke.
 fuzz_one() {
-  local heap=$1 dir work regress rc opts
+  local heap=$1 dir work found regress rc opts
   dir=${heap//:/-} # a folder name for the heap: debug:tlsf -> debug-tlsf
   work=$build/work/$dir
+  found=$build/found/$dir # breaking inputs land here first, then move to the regressions
   regress=conformance/fuzz/regressions/$dir
-  mkdir -p "$work" "$regress"
+  rm -rf "$found"
+  mkdir -p "$work" "$found"
   echo "==== fuzz: heap $heap for $secs s (new inputs in $work, log $build/$dir.log) ===="
   # A slow input is not a bug on a shared machine: only one that takes a
   # minute counts as a hang.
-  opts=(-max_total_time="$secs" -timeout=60 -report_slow_units=60 -print_final_stats=1 -artifact_prefix="$regress/")
+  opts=(-max_total_time="$secs" -timeout=60 -report_slow_units=60 -print_final_stats=1 -artifact_prefix="$found/")
   [ -n "${FUZZ_KEEP_GOING:-}" ] && opts+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   if [ "$heap" = any ]; then unset HB_FUZZ_HEAP; else export HB_FUZZ_HEAP=$heap; fi
   rc=0
   "$fuzzer" "${opts[@]}" "$work" "$corpus" >"$build/$dir.log" 2>&1 || rc=$?
-  rm -f "$regress"/slow-unit-*
-  if [ -n "$(ls -A "$regress")" ] && [ "$rc" -eq 0 ]; then rc=1; fi
-  rmdir "$regress" 2>/dev/null || true
+  rm -f "$found"/slow-unit-*
+  if [ -n "$(ls -A "$found")" ]; then
+    mkdir -p "$regress"
+    mv "$found"/* "$regress"/
+    [ "$rc" -ne 0 ] || rc=1
+  fi
   grep -E '^#[0-9]+:?[[:space:]]+(INITED|DONE)|hb_fuzz:|ERROR|SUMMARY|stat::|INFO: exiting' "$build/$dir.log" | sed "s/^/[$heap] /" || true
   if [ "$rc" -ne 0 ]; then
     echo "fuzz: heap $heap broke (exit $rc); the inputs are kept in $regress/"
