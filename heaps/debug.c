@@ -752,7 +752,7 @@ DBG_CREATE(0) DBG_CREATE(1) DBG_CREATE(2) DBG_CREATE(3) DBG_CREATE(4) DBG_CREATE
 DBG_CREATE(8) DBG_CREATE(9) DBG_CREATE(10) DBG_CREATE(11) DBG_CREATE(12) DBG_CREATE(13) DBG_CREATE(14) DBG_CREATE(15)
 DBG_CREATE(16) DBG_CREATE(17) DBG_CREATE(18) DBG_CREATE(19) DBG_CREATE(20) DBG_CREATE(21) DBG_CREATE(22) DBG_CREATE(23)
 DBG_CREATE(24) DBG_CREATE(25) DBG_CREATE(26) DBG_CREATE(27) DBG_CREATE(28) DBG_CREATE(29) DBG_CREATE(30) DBG_CREATE(31)
-    static hb_heap *(*const creates[HB_DEBUG_MAX_TABLES])(void *, size_t, const struct hb_config *) = {
+static hb_heap *(*const creates[HB_DEBUG_MAX_TABLES])(void *, size_t, const struct hb_config *) = {
     create_0,  create_1,  create_2,  create_3,  create_4,  create_5,  create_6,  create_7,
     create_8,  create_9,  create_10, create_11, create_12, create_13, create_14, create_15,
     create_16, create_17, create_18, create_19, create_20, create_21, create_22, create_23,
