@@ -17,6 +17,9 @@
 #                 fails on a regression (tools/regress.sh)
 #   make baseline re-measure and rewrite the baseline, printing the changes
 #   make trend    plots of the figures over commits (results/history/)
+#   make fuzz HEAPS=tlsf SECONDS=600    coverage-guided fuzzing with clang's
+#                 libFuzzer (tools/fuzz.sh; docs/debug-and-fuzz.md);
+#                 FUZZ_JOBS=2 fuzzes two heaps at a time
 #
 # Targets: host (x86-64, with ASan+UBSan) and the cross targets, one per
 # arch/<target>.cmake toolchain file, run under QEMU user mode.  Each target
@@ -36,13 +39,17 @@ PLUGIN_BASE ?= $(or $(PWD),$(CURDIR))
 export PLUGIN PLUGIN_CFLAGS PLUGIN_STRICT PLUGIN_BASE
 
 # HEAPS (comma- or space-separated) selects tests by their heap label.
+# Without it, every test runs but the whole suite through the debug layer
+# (label debug-layer; HEAPS=debug:tlsf runs that one).
 comma := ,
 empty :=
 space := $(empty) $(empty)
 heap_regex = $(subst $(space),|,$(strip $(subst $(comma), ,$(HEAPS))))
-ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error)
+ctest_heaps = $(if $(strip $(HEAPS)),-L '^($(heap_regex))$$' --no-tests=error,-LE '^debug-layer$$')
 
-.PHONY: all test bench deps bench-deps gbcompare clean format tidy compare regress baseline trend
+SECONDS ?= 60
+
+.PHONY: all test bench deps bench-deps gbcompare fuzz clean format tidy compare regress baseline trend
 
 all: test
 
@@ -107,6 +114,11 @@ baseline:
 trend:
 	@ARCHES=host tools/bootstrap.sh bench
 	@python3 tools/history.py trend results/history results/trend
+
+# Fuzzing needs clang: installed for this target only.
+fuzz:
+	@ARCHES=host tools/bootstrap.sh fuzz
+	HEAPS="$(HEAPS)" FUZZ_SECONDS="$(SECONDS)" BUILD="$(BUILD)" tools/fuzz.sh
 
 # The build trees only; the cross-built Google Benchmark in .cache/ stays.
 clean:

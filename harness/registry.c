@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lock.h"
+#include "debug.h"
 
 static const struct hb_heap_ops *find_in(const struct hb_heap_ops *const *list, const char *name)
 {
@@ -21,6 +22,7 @@ static const struct {
     const struct hb_heap_ops *(*wrap)(const char *layer, const struct hb_heap_ops *inner);
 } layers[] = {
     {"locked-", hb_lock_layer},
+    {"debug", hb_debug_layer},
 };
 
 static const struct hb_heap_ops *find_layered(const char *name, const char *colon)

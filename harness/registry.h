@@ -19,7 +19,8 @@ extern const struct hb_heap_ops *const hb_registered_heaps[];
 extern const struct hb_heap_ops *const hb_example_heaps[];
 
 /* The heap called name (registered or example), or NULL; "LAYER:NAME" is
-   that heap through a layer (e.g. locked-spin:tlsf, harness/lock.h). */
+   that heap through a layer (e.g. locked-spin:tlsf, harness/lock.h; debug:tlsf,
+   heaps/debug.h). */
 const struct hb_heap_ops *hb_find_heap(const char *name);
 
 /* Where a heap comes from (generated at configure time by

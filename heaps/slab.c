@@ -771,8 +771,8 @@ static int slab_free(hb_heap *h, void *ptr)
     if (rotr_gran(p - h->lo) >= h->span_gran || off == 0)
         return h->free_slow(h, ptr);
     struct slab *s = (struct slab *)(p - off);
-    if (s->owner != h || !bit_test_clear(s, off / SLAB_GRAN))
-        return HB_EBADPTR; /* not our page, not a live object start */
+    if (s->owner != h || s->cache == &h->records || !bit_test_clear(s, off / SLAB_GRAN))
+        return HB_EBADPTR; /* not our page, one of our large records, not a live object start */
     void *head = s->free;
     *(void **)ptr = head;
     s->free = ptr;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/bootstrap.sh - install what heapbench needs, idempotently.
 #
-#   tools/bootstrap.sh [test|bench]
+#   tools/bootstrap.sh [test|bench|fuzz]
 #   ARCHES="host x86 mips32 mips32be" tools/bootstrap.sh test   # the default set
 #
 # For every target named in ARCHES: the Debian packages it needs (checked
@@ -22,9 +22,9 @@ what=${1:-test}
 ARCHES=${ARCHES:-host x86 mips32 mips32be}
 
 case $what in
-test | bench) ;;
+test | bench | fuzz) ;;
 *)
-  echo "usage: tools/bootstrap.sh [test|bench]" >&2
+  echo "usage: tools/bootstrap.sh [test|bench|fuzz]" >&2
   exit 2
   ;;
 esac
@@ -36,6 +36,9 @@ packages=(cmake make gcc g++ libc6-dev libbenchmark-dev xz-utils python3)
 # Packages `make bench` needs on top (tools/bench.sh plots with gnuplot;
 # tools/gbcompare.py runs libbenchmark-tools' compare.py, which needs scipy).
 bench_packages=(gnuplot-nox libbenchmark-tools python3-scipy)
+# Packages `make fuzz` needs on top (clang and its libFuzzer runtime; only
+# there: make test and make bench build with gcc).
+fuzz_packages=(clang libclang-rt-dev)
 # Packages every cross target needs: QEMU user mode to run it, and dpkg-dev
 # plus the archive keyring to fetch and unpack Debian source packages.
 cross_packages=(qemu-user dpkg-dev debian-archive-keyring)
@@ -62,7 +65,8 @@ for t in $ARCHES; do
   packages+=("gcc-$triple" "g++-$triple")
 done
 [ "${#cross[@]}" -eq 0 ] || packages+=("${cross_packages[@]}")
-[ "$what" = test ] || packages+=("${bench_packages[@]}")
+[ "$what" = bench ] && packages+=("${bench_packages[@]}")
+[ "$what" = fuzz ] && packages+=("${fuzz_packages[@]}")
 
 # One dpkg-query for all: prints "name status" for the known ones.
 missing=()
