@@ -198,7 +198,25 @@ static double load_per_cpu(void)
     return n > 0 ? l / (double)n : l;
 }
 
-static void add_subjects(void)
+/* Each "LAYER:HEAP" name of the --heap list that the registry resolves (a heap
+   through the debug or lock layer) becomes a subject that runs when named. */
+static void add_layered_subjects(const char *heap_list)
+{
+    for (const char *p = heap_list; p && *p && nsubjects < MAX_SUBJECTS - 2;) {
+        size_t len = strcspn(p, ",");
+        char name[128];
+        if (len < sizeof name && memchr(p, ':', len)) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            const struct hb_heap_ops *ops = hb_find_heap(name);
+            if (ops && !find_subject(ops->name))
+                subjects[nsubjects++] = (struct hb_subject){ops->name, ops->summary, HB_SUBJECT_HEAP, 1, ops};
+        }
+        p += len + (p[len] == ',');
+    }
+}
+
+static void add_subjects(const char *heap_list)
 {
     for (const struct hb_heap_ops *const *p = hb_registered_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 0, *p};
@@ -214,6 +232,7 @@ static void add_subjects(void)
     }
     for (const struct hb_heap_ops *const *p = hb_example_heaps; *p && nsubjects < MAX_SUBJECTS - 2; p++)
         subjects[nsubjects++] = (struct hb_subject){(*p)->name, (*p)->summary, HB_SUBJECT_HEAP, 1, *p};
+    add_layered_subjects(heap_list);
     subjects[nsubjects++] = hb_subject_malloc;
     subjects[nsubjects++] = hb_subject_empty;
 }
@@ -347,7 +366,7 @@ int main(int argc, char **argv)
     r.reps_per_child = per_child > 0 ? (int)per_child : strcmp(HB_TIMING, "emulator") == 0 ? r.reps : 3;
     if (probe)
         return hb_pathlen_probe(probe);
-    add_subjects();
+    add_subjects(heap_list);
     char wl_err[512];
     if (hb_workloads_init(trace_dir && *trace_dir ? trace_dir : NULL, wl_err, sizeof wl_err) != 0) {
         fprintf(stderr, "hb-bench: %s\n", wl_err);
