@@ -2,7 +2,7 @@
 # tools/bootstrap.sh - install what heapbench needs, idempotently.
 #
 #   tools/bootstrap.sh [test|bench|fuzz]
-#   ARCHES="host x86 mips32 mips32be" tools/bootstrap.sh test   # the default set
+#   ARCHES="host x86 mips32" tools/bootstrap.sh test   # the targets to set up (make passes its list)
 #
 # For every target named in ARCHES: the Debian packages it needs (checked
 # with one dpkg-query call; installed only when missing, and only then after
@@ -19,7 +19,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-test}
-ARCHES=${ARCHES:-host x86 mips32 mips32be}
+ARCHES=${ARCHES:?"set ARCHES (the Makefile passes its default target list)"}
 
 case $what in
 test | bench | fuzz) ;;

@@ -44,7 +44,7 @@ check | write) ;;
   ;;
 esac
 t0=$SECONDS
-ARCHES=${REGRESS_ARCHES:-host x86 mips32}
+ARCHES=${REGRESS_ARCHES:?"set REGRESS_ARCHES (make regress passes its default list)"}
 ARCHES=${ARCHES//,/ }
 BUILD=${BUILD:-build}
 JOBS=${JOBS:-2}
