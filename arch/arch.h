@@ -37,7 +37,7 @@
 #ifdef __cplusplus
 #define HB_DEFAULT_ALIGN ((size_t)alignof(std::max_align_t))
 #else
-#define HB_DEFAULT_ALIGN ((size_t)_Alignof(max_align_t))
+#define HB_DEFAULT_ALIGN ((size_t) _Alignof(max_align_t))
 #endif
 
 #define HB_WORD_BYTES ((size_t)sizeof(void *))

@@ -19,7 +19,10 @@ void hb_rng_seed(struct hb_rng *r, uint64_t seed)
         r->s[0] = 1;
 }
 
-static uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+static uint32_t rotl(uint32_t x, int k)
+{
+    return (x << k) | (x >> (32 - k));
+}
 
 uint32_t hb_rng_next(struct hb_rng *r)
 {

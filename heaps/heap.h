@@ -90,22 +90,22 @@ typedef struct hb_heap hb_heap; /* opaque; each heap defines its own */
 
 /* Capability flags (hb_heap_ops.caps). */
 enum {
-    HB_CAP_FREE = 1u << 0,           /* free makes memory reusable at once */
-    HB_CAP_EXPAND = 1u << 1,         /* grows through get_pages when full, and expand() */
-    HB_CAP_CONTRACT = 1u << 2,       /* contract() returns empty blocks */
-    HB_CAP_TAGS = 1u << 3,           /* keeps the debug tag; walk reports it */
-    HB_CAP_WALK = 1u << 4,           /* walk() visits live allocations */
-    HB_CAP_CHECK = 1u << 5,          /* check() verifies real invariants: flipping a byte of the
-                                        metadata an alloc or free wrote is noticed (some byte of
-                                        each; a heap may leave counters, tags and padding
-                                        unverified), and corrupted metadata never crashes it */
-    HB_CAP_REQUESTED = 1u << 6,      /* knows each allocation's requested size */
-    HB_CAP_DETECT_BAD_FREE = 1u << 7, /* double/foreign free -> HB_EBADPTR */
+    HB_CAP_FREE = 1u << 0,             /* free makes memory reusable at once */
+    HB_CAP_EXPAND = 1u << 1,           /* grows through get_pages when full, and expand() */
+    HB_CAP_CONTRACT = 1u << 2,         /* contract() returns empty blocks */
+    HB_CAP_TAGS = 1u << 3,             /* keeps the debug tag; walk reports it */
+    HB_CAP_WALK = 1u << 4,             /* walk() visits live allocations */
+    HB_CAP_CHECK = 1u << 5,            /* check() verifies real invariants: flipping a byte of the
+                                          metadata an alloc or free wrote is noticed (some byte of
+                                          each; a heap may leave counters, tags and padding
+                                          unverified), and corrupted metadata never crashes it */
+    HB_CAP_REQUESTED = 1u << 6,        /* knows each allocation's requested size */
+    HB_CAP_DETECT_BAD_FREE = 1u << 7,  /* double/foreign free -> HB_EBADPTR */
     HB_CAP_DETECT_OVERWRITE = 1u << 8, /* check() catches writes past a block's end */
-    HB_CAP_EXACT_FIT = 1u << 9, /* never refuses what fits in largest_free (see the contract); heaps
-                                  that round requests to size classes or bins (TLSF, slab) do not
-                                  declare it */
-    HB_CAP_THREAD_SAFE = 1u << 10 /* every operation may be called from several threads at once */
+    HB_CAP_EXACT_FIT = 1u << 9,        /* never refuses what fits in largest_free (see the
+                                          contract); heaps that round requests to size classes
+                                          or bins (TLSF, slab) do not declare it */
+    HB_CAP_THREAD_SAFE = 1u << 10      /* every operation may be called from several threads at once */
 };
 
 /* Return codes of free, expand and check. */
@@ -125,10 +125,10 @@ enum {
 struct hb_config {
     void *(*get_pages)(void *mm, size_t npages);
     void (*put_pages)(void *mm, void *block, size_t npages);
-    void *mm;          /* passed back to get_pages and put_pages */
-    size_t page_size;  /* a power of two; HB_PAGE_SIZE for the target */
-    size_t param;      /* heap-specific tuning knob (0 = the heap's default),
-                          e.g. the bitmap heap's chunk size */
+    void *mm;         /* passed back to get_pages and put_pages */
+    size_t page_size; /* a power of two; HB_PAGE_SIZE for the target */
+    size_t param;     /* heap-specific tuning knob (0 = the heap's default),
+                         e.g. the bitmap heap's chunk size */
 };
 
 struct hb_stats {
@@ -150,10 +150,10 @@ struct hb_stats {
 };
 
 struct hb_block_info {
-    void *ptr;          /* what alloc returned */
-    size_t requested;   /* the size asked for (0 without HB_CAP_REQUESTED) */
-    size_t granted;     /* usable bytes from ptr on */
-    const char *tag;    /* the tag given to alloc (NULL without HB_CAP_TAGS) */
+    void *ptr;        /* what alloc returned */
+    size_t requested; /* the size asked for (0 without HB_CAP_REQUESTED) */
+    size_t granted;   /* usable bytes from ptr on */
+    const char *tag;  /* the tag given to alloc (NULL without HB_CAP_TAGS) */
 };
 
 /* walk callback: return non-zero to stop the walk early. */
@@ -189,7 +189,10 @@ struct hb_heap_ops {
 };
 
 /* Convenience for heaps: is x a power of two (0 is not)? */
-static inline int hb_is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static inline int hb_is_pow2(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
 
 /* Normalise an alloc alignment: 0 and 1 mean the default; other values must
    be powers of two no larger than max_align.  Returns 0 for invalid. */
@@ -211,8 +214,14 @@ static inline int hb_report(char *msg, size_t msg_len, const char *why)
     return HB_ECORRUPT;
 }
 
-static inline uintptr_t hb_align_up(uintptr_t x, size_t a) { return (x + (a - 1)) & ~(uintptr_t)(a - 1); }
-static inline uintptr_t hb_align_down(uintptr_t x, size_t a) { return x & ~(uintptr_t)(a - 1); }
+static inline uintptr_t hb_align_up(uintptr_t x, size_t a)
+{
+    return (x + (a - 1)) & ~(uintptr_t)(a - 1);
+}
+static inline uintptr_t hb_align_down(uintptr_t x, size_t a)
+{
+    return x & ~(uintptr_t)(a - 1);
+}
 
 /* Facts a table reports in ops->caps beside its capabilities, when parts of
    the heap are supplied by adapter.h rather than by the heap itself; results

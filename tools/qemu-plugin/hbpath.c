@@ -41,8 +41,8 @@ enum { MARK_BEGIN, MARK_END, MARK_FLUSH, MARK_MM_BEGIN, MARK_MM_END };
 
 struct marker {
     const char *symbol;
-    char kind;  /* letter written to the file */
-    int action; /* MARK_* */
+    char kind;      /* letter written to the file */
+    int action;     /* MARK_* */
     uint64_t entry; /* first address seen (0: not yet) */
 };
 
@@ -51,13 +51,13 @@ static struct marker markers[] = {
     {"hb_mark_free_begin", 'F', MARK_BEGIN, 0},  {"hb_mark_free_end", 'F', MARK_END, 0},
     {"hb_mark_cal_begin", 'C', MARK_BEGIN, 0},   {"hb_mark_cal_end", 'C', MARK_END, 0},
     {"hb_mark_probe_begin", 'P', MARK_BEGIN, 0}, {"hb_mark_probe_end", 'P', MARK_END, 0},
-    {"hb_mark_flush", 0, MARK_FLUSH, 0},
-    {"hb_mark_mm_begin", 0, MARK_MM_BEGIN, 0},   {"hb_mark_mm_end", 0, MARK_MM_END, 0},
+    {"hb_mark_flush", 0, MARK_FLUSH, 0},         {"hb_mark_mm_begin", 0, MARK_MM_BEGIN, 0},
+    {"hb_mark_mm_end", 0, MARK_MM_END, 0},
 };
 
-static uint64_t insns;     /* every guest instruction executed */
-static uint64_t started;   /* insns at the open begin marker */
-static char open_kind;     /* kind of the open pair, 0: none */
+static uint64_t insns;      /* every guest instruction executed */
+static uint64_t started;    /* insns at the open begin marker */
+static char open_kind;      /* kind of the open pair, 0: none */
 static uint64_t mm_started; /* insns at hb_mark_mm_begin */
 static uint64_t mm_insns;   /* the memory manager's, inside the open pair */
 static int mm_calls;        /* memory manager calls inside the open pair */
