@@ -125,7 +125,7 @@ int main(int argc, char **argv)
         return 2;
     }
     hb_mm *mm = hb_mm_create(64, 0, HB_MM_CONTIGUOUS);
-    size_t pages = (c.ops->min_initial + 64 * 1024 + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE;
+    size_t pages = (c.ops->min_initial + (size_t)64 * 1024 + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE;
     void *block = mm ? hb_mm_get_pages(mm, pages < 32 ? pages : 32) : NULL;
     struct hb_config cfg = hb_mm_config(mm, 0);
     c.h = block ? c.ops->create(block, (pages < 32 ? pages : 32) * HB_PAGE_SIZE, &cfg) : NULL;
