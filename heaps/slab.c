@@ -112,7 +112,10 @@
  *   a longer new-slab set-up.
  *   What stays O(n), and why: a large request when the memory manager
  *   refuses searches the blocks for a run of free pages, in one pass
- *   (a second only if reclaiming the hysteresis slabs makes a run),
+ *   (a second only if reclaiming the hysteresis slabs makes a run; one
+ *   more before asking the memory manager for its record's page), after
+ *   counting that a page is left for the record (O(pages + classes)) so
+ *   that a failure changes nothing,
  *   O(blocks + pages of the blocks long enough), times a hash chain per
  *   page while some in-block run exists (its pages hold user data, no
  *   descriptor, so only the records tell them); an index of free extents
@@ -657,6 +660,40 @@ static void large_release_pages(hb_heap *h, void *base, size_t pages, size_t own
         page_init_free(h, (struct slab *)((char *)base + k * SLAB_PAGE), 0);
 }
 
+/* Whether a page for a new record slab is left once a run of `pages` is
+   taken: the run and the record's slab both come from the free pages and
+   the hysteresis slabs (run_take and page_get reclaim those), so there
+   must be more of them than the run needs.  O(pages + classes). */
+static int page_left_after_run(const hb_heap *h, size_t pages)
+{
+    size_t n = 0;
+    for (const struct slab *s = h->free_pages; s && n <= pages; s = s->next)
+        n++;
+    for (size_t i = 0; i < h->nclasses && n <= pages; i++)
+        n += h->caches[i].empty && h->caches[i].empty->inuse == 0;
+    return n > pages;
+}
+
+/* Before an in-block run is taken: make sure its record can be had, so
+   that taking the run (which may reclaim hysteresis slabs) is never undone.
+   A record slab with room, or a page left after the run, will do; else a
+   page from the memory manager, asked only once the run is known to
+   exist.  0 (nothing changed): the run or its record cannot be had. */
+static int record_ready_for_run(hb_heap *h, size_t pages)
+{
+    if (h->records.partial || page_left_after_run(h, pages))
+        return 1;
+    char *loose;
+    if (!h->cfg.get_pages || (!run_find(h, pages, &loose) && !loose))
+        return 0;
+    void *mem = h->cfg.get_pages(h->cfg.mm, 1);
+    if (!mem)
+        return 0;
+    block_add(h, mem, 1);
+    h->pool += SLAB_PAGE;
+    return 1;
+}
+
 /* Whole pages: a block of its own from the memory manager, else (refused,
    or no memory manager) a run of free pages in the blocks held. */
 static void *large_alloc(hb_heap *h, size_t size)
@@ -668,7 +705,7 @@ static void *large_alloc(hb_heap *h, size_t size)
     void *base = h->cfg.get_pages ? h->cfg.get_pages(h->cfg.mm, pages) : NULL;
     if (base)
         h->pool += pages * SLAB_PAGE;
-    else if ((base = run_take(h, pages)) != NULL)
+    else if (record_ready_for_run(h, pages) && (base = run_take(h, pages)) != NULL)
         own = 0;
     else
         return NULL;

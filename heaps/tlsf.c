@@ -99,8 +99,10 @@
  *   fit: a request can be refused while a block of its own bin would fit.
  *   contract gives back every pool that is one free block (except the
  *   initial one) and every trailing segment of a pool that lies inside the
- *   pool's last free block; an empty segment in the middle of a pool, with
- *   live blocks after it, stays until they are freed.
+ *   pool's last free block, unless what would be left of that block below
+ *   the segment is under the minimum chunk (that sliver could only go to
+ *   the metadata for good); such a segment, and an empty segment in the
+ *   middle of a pool with live blocks after it, stay until they are freed.
  *   Bad frees caught in O(1): a misaligned pointer, one outside the address
  *   hull of all pools (not read at all), a header marked free (double free;
  *   a block merged into its free neighbour keeps its FREE bit), a size
@@ -790,16 +792,17 @@ static size_t pool_trim_last_segment(hb_heap *h, struct tlsf_pool *p)
         tlsf_block *last = block_prev_phys(s);
         uintptr_t l = (uintptr_t)last;
         sent = first + hb_align_down(seg - TLSF_WORD - first, TLSF_ALIGN);
-        if (sent < l)
+        /* the last free block must start above the new sentinel or leave a
+           whole block below it: a sliver would be lost to the metadata */
+        if (sent < l || sent - l - 1 < TLSF_MIN_CHUNK - 1)
             return 0;
         block_remove(h, last);
-        if (sent - l >= TLSF_MIN_CHUNK) {
+        if (sent != l) {
             last->size = (sent - l) | TLSF_FREE;
             write_sentinel((tlsf_block *)sent, TLSF_PREV_FREE);
             block_set_prev_phys((tlsf_block *)sent, last);
             block_insert(h, last, sent - l);
         } else {
-            sent = l; /* too little left for a block: the sentinel moves down */
             write_sentinel((tlsf_block *)sent, 0);
         }
     }
