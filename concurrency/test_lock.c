@@ -10,21 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "expect.h"
 #include "common.h"
 #include "lock.h"
 #include "registry.h"
-
-static int failures;
-
-#define EXPECT(cond, ...)                                                                                              \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            printf("FAIL line %d: ", __LINE__);                                                                        \
-            printf(__VA_ARGS__);                                                                                       \
-            printf("\n");                                                                                              \
-            failures++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
 
 static void expect_identity(const struct hb_cc_heap *c, const char *when)
 {
@@ -144,6 +133,6 @@ int main(void)
     test_names();
     test_layout();
     test_reserve();
-    printf("%s: the lock layer's rules\n", failures ? "FAIL" : "PASS");
-    return failures != 0;
+    printf("%s: the lock layer's rules\n", hb_expect_failures ? "FAIL" : "PASS");
+    return hb_expect_failures != 0;
 }

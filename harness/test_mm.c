@@ -5,17 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "expect.h"
 #include "mm.h"
-
-static int failures;
-
-#define EXPECT(cond, what)                                                                                             \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, what);                                                      \
-            failures++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
 
 static void contiguous_placement(void)
 {
@@ -85,6 +76,6 @@ int main(void)
     contiguous_placement();
     scattered_placement();
     limit_guards_and_counters();
-    printf("%s\n", failures ? "memory manager: FAILED" : "memory manager: all checks passed");
-    return failures != 0;
+    printf("%s\n", hb_expect_failures ? "memory manager: FAILED" : "memory manager: all checks passed");
+    return hb_expect_failures != 0;
 }

@@ -12,19 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "supervise.h"
-
-static int failures;
-
-#define EXPECT(cond, ...)                                                                                              \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            printf("FAIL line %d: ", __LINE__);                                                                        \
-            printf(__VA_ARGS__);                                                                                       \
-            printf("\n");                                                                                              \
-            failures++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
 
 static void body_done(void *ctx)
 {
@@ -306,6 +295,6 @@ int main(void)
     EXPECT(o.end == HB_SV_DONE && o.output_len == 0, "a run after failures, without capture: end %d", o.end);
 
     hb_sv_destroy(sv);
-    printf("%s\n", failures ? "supervise: FAILED" : "supervise: all checks passed");
-    return failures != 0;
+    printf("%s\n", hb_expect_failures ? "supervise: FAILED" : "supervise: all checks passed");
+    return hb_expect_failures != 0;
 }
