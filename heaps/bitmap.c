@@ -353,6 +353,30 @@ static inline size_t find_in_block(const hb_heap *h, const struct bm_block *b, c
     return find_in_range(h, b, b->hint, b->nchunks, r);
 }
 
+/* The common request, n <= W chunks with no alignment above the chunk
+   size: the first start of n free chunks at or after the hint, a word at a
+   time (find_short without the aligned positions and the range limit: bits
+   past nchunks are 0, so no fit reaches past the map).  The caller has
+   seen free_chunks >= n, so the hint is below nchunks. */
+static inline __attribute__((always_inline)) size_t find_small(const struct bm_block *b, size_t n)
+{
+    const bm_word *f = b->freebits;
+    size_t k = b->hint / BM_W;
+    bm_word lo = f[k] & (BM_ALL << (b->hint % BM_W));
+    for (;;) {
+        if (lo) {
+            bm_word starts = lo;
+            if (n > 1)
+                starts = fit_starts(lo, k + 1 < b->nwords ? f[k + 1] : 0, n);
+            if (starts)
+                return k * BM_W + ctz_word(starts);
+        }
+        if (++k == b->nwords)
+            return BM_NONE;
+        lo = f[k];
+    }
+}
+
 /* Remember that b holds no free run of n chunks (only unaligned searches
    prove that), until the next free into b. */
 static inline void note_miss(struct bm_block *b, const struct bm_req *r)
@@ -515,19 +539,33 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
     struct bm_req r;
-    r.align = hb_effective_align(align, BM_MAX_ALIGN);
-    if (!r.align) {
-        h->failures++;
-        return NULL;
-    }
     r.n = size ? ((size - 1) >> h->shift) + 1 : 1;
-    r.step = r.align > h->chunk ? r.align >> h->shift : 1;
-
-    for (struct bm_block *b = &h->first; b; b = b->next) { /* oldest block first */
-        size_t s = find_in_block(h, b, &r);
-        if (s != BM_NONE)
-            return take_run(h, b, s, r.n);
-        note_miss(b, &r);
+    /* Oldest block first.  The common request (n <= W, no alignment above
+       the chunk size, so any valid one) takes find_small. */
+    if (r.n <= BM_W && align <= h->chunk && !(align & (align - 1))) {
+        for (struct bm_block *b = &h->first; b; b = b->next) {
+            if (b->free_chunks < r.n || r.n >= b->miss)
+                continue;
+            size_t s = find_small(b, r.n);
+            if (s != BM_NONE)
+                return take_run(h, b, s, r.n);
+            b->miss = r.n; /* note_miss's case: unaligned, n < miss, n <= free_chunks */
+        }
+        r.align = h->chunk; /* every chunk start has it */
+        r.step = 1;
+    } else {
+        r.align = hb_effective_align(align, BM_MAX_ALIGN);
+        if (!r.align) {
+            h->failures++;
+            return NULL;
+        }
+        r.step = r.align > h->chunk ? r.align >> h->shift : 1;
+        for (struct bm_block *b = &h->first; b; b = b->next) {
+            size_t s = find_in_block(h, b, &r);
+            if (s != BM_NONE)
+                return take_run(h, b, s, r.n);
+            note_miss(b, &r);
+        }
     }
     struct bm_block *b = grow(h, &r);
     size_t s = b ? find_in_block(h, b, &r) : BM_NONE;
