@@ -261,8 +261,9 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
     return step == 1 ? BM_ALL : (BM_ALL / low_bits(step)) << off;
 }
 
-/* ---- searches: each returns the first fitting start in [from, limit),
-        or BM_NONE; a run may extend past limit but never past nchunks ---- */
+/* ---- searches: each returns the first fitting start at or after `from`
+        (below it every chunk is used), or BM_NONE; bits past nchunks are
+        0, so no fit reaches past the map and no search needs a limit ---- */
 
 /* Bit i of the result: chunks i .. i+n-1 are all free, where lo holds
    chunks 0..W-1 and hi chunks W..2W-1 (n <= W, so the answer is exact). */
@@ -279,31 +280,28 @@ static inline bm_word fit_starts(bm_word lo, bm_word hi, size_t n)
 }
 
 /* n <= W and step < W: one word of fit starts at a time. */
-static size_t find_short(const struct bm_block *b, size_t from, size_t limit, size_t n, bm_word pattern)
+static size_t find_short(const struct bm_block *b, size_t from, size_t n, bm_word pattern)
 {
     const bm_word *f = b->freebits;
-    size_t k = from / BM_W, last = (limit - 1) / BM_W;
+    size_t k = from / BM_W;
     bm_word lo = f[k] & (BM_ALL << (from % BM_W));
     for (;;) {
         bm_word hi = k + 1 < b->nwords ? f[k + 1] : 0;
         if (lo) {
             bm_word starts = (n == 1 ? lo : fit_starts(lo, hi, n)) & pattern;
-            if (k == last)
-                starts &= low_bits(limit - k * BM_W);
             if (starts)
                 return k * BM_W + ctz_word(starts);
         }
-        if (k == last)
+        if (++k == b->nwords)
             return BM_NONE;
         lo = hi;
-        k++;
     }
 }
 
 /* n > W and step < W: a fit spans at least one word boundary, so only runs
    that touch a word's top or bottom matter: track the run open at each
    boundary (whole words of free or used chunks cost one test). */
-static size_t find_long(const struct bm_block *b, size_t from, size_t limit, size_t n, size_t step, size_t off)
+static size_t find_long(const struct bm_block *b, size_t from, size_t n, size_t step, size_t off)
 {
     size_t k = from / BM_W, run = BM_NONE;
     bm_word w = b->freebits[k] & (BM_ALL << (from % BM_W));
@@ -316,7 +314,7 @@ static size_t find_long(const struct bm_block *b, size_t from, size_t limit, siz
             if (run != BM_NONE) {
                 size_t end = base + ctz_word(~w);
                 size_t s = first_aligned_from(run, step, off);
-                if (s < limit && s < end && n <= end - s)
+                if (s < end && n <= end - s)
                     return s;
                 run = BM_NONE;
             }
@@ -324,13 +322,13 @@ static size_t find_long(const struct bm_block *b, size_t from, size_t limit, siz
             if (top)
                 run = base + BM_W - top;
         }
-        if (++k == b->nwords || (k * BM_W >= limit && (run == BM_NONE || run >= limit)))
+        if (++k == b->nwords)
             break;
         w = b->freebits[k];
     }
     if (run != BM_NONE) { /* open at the end of the map: nchunks is a multiple of W */
         size_t s = first_aligned_from(run, step, off);
-        if (s < limit && s < b->nchunks && n <= b->nchunks - s)
+        if (s < b->nchunks && n <= b->nchunks - s)
             return s;
     }
     return BM_NONE;
@@ -338,10 +336,10 @@ static size_t find_long(const struct bm_block *b, size_t from, size_t limit, siz
 
 /* step >= W: at most one candidate per word; test each, skipping the used
    and free stretches in between a word at a time. */
-static size_t find_aligned(const struct bm_block *b, size_t from, size_t limit, size_t n, size_t step, size_t off)
+static size_t find_aligned(const struct bm_block *b, size_t from, size_t n, size_t step, size_t off)
 {
     size_t s = first_aligned_from(from, step, off);
-    while (s < limit && s < b->nchunks && n <= b->nchunks - s) {
+    while (s < b->nchunks && n <= b->nchunks - s) {
         size_t used = first_used(b, s, s + n);
         if (used == s + n)
             return s;
@@ -350,32 +348,24 @@ static size_t find_aligned(const struct bm_block *b, size_t from, size_t limit, 
     return BM_NONE;
 }
 
-static inline __attribute__((always_inline)) size_t find_in_range(const hb_heap *h, const struct bm_block *b,
-                                                                  size_t from, size_t limit, const struct bm_req *r)
-{
-    if (from >= limit)
-        return BM_NONE;
-    size_t off = aligned_offset(h, b, r->align);
-    if (r->step >= BM_W)
-        return find_aligned(b, from, limit, r->n, r->step, off);
-    if (r->n > BM_W)
-        return find_long(b, from, limit, r->n, r->step, off);
-    return find_short(b, from, limit, r->n, aligned_pattern(r->step, off));
-}
-
-/* First fit inside one block: nothing below the hint is free, so the
-   search starts there. */
-static inline size_t find_in_block(const hb_heap *h, const struct bm_block *b, const struct bm_req *r)
+/* First fit inside one block from its hint.  free_chunks >= n >= 1 puts
+   the hint below nchunks. */
+static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap *h, const struct bm_block *b,
+                                                                  const struct bm_req *r)
 {
     if (b->free_chunks < r->n || r->n >= b->miss)
         return BM_NONE;
-    return find_in_range(h, b, b->hint, b->nchunks, r);
+    size_t off = aligned_offset(h, b, r->align);
+    if (r->step >= BM_W)
+        return find_aligned(b, b->hint, r->n, r->step, off);
+    if (r->n > BM_W)
+        return find_long(b, b->hint, r->n, r->step, off);
+    return find_short(b, b->hint, r->n, aligned_pattern(r->step, off));
 }
 
 /* The common request, n <= W chunks with no alignment above the chunk
    size: the first start of n free chunks at or after the hint, a word at a
-   time (find_short without the aligned positions and the range limit: bits
-   past nchunks are 0, so no fit reaches past the map).  The caller has
+   time (find_short without the aligned positions, inline).  The caller has
    seen free_chunks >= n, so the hint is below nchunks. */
 static inline __attribute__((always_inline)) size_t find_small(const struct bm_block *b, size_t n)
 {
