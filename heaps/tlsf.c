@@ -187,15 +187,16 @@ struct hb_heap {
     uintptr_t used_hi; /* the highest a used block's header can be (hull end - WORD - MIN_CHUNK); 0: no hull */
     size_t ptr_limit;  /* (used_hi + WORD - lo_ptr) / ALIGN: see tlsf_free */
     struct tlsf_pool *pools;
+    size_t parked_bytes;                                   /* chunk bytes of parked gaps: padding, not free */
     void *(*slow)(hb_heap *h, size_t chunk, size_t align); /* alloc_slow, called through the heap */
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
 };
 
 _Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
-_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3344
                                           : _Alignof(uint64_t) == 8 ? 1784
-                                                                    : 1712),
+                                                                    : 1716),
                "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
@@ -362,11 +363,28 @@ static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
     tlsf_block *next = *head;
     b->next_free = next;
     b->pprev = head;
-    if (next)
-        next->pprev = &b->next_free;
     *head = b;
-    h->bitmap[slot_word(slot)] |= slot_bit(slot);
-    h->top_bitmap |= word_bit(slot_word(slot));
+    if (next) {
+        next->pprev = &b->next_free;
+    } else { /* the list was empty: its bits were clear */
+        h->bitmap[slot_word(slot)] |= slot_bit(slot);
+        h->top_bitmap |= word_bit(slot_word(slot));
+    }
+}
+
+/* A free block on no list: an alignment gap, counted as padding.  It
+   looks like the only block of a list whose head is its own next_free
+   field, so block_remove takes it off like any other (that "head" lies in
+   a pool, never among the class heads: no bitmap bit moves). */
+static inline int block_is_parked(const tlsf_block *b)
+{
+    return b->pprev == &b->next_free;
+}
+static inline void block_park(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    b->next_free = NULL;
+    b->pprev = &b->next_free;
+    h->parked_bytes += chunk;
 }
 
 /* Unlink a free block from wherever it is; when its list empties (it was
@@ -383,6 +401,8 @@ static inline void block_remove(hb_heap *h, tlsf_block *b)
     size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)h->heads) / sizeof(tlsf_block *);
     if (slot < TLSF_SLOTS)
         list_mark_empty(h, (unsigned)slot);
+    else if (pprev == &b->next_free) /* parked */
+        h->parked_bytes -= block_size(b);
 }
 
 /* Take the head of list `slot`, which is b. */
@@ -631,7 +651,7 @@ static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_
         tlsf_block *a = block_at(b, gap);
         block_set_prev_phys(a, b);
         b->size = gap | TLSF_FREE;
-        block_insert(h, b, gap);
+        block_park(h, b, gap);
         b = a;
         have -= gap;
         flag = TLSF_PREV_FREE;
@@ -883,7 +903,8 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
     s->meta_bytes = h->meta_bytes;
     s->header_bytes = live_count(h) * TLSF_WORD;
     s->granted_bytes = h->used - s->header_bytes;
-    s->free_bytes = h->pool_bytes - h->meta_bytes - h->used;
+    s->padding_bytes = h->parked_bytes;
+    s->free_bytes = h->pool_bytes - h->meta_bytes - h->used - h->parked_bytes;
     if (h->top_bitmap) {
         unsigned w = 31u - (unsigned)__builtin_ctz(h->top_bitmap); /* the highest word: the lowest bit */
         unsigned top = (w << 5) + (31u - (unsigned)__builtin_ctz(h->bitmap[w]));
@@ -933,7 +954,7 @@ static int in_hull(const hb_heap *h, const void *p)
 
 /* Physical invariants of one pool; adds up its free and used bytes. */
 static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_t *free_bytes, size_t *free_blocks,
-                              size_t *granted, size_t *live)
+                              size_t *parked, size_t *granted, size_t *live)
 {
     uintptr_t first = (uintptr_t)p->first, sent = (uintptr_t)p->sentinel;
     uintptr_t start = p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p;
@@ -961,8 +982,14 @@ static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_
         if (block_is_free(b)) {
             if (prev_free)
                 return "block: two free blocks are adjacent (missed coalescing)";
-            *free_bytes += sz;
-            ++*free_blocks;
+            if (block_is_parked(b)) {
+                if (b->next_free)
+                    return "block: a parked gap has a successor";
+                *parked += sz;
+            } else {
+                *free_bytes += sz;
+                ++*free_blocks;
+            }
         } else {
             *granted += block_usable(sz);
             ++*live;
@@ -1010,7 +1037,7 @@ static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *lis
 
 static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, npools = 0;
+    size_t free_bytes = 0, free_blocks = 0, parked = 0, granted = 0, live = 0, listed = 0, pool = 0, npools = 0;
     const char *why = NULL;
     if (!in_hull(h, h) || h->pools != &h->pool0)
         why = "the pool list or the address hull no longer holds the initial pool";
@@ -1019,7 +1046,7 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
             why = "pool list: a link points outside the pools";
             break;
         }
-        why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
+        why = check_pool(h, p, &free_bytes, &free_blocks, &parked, &granted, &live);
         pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);
         if (++npools > pool_bound(h))
             why = "pool list: more pools than the pool bytes allow (a cycle)";
@@ -1034,7 +1061,9 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
         return hb_report(msg, msg_len, "granted bytes or live count differ from the blocks");
     if (pool != h->pool_bytes)
         return hb_report(msg, msg_len, "pool bytes differ from the pool records");
-    if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted != free_bytes)
+    if (parked != h->parked_bytes)
+        return hb_report(msg, msg_len, "parked gap bytes differ from the parked blocks");
+    if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted - parked != free_bytes)
         return hb_report(msg, msg_len, "stats identity broken: metadata bytes are off");
     return HB_OK;
 }
