@@ -227,6 +227,12 @@ static inline tlsf_block *block_at(const tlsf_block *b, size_t off)
 {
     return (tlsf_block *)((uintptr_t)b + off);
 }
+/* A block taken off a list: FREE set, PREV_FREE clear (free blocks never
+   touch; a parked gap is never on a list), so its size is one subtraction. */
+static inline size_t listed_block_size(const tlsf_block *b)
+{
+    return b->size - TLSF_FREE;
+}
 static inline size_t block_usable(size_t chunk)
 {
     return chunk - TLSF_WORD;
@@ -276,9 +282,11 @@ static inline unsigned mapping(size_t chunk, int search)
     uint32_t c = (uint32_t)chunk;
     unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
     unsigned shift = f - TLSF_SL_LOG2;
-    /* rounding up, ceil(c / 2^shift), is ((c - 1) >> shift) + 1 (c > 0) */
-    uint32_t t = search ? ((c - 1) >> shift) + 1 : c >> shift;
-    return ((f - TLSF_FL_SHIFT) << TLSF_SL_LOG2) + t;
+    /* rounding up, ceil(c / 2^shift), is ((c - 1) >> shift) + 1 (c > 0);
+       the constants are summed apart so that they fold into one add */
+    uint32_t t = search ? (c - 1) >> shift : c >> shift;
+    unsigned base = search ? 1u - (TLSF_FL_SHIFT << TLSF_SL_LOG2) : 0u - (TLSF_FL_SHIFT << TLSF_SL_LOG2);
+    return (f << TLSF_SL_LOG2) + t + base;
 }
 
 static inline unsigned mapping_insert(size_t chunk)
@@ -422,7 +430,7 @@ static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot)
    rest, if big enough, becomes a free block.  Returns the chunk kept. */
 static inline size_t block_split(hb_heap *h, tlsf_block *b, size_t chunk)
 {
-    size_t have = block_size(b);
+    size_t have = listed_block_size(b);
     size_t rest = have - chunk;
     if (rest >= TLSF_MIN_CHUNK) {
         tlsf_block *r = block_at(b, chunk);
@@ -641,7 +649,7 @@ static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
    gap is filed once, the tail split once. */
 static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_t align)
 {
-    size_t have = block_size(b);
+    size_t have = listed_block_size(b);
     size_t gap = -(uintptr_t)block_to_ptr(b) & (align - 1);
     size_t flag = 0;
     /* gap is a multiple of ALIGN: never below the minimum chunk if that is ALIGN */
@@ -755,7 +763,7 @@ static int tlsf_free(hb_heap *h, void *ptr)
     }
     if (nhdr & TLSF_FREE) { /* block_merge_next */
         block_remove(h, next);
-        next = block_at(next, nhdr & ~TLSF_FLAGS);
+        next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
         nhdr = next->size;
     }
     chunk = (uintptr_t)next - (uintptr_t)b;
