@@ -42,17 +42,31 @@
  *   Free lists are hlists: removal needs no class lookup, and a list
  *   empties exactly when a block whose pprev points into the heads has no
  *   successor; the head slot then names the bitmap bit to clear.
+ *   Parked gaps: the free block below an aligned payload is on no list.
+ *   Its pprev points at its own next_free (NULL), so block_remove takes it
+ *   off like a one-block list whose head is no class head.  It is merged
+ *   like any free block when either neighbour is freed; until then its
+ *   bytes are padding (stats.padding_bytes), not free: alloc cannot reach
+ *   them, so largest_free and free_bytes leave them out.
+ *   Invariants (check() verifies them all): free blocks never touch; a
+ *   block's PREV_FREE bit and back pointer match its predecessor; every
+ *   free block is either on the list of its class or parked, and a parked
+ *   gap is followed by a used block; a list's bitmap bit is set exactly
+ *   when the list is non-empty, and a top bit exactly when its word is
+ *   non-zero; used, parked_bytes and the live count match the blocks.
  *   Control (struct hb_heap): the list heads (first, so that a head's
- *   address is h + slot words), top word, 12 or 13 bitmap words (uint32_t on
- *   every target), the list heads, counters, the address hull of the
- *   pools, the pool list.
+ *   address is h + slot * sizeof(void *)), the top word, 13 bitmap words
+ *   (12 on x86-64; uint32_t on every target), counters, the address hull
+ *   of the pools, the pool list.
  *
  * Metadata
  *   Per allocation: 1 word (4 bytes on 32-bit, 8 on 64-bit); chunks are
- *   rounded to ALIGN, the rounding is usable (granted), no padding.
+ *   rounded to ALIGN, the rounding is usable (granted).  An aligned block
+ *   may leave a parked gap below it: under align + the minimum chunk,
+ *   padding until a neighbour is freed.
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
- *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
+ *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3344 on
  *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
  *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
@@ -63,28 +77,30 @@
  *   alloc and free: O(1), no loops: one clz for the class, at most two clz
  *   for the search, two list removals and one insertion.  An aligned alloc
  *   (align > ALIGN) searches once for size + align + the minimum chunk,
- *   takes the head of that list, files the leading gap and splits off the
- *   tail: one removal and two insertions, straight-line, in the same
- *   function as the plain path (a call between them cost a prologue).
- *   The paths that reach the memory manager or refuse a request are out
- *   of line and called through a pointer in the heap (no call by name, so
- *   MIPS PIC code needs no gp set-up on the fast paths); a set bitmap bit
- *   means a non-empty list, so the head is read without a test.
+ *   takes the head of that list, parks the leading gap (a few stores, no
+ *   list) and splits off the tail: one removal and one insertion,
+ *   straight-line, in the same function as the plain path (a call between
+ *   them cost a prologue).  The paths that reach the memory manager or
+ *   refuse a request are out of line and called through a pointer in the
+ *   heap (no call by name, so MIPS PIC code needs no gp set-up on the fast
+ *   paths); a set bitmap bit means a non-empty list, so the head is read
+ *   without a test.
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
- *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter): plain alloc
- *   <= 115 on i386, <= 118 on MIPS32; aligned alloc <= 167 on i386, <= 169
- *   on MIPS32 (align-mixed); free <= 127 on i386, <= 120 on MIPS32 (the
- *   NULL, alignment and hull tests are one compare of a rotated offset).
- *   The bench's targets (alloc <= 120, free <= 110) are missed by the
- *   aligned alloc and by free: the aligned path's two insertions cost
- *   about 30 instructions each (class, links, two bitmap words), the
- *   search and the removal about 50, the entry checks 20, and i386 spills
- *   for want of registers; a free that merges on both sides pays two
- *   removals that each may empty a list (about 20 each with the bitmap
- *   words) and one insertion.  Giving the gap (or the tail) to the
- *   allocation as unlisted padding would save one insertion but strand up
- *   to align bytes per aligned block; not done.
+ *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
+ *   workload): plain alloc <= 114 on MIPS32, <= 113 on i386; aligned alloc
+ *   <= 142 on MIPS32, <= 138 on i386 (align-mixed); free <= 118 on MIPS32,
+ *   <= 128 on i386 (the NULL, alignment and hull tests are one compare of
+ *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
+ *   are missed by the aligned alloc and by free.  Where the aligned path's
+ *   instructions go on MIPS32: entry checks 16, class and two-level search
+ *   about 35, taking the head (emptying its list clears two bitmap words)
+ *   20, the gap and its parking 25, filing the tail about 32, counters 10.
+ *   A free that merges on both sides pays the entry checks (23, most of
+ *   them the bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals
+ *   that each may empty a list (about 25 each) and one insertion (about
+ *   35); i386 adds a 12-instruction prologue and epilogue and spills for
+ *   want of registers.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
