@@ -66,7 +66,7 @@
  *   padding until a neighbour is freed.
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
- *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3344 on
+ *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3336 on
  *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
  *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
@@ -195,8 +195,10 @@ struct hb_heap {
     uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
     size_t frees;                       /* modulo 2^width: live = allocs - frees stays exact */
-    size_t allocs;                      /* modulo 2^width, with allocs_carry */
-    size_t allocs_carry;                /* times allocs wrapped to 0 */
+    size_t allocs;                      /* modulo 2^width, with allocs_carry on 32-bit */
+#if SIZE_MAX == UINT32_MAX
+    size_t allocs_carry; /* times allocs wrapped to 0 (a 64-bit count never wraps) */
+#endif
     uint64_t failures;
     size_t pool_bytes, meta_bytes;
     uintptr_t lo_ptr;  /* lowest address of any pool + ALIGN: no payload lies below */
@@ -210,7 +212,7 @@ struct hb_heap {
 };
 
 _Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
-_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3344
+_Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
                                           : _Alignof(uint64_t) == 8 ? 1784
                                                                     : 1716),
                "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
@@ -654,8 +656,12 @@ static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
 {
     h->used += chunk;
+#if SIZE_MAX == UINT32_MAX
     if (!++h->allocs) /* a size_t counter and its carries: no 64-bit add on 32-bit targets */
         h->allocs_carry++;
+#else
+    h->allocs++;
+#endif
     return block_to_ptr(b);
 }
 
@@ -897,11 +903,14 @@ static inline size_t live_count(const hb_heap *h)
     return h->allocs - h->frees;
 }
 
-/* allocs as 64 bits: the carries count 2^width each (nothing on 64-bit,
-   where (uint64_t)SIZE_MAX + 1 is 0 and allocs never wraps). */
+/* allocs as 64 bits: on 32-bit, the carries count 2^32 each. */
 static inline uint64_t alloc_total(const hb_heap *h)
 {
-    return (uint64_t)h->allocs + (uint64_t)h->allocs_carry * ((uint64_t)SIZE_MAX + 1);
+#if SIZE_MAX == UINT32_MAX
+    return (uint64_t)h->allocs + ((uint64_t)h->allocs_carry << 32);
+#else
+    return h->allocs;
+#endif
 }
 
 /* Memory manager blocks (and the initial one) in the pools: O(pools). */
