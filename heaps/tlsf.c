@@ -42,17 +42,31 @@
  *   Free lists are hlists: removal needs no class lookup, and a list
  *   empties exactly when a block whose pprev points into the heads has no
  *   successor; the head slot then names the bitmap bit to clear.
+ *   Parked gaps: the free block below an aligned payload is on no list.
+ *   Its pprev points at its own next_free (NULL), so block_remove takes it
+ *   off like a one-block list whose head is no class head.  It is merged
+ *   like any free block when either neighbour is freed; until then its
+ *   bytes are padding (stats.padding_bytes), not free: alloc cannot reach
+ *   them, so largest_free and free_bytes leave them out.
+ *   Invariants (check() verifies them all): free blocks never touch; a
+ *   block's PREV_FREE bit and back pointer match its predecessor; every
+ *   free block is either on the list of its class or parked, and a parked
+ *   gap is followed by a used block; a list's bitmap bit is set exactly
+ *   when the list is non-empty, and a top bit exactly when its word is
+ *   non-zero; used, parked_bytes and the live count match the blocks.
  *   Control (struct hb_heap): the list heads (first, so that a head's
- *   address is h + slot words), top word, 12 or 13 bitmap words (uint32_t on
- *   every target), the list heads, counters, the address hull of the
- *   pools, the pool list.
+ *   address is h + slot * sizeof(void *)), the top word, 13 bitmap words
+ *   (12 on x86-64; uint32_t on every target), counters, the address hull
+ *   of the pools, the pool list.
  *
  * Metadata
  *   Per allocation: 1 word (4 bytes on 32-bit, 8 on 64-bit); chunks are
- *   rounded to ALIGN, the rounding is usable (granted), no padding.
+ *   rounded to ALIGN, the rounding is usable (granted).  An aligned block
+ *   may leave a parked gap below it: under align + the minimum chunk,
+ *   padding until a neighbour is freed.
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
- *   Global: struct hb_heap, 1712 bytes on i386, 1784 on MIPS32, 3336 on
+ *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3336 on
  *   x86-64 (24 or 25 first-level classes x 16 list heads dominate; the
  *   static asserts after the structs check these figures).
  *   Per pool: struct tlsf_pool (52 bytes on 32-bit, 72 on 64-bit; none
@@ -63,28 +77,30 @@
  *   alloc and free: O(1), no loops: one clz for the class, at most two clz
  *   for the search, two list removals and one insertion.  An aligned alloc
  *   (align > ALIGN) searches once for size + align + the minimum chunk,
- *   takes the head of that list, files the leading gap and splits off the
- *   tail: one removal and two insertions, straight-line, in the same
- *   function as the plain path (a call between them cost a prologue).
- *   The paths that reach the memory manager or refuse a request are out
- *   of line and called through a pointer in the heap (no call by name, so
- *   MIPS PIC code needs no gp set-up on the fast paths); a set bitmap bit
- *   means a non-empty list, so the head is read without a test.
+ *   takes the head of that list, parks the leading gap (a few stores, no
+ *   list) and splits off the tail: one removal and one insertion,
+ *   straight-line, in the same function as the plain path (a call between
+ *   them cost a prologue).  The paths that reach the memory manager or
+ *   refuse a request are out of line and called through a pointer in the
+ *   heap (no call by name, so MIPS PIC code needs no gp set-up on the fast
+ *   paths); a set bitmap bit means a non-empty list, so the head is read
+ *   without a test.
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
- *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter): plain alloc
- *   <= 115 on i386, <= 118 on MIPS32; aligned alloc <= 167 on i386, <= 169
- *   on MIPS32 (align-mixed); free <= 127 on i386, <= 120 on MIPS32 (the
- *   NULL, alignment and hull tests are one compare of a rotated offset).
- *   The bench's targets (alloc <= 120, free <= 110) are missed by the
- *   aligned alloc and by free: the aligned path's two insertions cost
- *   about 30 instructions each (class, links, two bitmap words), the
- *   search and the removal about 50, the entry checks 20, and i386 spills
- *   for want of registers; a free that merges on both sides pays two
- *   removals that each may empty a list (about 20 each with the bitmap
- *   words) and one insertion.  Giving the gap (or the tail) to the
- *   allocation as unlisted padding would save one insertion but strand up
- *   to align bytes per aligned block; not done.
+ *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
+ *   workload): plain alloc <= 114 on MIPS32, <= 113 on i386; aligned alloc
+ *   <= 142 on MIPS32, <= 138 on i386 (align-mixed); free <= 118 on MIPS32,
+ *   <= 128 on i386 (the NULL, alignment and hull tests are one compare of
+ *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
+ *   are missed by the aligned alloc and by free.  Where the aligned path's
+ *   instructions go on MIPS32: entry checks 16, class and two-level search
+ *   about 35, taking the head (emptying its list clears two bitmap words)
+ *   20, the gap and its parking 25, filing the tail about 32, counters 10.
+ *   A free that merges on both sides pays the entry checks (23, most of
+ *   them the bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals
+ *   that each may empty a list (about 25 each) and one insertion (about
+ *   35); i386 adds a 12-instruction prologue and epilogue and spills for
+ *   want of registers.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -179,14 +195,17 @@ struct hb_heap {
     uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
     size_t frees;                       /* modulo 2^width: live = allocs - frees stays exact */
-    size_t allocs;                      /* modulo 2^width, with allocs_carry */
-    size_t allocs_carry;                /* times allocs wrapped to 0 */
+    size_t allocs;                      /* modulo 2^width, with allocs_carry on 32-bit */
+#if SIZE_MAX == UINT32_MAX
+    size_t allocs_carry; /* times allocs wrapped to 0 (a 64-bit count never wraps) */
+#endif
     uint64_t failures;
     size_t pool_bytes, meta_bytes;
     uintptr_t lo_ptr;  /* lowest address of any pool + ALIGN: no payload lies below */
     uintptr_t used_hi; /* the highest a used block's header can be (hull end - WORD - MIN_CHUNK); 0: no hull */
     size_t ptr_limit;  /* (used_hi + WORD - lo_ptr) / ALIGN: see tlsf_free */
     struct tlsf_pool *pools;
+    size_t parked_bytes;                                   /* chunk bytes of parked gaps: padding, not free */
     void *(*slow)(hb_heap *h, size_t chunk, size_t align); /* alloc_slow, called through the heap */
     struct hb_config cfg;
     struct tlsf_pool pool0; /* the initial block */
@@ -195,7 +214,7 @@ struct hb_heap {
 _Static_assert(sizeof(struct tlsf_pool) == (sizeof(void *) == 8 ? 72 : 52), "the essay's pool record size");
 _Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8       ? 3336
                                           : _Alignof(uint64_t) == 8 ? 1784
-                                                                    : 1712),
+                                                                    : 1716),
                "the essay's struct hb_heap size (x86-64, MIPS32, i386)");
 
 #define TLSF_POOL_HDR hb_align_up(sizeof(struct tlsf_pool), TLSF_WORD)
@@ -225,6 +244,12 @@ static inline tlsf_block *block_from_ptr(const void *p)
 static inline tlsf_block *block_at(const tlsf_block *b, size_t off)
 {
     return (tlsf_block *)((uintptr_t)b + off);
+}
+/* A block taken off a list: FREE set, PREV_FREE clear (free blocks never
+   touch; a parked gap is never on a list), so its size is one subtraction. */
+static inline size_t listed_block_size(const tlsf_block *b)
+{
+    return b->size - TLSF_FREE;
 }
 static inline size_t block_usable(size_t chunk)
 {
@@ -275,9 +300,11 @@ static inline unsigned mapping(size_t chunk, int search)
     uint32_t c = (uint32_t)chunk;
     unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
     unsigned shift = f - TLSF_SL_LOG2;
-    /* rounding up, ceil(c / 2^shift), is ((c - 1) >> shift) + 1 (c > 0) */
-    uint32_t t = search ? ((c - 1) >> shift) + 1 : c >> shift;
-    return ((f - TLSF_FL_SHIFT) << TLSF_SL_LOG2) + t;
+    /* rounding up, ceil(c / 2^shift), is ((c - 1) >> shift) + 1 (c > 0);
+       the constants are summed apart so that they fold into one add */
+    uint32_t t = search ? (c - 1) >> shift : c >> shift;
+    unsigned base = search ? 1u - (TLSF_FL_SHIFT << TLSF_SL_LOG2) : 0u - (TLSF_FL_SHIFT << TLSF_SL_LOG2);
+    return (f << TLSF_SL_LOG2) + t + base;
 }
 
 static inline unsigned mapping_insert(size_t chunk)
@@ -362,11 +389,28 @@ static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
     tlsf_block *next = *head;
     b->next_free = next;
     b->pprev = head;
-    if (next)
-        next->pprev = &b->next_free;
     *head = b;
-    h->bitmap[slot_word(slot)] |= slot_bit(slot);
-    h->top_bitmap |= word_bit(slot_word(slot));
+    if (next) {
+        next->pprev = &b->next_free;
+    } else { /* the list was empty: its bits were clear */
+        h->bitmap[slot_word(slot)] |= slot_bit(slot);
+        h->top_bitmap |= word_bit(slot_word(slot));
+    }
+}
+
+/* A free block on no list: an alignment gap, counted as padding.  It
+   looks like the only block of a list whose head is its own next_free
+   field, so block_remove takes it off like any other (that "head" lies in
+   a pool, never among the class heads: no bitmap bit moves). */
+static inline int block_is_parked(const tlsf_block *b)
+{
+    return b->pprev == &b->next_free;
+}
+static inline void block_park(hb_heap *h, tlsf_block *b, size_t chunk)
+{
+    b->next_free = NULL;
+    b->pprev = &b->next_free;
+    h->parked_bytes += chunk;
 }
 
 /* Unlink a free block from wherever it is; when its list empties (it was
@@ -383,6 +427,8 @@ static inline void block_remove(hb_heap *h, tlsf_block *b)
     size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)h->heads) / sizeof(tlsf_block *);
     if (slot < TLSF_SLOTS)
         list_mark_empty(h, (unsigned)slot);
+    else if (pprev == &b->next_free) /* parked */
+        h->parked_bytes -= block_size(b);
 }
 
 /* Take the head of list `slot`, which is b. */
@@ -402,7 +448,7 @@ static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot)
    rest, if big enough, becomes a free block.  Returns the chunk kept. */
 static inline size_t block_split(hb_heap *h, tlsf_block *b, size_t chunk)
 {
-    size_t have = block_size(b);
+    size_t have = listed_block_size(b);
     size_t rest = have - chunk;
     if (rest >= TLSF_MIN_CHUNK) {
         tlsf_block *r = block_at(b, chunk);
@@ -610,8 +656,12 @@ static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
 {
     h->used += chunk;
+#if SIZE_MAX == UINT32_MAX
     if (!++h->allocs) /* a size_t counter and its carries: no 64-bit add on 32-bit targets */
         h->allocs_carry++;
+#else
+    h->allocs++;
+#endif
     return block_to_ptr(b);
 }
 
@@ -621,7 +671,7 @@ static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
    gap is filed once, the tail split once. */
 static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_t align)
 {
-    size_t have = block_size(b);
+    size_t have = listed_block_size(b);
     size_t gap = -(uintptr_t)block_to_ptr(b) & (align - 1);
     size_t flag = 0;
     /* gap is a multiple of ALIGN: never below the minimum chunk if that is ALIGN */
@@ -631,7 +681,7 @@ static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_
         tlsf_block *a = block_at(b, gap);
         block_set_prev_phys(a, b);
         b->size = gap | TLSF_FREE;
-        block_insert(h, b, gap);
+        block_park(h, b, gap);
         b = a;
         have -= gap;
         flag = TLSF_PREV_FREE;
@@ -735,7 +785,7 @@ static int tlsf_free(hb_heap *h, void *ptr)
     }
     if (nhdr & TLSF_FREE) { /* block_merge_next */
         block_remove(h, next);
-        next = block_at(next, nhdr & ~TLSF_FLAGS);
+        next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
         nhdr = next->size;
     }
     chunk = (uintptr_t)next - (uintptr_t)b;
@@ -853,11 +903,14 @@ static inline size_t live_count(const hb_heap *h)
     return h->allocs - h->frees;
 }
 
-/* allocs as 64 bits: the carries count 2^width each (nothing on 64-bit,
-   where (uint64_t)SIZE_MAX + 1 is 0 and allocs never wraps). */
+/* allocs as 64 bits: on 32-bit, the carries count 2^32 each. */
 static inline uint64_t alloc_total(const hb_heap *h)
 {
-    return (uint64_t)h->allocs + (uint64_t)h->allocs_carry * ((uint64_t)SIZE_MAX + 1);
+#if SIZE_MAX == UINT32_MAX
+    return (uint64_t)h->allocs + ((uint64_t)h->allocs_carry << 32);
+#else
+    return h->allocs;
+#endif
 }
 
 /* Memory manager blocks (and the initial one) in the pools: O(pools). */
@@ -883,7 +936,8 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
     s->meta_bytes = h->meta_bytes;
     s->header_bytes = live_count(h) * TLSF_WORD;
     s->granted_bytes = h->used - s->header_bytes;
-    s->free_bytes = h->pool_bytes - h->meta_bytes - h->used;
+    s->padding_bytes = h->parked_bytes;
+    s->free_bytes = h->pool_bytes - h->meta_bytes - h->used - h->parked_bytes;
     if (h->top_bitmap) {
         unsigned w = 31u - (unsigned)__builtin_ctz(h->top_bitmap); /* the highest word: the lowest bit */
         unsigned top = (w << 5) + (31u - (unsigned)__builtin_ctz(h->bitmap[w]));
@@ -933,7 +987,7 @@ static int in_hull(const hb_heap *h, const void *p)
 
 /* Physical invariants of one pool; adds up its free and used bytes. */
 static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_t *free_bytes, size_t *free_blocks,
-                              size_t *granted, size_t *live)
+                              size_t *parked, size_t *granted, size_t *live)
 {
     uintptr_t first = (uintptr_t)p->first, sent = (uintptr_t)p->sentinel;
     uintptr_t start = p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p;
@@ -961,8 +1015,14 @@ static const char *check_pool(const hb_heap *h, const struct tlsf_pool *p, size_
         if (block_is_free(b)) {
             if (prev_free)
                 return "block: two free blocks are adjacent (missed coalescing)";
-            *free_bytes += sz;
-            ++*free_blocks;
+            if (block_is_parked(b)) {
+                if (b->next_free)
+                    return "block: a parked gap has a successor";
+                *parked += sz;
+            } else {
+                *free_bytes += sz;
+                ++*free_blocks;
+            }
         } else {
             *granted += block_usable(sz);
             ++*live;
@@ -1010,7 +1070,7 @@ static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *lis
 
 static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t free_bytes = 0, free_blocks = 0, granted = 0, live = 0, listed = 0, pool = 0, npools = 0;
+    size_t free_bytes = 0, free_blocks = 0, parked = 0, granted = 0, live = 0, listed = 0, pool = 0, npools = 0;
     const char *why = NULL;
     if (!in_hull(h, h) || h->pools != &h->pool0)
         why = "the pool list or the address hull no longer holds the initial pool";
@@ -1019,7 +1079,7 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
             why = "pool list: a link points outside the pools";
             break;
         }
-        why = check_pool(h, p, &free_bytes, &free_blocks, &granted, &live);
+        why = check_pool(h, p, &free_bytes, &free_blocks, &parked, &granted, &live);
         pool += p->end - (p == &h->pool0 ? (uintptr_t)h : (uintptr_t)p);
         if (++npools > pool_bound(h))
             why = "pool list: more pools than the pool bytes allow (a cycle)";
@@ -1034,7 +1094,9 @@ static int tlsf_check(const hb_heap *h, char *msg, size_t msg_len)
         return hb_report(msg, msg_len, "granted bytes or live count differ from the blocks");
     if (pool != h->pool_bytes)
         return hb_report(msg, msg_len, "pool bytes differ from the pool records");
-    if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted != free_bytes)
+    if (parked != h->parked_bytes)
+        return hb_report(msg, msg_len, "parked gap bytes differ from the parked blocks");
+    if (h->pool_bytes - h->meta_bytes - live * TLSF_WORD - granted - parked != free_bytes)
         return hb_report(msg, msg_len, "stats identity broken: metadata bytes are off");
     return HB_OK;
 }

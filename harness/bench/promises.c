@@ -7,10 +7,9 @@
  * promises), the limit (a constant, plus a per-doubling term for limits
  * that grow with the pool: limit = base + per_log2 x log2(peak pool / 16)),
  * and whether a miss is currently expected (a known miss: it still shows,
- * as "missed (expected)").  Expected today, from a full run: tlsf alloc max
- * (aligned allocs on align-mixed: 169 in the heap on MIPS32, 167 on x86),
- * tlsf free max (120 / 127) and tlsf's host speed (about 1.0x malloc's; the
- * essays in heaps/ say what was tried).  A promise is judged only on its full workload set: a
+ * as "missed (expected)").  Expected today: tlsf alloc max (its aligned
+ * allocs), tlsf free max and tlsf's host speed; heaps/tlsf.c's essay has
+ * the figures and what they are made of.  A promise is judged only on its full workload set: a
  * run narrowed by --workload or --heap (or one where a workload of the set failed) says "not judged" and why, never
  * "met".
  */
