@@ -56,26 +56,9 @@ static void fresh_stats(struct fx *f, struct hb_stats *out)
 static void drain_and_compare(struct fx *f, const struct hb_stats *fresh)
 {
     fx_free_all(f);
-    if (fx_has(f, HB_CAP_CONTRACT)) {
-        fx_note_op("contract", 0, 0, NULL);
-        f->ops->contract(f->h);
-    }
-    struct hb_stats s;
-    fx_stats(f, &s);
-    if (s.pool_bytes == fresh->pool_bytes || fx_has(f, HB_CAP_CONTRACT)) {
-        CHECK(s.free_bytes == fresh->free_bytes && s.largest_free == fresh->largest_free,
-              "after freeing everything: %zu free bytes, largest extent %zu; a fresh heap has %zu and %zu "
-              "(memory leaked or not coalesced)",
-              s.free_bytes, s.largest_free, fresh->free_bytes, fresh->largest_free);
-    } else {
-        size_t grown = s.pool_bytes - fresh->pool_bytes;
-        CHECK(s.free_bytes + s.meta_bytes == fresh->free_bytes + fresh->meta_bytes + grown &&
-                  s.largest_free >= fresh->largest_free,
-              "after freeing everything in a heap that grew by %zu bytes: %zu free + %zu metadata bytes, largest "
-              "extent %zu; a fresh heap has %zu + %zu, and %zu (memory leaked or not coalesced)",
-              grown, s.free_bytes, s.meta_bytes, s.largest_free, fresh->free_bytes, fresh->meta_bytes,
-              fresh->largest_free);
-    }
+    if (fx_has(f, HB_CAP_CONTRACT))
+        fx_contract(f, 0);
+    fx_expect_drained(f, fresh);
     fx_verify(f);
 }
 
@@ -262,7 +245,7 @@ static void overflow_fill_until_null(struct fx *f)
     fx_verify(f); /* no block outside the pool: the guard bytes are intact */
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
-        f->ops->contract(f->h);
+        fx_contract(f, 0);
     CHECK(fx_alloc(f, largest, 0, "largest") != NULL,
           "after filling and freeing everything, the largest allocation (alloc(size %zu, align 0)) fails", largest);
     fx_verify(f);
@@ -294,8 +277,7 @@ static void random_sequence(struct fx *f, long ops, int with_errors, long verify
     for (long i = 0; i < ops; i++) {
         uint32_t r = hb_rng_below(&f->rng, 100);
         if (with_errors && r < 3) {
-            fx_note_op("free(NULL)", 0, 0, NULL);
-            CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
+            fx_free_null(f);
         } else if (with_errors && r < 6) {
             CHECK(!fx_alloc(f, SIZE_MAX - hb_rng_below(&f->rng, 64), random_align(f), "huge"),
                   "a huge request succeeded");
@@ -342,12 +324,7 @@ static void free_null(struct fx *f)
 {
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     fx_alloc(f, 100, 0, "keep");
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op("free(NULL)", 0, 0, NULL);
-    CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
-    fx_stats(f, &after);
-    CHECK(memcmp(&before, &after, sizeof before) == 0, "free(NULL) changed the heap's stats");
+    fx_free_null(f);
     fx_verify(f);
 }
 
@@ -423,14 +400,7 @@ static void free_drain(struct fx *f)
    the heap as it was. */
 static void expect_bad_free(struct fx *f, void *ptr, const char *what)
 {
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op(what, 0, 0, ptr);
-    int rc = f->ops->free(f->h, ptr);
-    CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", what, ptr, rc);
-    fx_stats(f, &after);
-    CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s (%p) changed the heap's stats", what,
-          ptr);
+    fx_bad_free(f, ptr, what);
     fx_verify(f);
 }
 
@@ -536,17 +506,7 @@ static void grow_until_refused(struct fx *f)
 
 static void contract_to_initial(struct fx *f)
 {
-    struct hb_mm_counters before, after;
-    hb_mm_counters(f->mm, &before);
-    fx_note_op("contract", 0, 0, NULL);
-    size_t returned = f->ops->contract(f->h);
-    hb_mm_counters(f->mm, &after);
-    CHECK(returned == before.bytes_out - after.bytes_out,
-          "contract says it returned %zu bytes; the memory manager got back %zu", returned,
-          before.bytes_out - after.bytes_out);
-    CHECK(after.blocks_out == 1,
-          "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)", after.blocks_out,
-          after.bytes_out);
+    fx_contract(f, 1);
     fx_verify(f);
 }
 
@@ -619,8 +579,7 @@ static void expansion_contract_keeps_live(struct fx *f)
     for (size_t i = f->nlive; i-- > 0;)
         if (i % 16 != 0)
             fx_free_index(f, i);
-    fx_note_op("contract", 0, 0, NULL);
-    f->ops->contract(f->h);
+    fx_contract(f, 0);
     fx_verify(f); /* the kept blocks are intact; stats match what the manager lent */
     fx_free_all(f);
     contract_to_initial(f);
@@ -637,14 +596,12 @@ static void expansion_oom_too_early(struct fx *f)
     fx_setup(f, &(struct fx_opts){16 * KiB, 0, 512, HB_MM_CONTIGUOUS, 0}); /* an arena with room */
     for (size_t a = 0; a < 2; a++)
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            struct hb_mm_counters c;
-            hb_mm_counters(f->mm, &c);
-            hb_mm_set_max(f->mm, c.bytes_out); /* nothing more: fill the pool */
+            fx_mm_limit(f, 0); /* nothing more: fill the pool */
             while (fx_alloc(f, 200, 0, "fill"))
                 ;
             size_t align = aligns[a] > HB_DEFAULT_ALIGN ? aligns[a] : HB_DEFAULT_ALIGN;
             size_t pages = 2 * ((sizes[i] + align + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE) + 2;
-            hb_mm_set_max(f->mm, c.bytes_out + pages * HB_PAGE_SIZE);
+            fx_mm_limit(f, pages * HB_PAGE_SIZE);
             CHECK(fx_alloc(f, sizes[i], aligns[a], "after-fill") != NULL,
                   "alloc(size %zu, align %zu) on a full heap failed while the memory manager could lend %zu pages",
                   sizes[i], aligns[a], pages);
@@ -703,42 +660,18 @@ static void accounting_exact_fit(struct fx *f)
     fx_verify(f);
 }
 
-/* The bytes of the pool outside live blocks that one operation changed:
-   metadata the heap wrote.  Collects up to max offsets, spread evenly. */
-static size_t changed_metadata(const struct fx *f, const unsigned char *before, size_t *out, size_t max)
-{
-    const unsigned char *pool = f->initial;
-    size_t n = 0, total = 0, live = 0;
-    for (size_t i = 0; i < f->initial_len; i++) {
-        while (live < f->nlive && f->live[live].ptr + f->live[live].span <= pool + i)
-            live++;
-        if (live < f->nlive && f->live[live].ptr <= pool + i)
-            continue; /* user data */
-        if (pool[i] != before[i]) {
-            total++;
-            if (n < max)
-                out[n++] = i;
-            else if (hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)total) < max) /* reservoir sample */
-                out[hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)max)] = i;
-        }
-    }
-    return n;
-}
-
 /* check() must look: after each operation, flip each byte of the metadata
-   it wrote (up to SAMPLE, spread evenly), one at a time; check() must notice at least one of them per
-   operation (a heap may leave counters, tags and padding unverified), must
-   never crash on any, and must be content again once the byte is back. */
+   it wrote (up to 512, spread evenly), one at a time; check() must notice at
+   least one of them per operation (a heap may leave counters, tags and
+   padding unverified), must never crash on any, and must be content again
+   once the byte is back (fx_check_looks). */
 static void integrity_check_looks(struct fx *f)
 {
-    enum { SAMPLE = 512 }; /* bytes flipped per operation, at most */
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
-    unsigned char *before = malloc(f->initial_len);
-    CHECK(before != NULL, "out of host memory");
     unsigned char *p[6];
     for (int step = 0; step < 10; step++) {
         static const size_t sizes[] = {100, 200, 40, 1000, 24, 300};
-        memcpy(before, f->initial, f->initial_len);
+        fx_snapshot(f);
         size_t size = 0;
         void *ptr = NULL;
         if (step < 6) {
@@ -751,36 +684,13 @@ static void integrity_check_looks(struct fx *f)
             size = sizes[order[step - 6]];
             fx_free(f, ptr);
         }
-        size_t at[SAMPLE];
-        size_t n = changed_metadata(f, before, at, SAMPLE);
-        size_t caught = 0;
-        for (size_t k = 0; k < n; k++) {
-            unsigned char *byte = (unsigned char *)f->initial + at[k];
-            char msg[300];
-            *byte ^= 0xFF;
-            fx_note_op("check() with one metadata byte flipped", size, 0, byte);
-            int rc = fx_check_heap(f, "check() with one metadata byte flipped", msg, sizeof msg);
-            *byte ^= 0xFF;
-            caught += rc == HB_ECORRUPT;
-            CHECK(rc == HB_OK || rc == HB_ECORRUPT,
-                  "check() returned %d (neither HB_OK nor HB_ECORRUPT) with the "
-                  "metadata byte at %p flipped",
-                  rc, (void *)byte);
-            rc = fx_check_heap(f, "check() after a flipped byte was restored", msg, sizeof msg);
-            CHECK(rc == HB_OK, "check() reports corruption after the flipped byte at %p was restored: %s", (void *)byte,
-                  msg);
-        }
         char what[96];
         if (step < 6)
             snprintf(what, sizeof what, "alloc(size %zu, align 0) = %p", size, ptr);
         else
             snprintf(what, sizeof what, "free(%p) (size %zu, align 0)", ptr, size);
-        CHECK(n == 0 || caught > 0,
-              "check() noticed none of the %zu bytes of metadata that %s wrote, each flipped in turn: HB_CAP_CHECK "
-              "promises a check() that verifies real invariants",
-              n, what);
+        fx_check_looks(f, what);
     }
-    free(before);
     fx_free_all(f);
     fx_verify(f);
 }
@@ -793,16 +703,12 @@ static void integrity_two_heaps(struct fx *f)
     setup(f, 64 * KiB, 512 * KiB, HB_MM_SCATTERED, 1);
     for (int i = 0; i < 20; i++)
         fx_alloc(f, random_size(f), random_align(f), pick_tag(f));
-    struct hb_stats a_before, a_after;
+    struct hb_stats a_before;
     fx_stats(f, &a_before);
     struct fx g = {.ops = f->ops, .seed = f->seed ^ 0x5A5A5A5Au};
     fx_setup(&g, &(struct fx_opts){64 * KiB, 512 * KiB, 0, HB_MM_SCATTERED, 1});
-    fx_stats(f, &a_after);
-    CHECK(memcmp(&a_before, &a_after, sizeof a_before) == 0,
-          "creating a second heap changed the first heap's stats (live %zu->%zu, allocs %llu->%llu, free %zu->%zu, "
-          "pool %zu->%zu): the heap keeps state in static globals, not inside its blocks",
-          a_before.live, a_after.live, (unsigned long long)a_before.allocs, (unsigned long long)a_after.allocs,
-          a_before.free_bytes, a_after.free_bytes, a_before.pool_bytes, a_after.pool_bytes);
+    fx_expect_unchanged(f, &a_before,
+                        "creating a second heap (a heap that keeps state in static globals, not inside its blocks)");
     fx_set_context(context[0]);
     fx_verify(f);
     struct fx *heap[2] = {f, &g};
@@ -840,42 +746,19 @@ static void stress_counters_wrap(struct fx *f)
     setup(f, 64 * KiB, 8192 * KiB, HB_MM_CONTIGUOUS, 0);
     fx_alloc(f, 24, 0, "keep");
     for (long i = 0; i < OPS; i++) {
-        fx_note_op("alloc (run of 65 836 alloc-free pairs)", 24, 0, NULL);
-        void *q = f->ops->alloc(f->h, 24, 0, "pair");
+        void *q = fx_raw_alloc(f, 24, 0, "pair");
         CHECK(q != NULL, "alloc(size 24, align 0) number %ld of a run of alloc-free pairs failed", i + 1);
-        fx_note_op("free (run of 65 836 alloc-free pairs)", 24, 0, q);
-        CHECK(f->ops->free(f->h, q) == HB_OK, "free(%p) number %ld of a run of alloc-free pairs failed", q, i + 1);
-        f->allocs++;
-        f->frees++;
+        fx_raw_free(f, q);
     }
-    struct hb_stats s;
-    fx_stats(f, &s);
-    CHECK(s.allocs == f->allocs && s.frees == f->frees,
-          "after %llu allocations and %llu frees the heap counts %llu and %llu: a counter narrower than 64 bits "
-          "wrapped",
-          (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)s.allocs,
-          (unsigned long long)s.frees);
+    fx_expect_counters(f);
     void **many = malloc(LIVE * sizeof *many);
     CHECK(many != NULL, "out of host memory");
     size_t n = 0;
-    for (; n < LIVE; n++) {
-        fx_note_op("alloc (65 836 live 1-byte blocks)", 1, 0, NULL);
-        if (!(many[n] = f->ops->alloc(f->h, 1, 0, "many"))) {
-            f->failures++; /* a heap that cannot grow is full before */
-            break;
-        }
-        f->allocs++;
-    }
-    fx_stats(f, &s);
-    CHECK(s.live == f->nlive + n,
-          "with %zu blocks live the heap counts %zu: a live counter narrower than size_t "
-          "wrapped",
-          f->nlive + n, s.live);
-    for (size_t i = n; i-- > 0;) {
-        fx_note_op("free (65 836 live 1-byte blocks)", 1, 0, many[i]);
-        CHECK(f->ops->free(f->h, many[i]) == HB_OK, "free(%p) of one of %zu live 1-byte blocks failed", many[i], n);
-        f->frees++;
-    }
+    while (n < LIVE && (many[n] = fx_raw_alloc(f, 1, 0, "many")) != NULL) /* a heap that cannot grow is full before */
+        n++;
+    fx_expect_counters(f);
+    while (n > 0)
+        fx_raw_free(f, many[--n]);
     free(many);
     fx_verify(f);
     const size_t big[] = {65536 + 24, 65536 * 2 + 8, 300000};
@@ -914,26 +797,14 @@ static size_t granted_of(struct fx *f, void *p)
     return f->live[i].span;
 }
 
-static void expect_check_catches(struct fx *f, unsigned char *byte, const char *what)
-{
-    char msg[300];
-    *byte ^= 0xFF;
-    fx_note_op("check() with one byte flipped", 0, 0, byte);
-    int rc = fx_check_heap(f, "check() with one byte flipped", msg, sizeof msg);
-    *byte ^= 0xFF;
-    CHECK(rc == HB_ECORRUPT, "check() did not notice %s (byte at %p flipped)", what, (void *)byte);
-    rc = fx_check_heap(f, "check() after the byte was restored", msg, sizeof msg);
-    CHECK(rc == HB_OK, "check() still reports corruption after the byte was restored: %s", msg);
-}
-
 static void overwrite_past_end(struct fx *f)
 {
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     unsigned char *a = fx_alloc(f, 100, 0, "a");
     unsigned char *b = fx_alloc(f, 100, 0, "b");
     fx_alloc(f, 100, 0, "c");
-    expect_check_catches(f, a + granted_of(f, a), "a write one byte past the end of a block");
-    expect_check_catches(f, b + granted_of(f, b), "a write one byte past the end of a block");
+    fx_expect_check_catches(f, a, (long)granted_of(f, a), "a write one byte past the end of a block");
+    fx_expect_check_catches(f, b, (long)granted_of(f, b), "a write one byte past the end of a block");
     fx_verify(f);
 }
 
@@ -942,7 +813,7 @@ static void overwrite_before_start(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     fx_alloc(f, 100, 0, "a");
     unsigned char *b = fx_alloc(f, 100, 0, "b");
-    expect_check_catches(f, b - 1, "a write one byte before the start of a block");
+    fx_expect_check_catches(f, b, -1, "a write one byte before the start of a block");
     fx_verify(f);
 }
 
