@@ -79,9 +79,7 @@ static void alignment_powers(struct fx *f)
         size_t a = aligns[i];
         size_t step = a > 4096 ? 511 : 1; /* alignments beyond a page: a few sizes only */
         for (size_t size = 1; size <= 2048; size += step) {
-            void *p = fx_alloc(f, size, a, "align");
-            CHECK(p != NULL, "alloc(size %zu, align %zu) failed on a heap with room (max_align %zu)", size, a,
-                  f->ops->max_align);
+            fx_alloc_expect(f, size, a, "align", 1, "the heap has room and declares the alignment");
             if (f->nlive == 16)
                 fx_free_all(f);
         }
@@ -94,7 +92,7 @@ static void alignment_default(struct fx *f)
 {
     setup(f, 64 * KiB, 4 * KiB * KiB, HB_MM_SCATTERED, 0);
     for (size_t size = 0; size <= 2048; size++) {
-        CHECK(fx_alloc(f, size, 0, NULL) != NULL, "alloc(size %zu, align 0) failed on a heap with room", size);
+        fx_alloc_expect(f, size, 0, NULL, 1, "the heap has room");
         if (f->nlive == 16)
             fx_free_all(f);
     }
@@ -147,18 +145,14 @@ static void alignment_invalid(struct fx *f)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (bad[i] <= 2 || (hb_is_pow2(bad[i]) && bad[i] <= max))
             continue; /* max - 1 is valid when max is 2 */
-        void *p = fx_alloc(f, 64, bad[i], "bad-align");
-        CHECK(p == NULL, "alloc(size 64, align %zu) returned %p: a non-power-of-two or absurd alignment must fail",
-              bad[i], p);
+        fx_alloc_expect(f, 64, bad[i], "bad-align", 0, "a non-power-of-two or absurd alignment must fail");
     }
     /* Every power of two above the declared maximum: NULL, heap unchanged
        (fx_alloc checks that). */
     for (size_t a = max; a <= SIZE_MAX / 2; a *= 2)
         if (a > max)
-            CHECK(fx_alloc(f, 64, a, "above-max") == NULL,
-                  "alloc(size 64, align %zu) succeeded above the heap's declared max_align %zu", a, max);
-    CHECK(fx_alloc(f, 64, 0, "after") != NULL,
-          "alloc(size 64, align 0) failed: the heap no longer allocates after rejected alignments");
+            fx_alloc_expect(f, 64, a, "above-max", 0, "the alignment is above the heap's declared max_align");
+    fx_alloc_expect(f, 64, 0, "after", 1, "the heap no longer allocates after rejected alignments");
     fx_verify(f);
 }
 
@@ -167,8 +161,7 @@ static void alignment_size_zero(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     for (int i = 0; i < 64; i++) {
         size_t align = capped_align(f, (size_t)1 << (i % 8));
-        CHECK(fx_alloc(f, 0, align, "zero") != NULL,
-              "alloc(size 0, align %zu) returned NULL; size 0 must give a unique, freeable pointer", align);
+        fx_alloc_expect(f, 0, align, "zero", 1, "size 0 must give a unique, freeable pointer");
     }
     fx_free_all(f);
     fx_verify(f);
@@ -199,13 +192,9 @@ static void overflow_huge_sizes(struct fx *f)
     sizes[n++] = SIZE_MAX - f->ops->max_align + 1;
     sizes[n++] = (size_t)1 << (sizeof(size_t) * 8 - 2); /* far beyond any pool */
     for (size_t a = 0; a < sizeof aligns / sizeof aligns[0]; a++)
-        for (size_t i = 0; i < n; i++) {
-            void *p = fx_alloc(f, sizes[i], aligns[a], "huge");
-            CHECK(p == NULL, "alloc(%zu, align %zu) returned %p: the size cannot be served (size + metadata wraps?)",
-                  sizes[i], aligns[a], p);
-        }
-    CHECK(fx_alloc(f, 100, 0, "after") != NULL,
-          "alloc(size 100, align 0) failed: the heap no longer allocates after huge requests");
+        for (size_t i = 0; i < n; i++)
+            fx_alloc_expect(f, sizes[i], aligns[a], "huge", 0, "the size cannot be served (size + metadata wraps?)");
+    fx_alloc_expect(f, 100, 0, "after", 1, "the heap no longer allocates after huge requests");
     fx_verify(f);
 }
 
@@ -232,8 +221,7 @@ static void overflow_fill_until_null(struct fx *f)
     size_t largest = largest_allocation(f, f->initial_len + 1);
     CHECK(largest >= f->initial_len / 4, /* a buddy heap's largest block is under half */
           "a fresh %zu-byte heap serves at most %zu bytes in one allocation", f->initial_len, largest);
-    CHECK(!fx_alloc(f, largest + 1, 0, "probe"),
-          "alloc(size %zu, align 0) failed but alloc(size %zu, align 0) succeeds", largest, largest + 1);
+    fx_alloc_expect(f, largest + 1, 0, "probe", 0, "one byte more than the largest request a bisection found served");
     int fails = 0;
     while (fails < 8) {
         size_t size = fails < 4 ? hb_rng_range(&f->rng, 1, 3000) : (size_t)1 << (8 - fails);
@@ -246,8 +234,7 @@ static void overflow_fill_until_null(struct fx *f)
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
         fx_contract(f, 0);
-    CHECK(fx_alloc(f, largest, 0, "largest") != NULL,
-          "after filling and freeing everything, the largest allocation (alloc(size %zu, align 0)) fails", largest);
+    fx_alloc_expect(f, largest, 0, "largest", 1, "the largest allocation of the fresh heap, after filling and freeing");
     fx_verify(f);
 }
 
@@ -279,8 +266,8 @@ static void random_sequence(struct fx *f, long ops, int with_errors, long verify
         if (with_errors && r < 3) {
             fx_free_null(f);
         } else if (with_errors && r < 6) {
-            CHECK(!fx_alloc(f, SIZE_MAX - hb_rng_below(&f->rng, 64), random_align(f), "huge"),
-                  "a huge request succeeded");
+            fx_alloc_expect(f, SIZE_MAX - hb_rng_below(&f->rng, 64), random_align(f), "huge", 0,
+                            "a huge request must fail");
         } else if (f->nlive && (r < 45 || f->nlive > 400)) {
             fx_free_index(f, hb_rng_below(&f->rng, (uint32_t)f->nlive));
         } else if (!fx_alloc(f, random_size(f), random_align(f), pick_tag(f))) {
@@ -362,9 +349,8 @@ static void free_permutations(struct fx *f)
         fx_recreate(f);
         void *p[N];
         for (size_t i = 0; i < N; i++)
-            p[i] = fx_alloc(f, sizes[i], 0, "perm");
+            p[i] = fx_alloc_expect(f, sizes[i], 0, "perm", 1, "a fresh heap has room");
         for (size_t i = 0; i < N; i++) {
-            CHECK(p[order[i]] != NULL, "alloc(size %zu, align 0) failed on a fresh heap", sizes[order[i]]);
             fx_free(f, p[order[i]]);
             char when[96];
             snprintf(when, sizeof when, "after freeing %p (step %zu of permutation %u)", p[order[i]], i, count);
@@ -411,10 +397,8 @@ static void free_bad_pointers(struct fx *f)
     for (size_t i = 0; i < 8; i++)
         p[i] = fx_alloc(f, 1000, 0, "bad-free");
     size_t page_align = capped_align(f, HB_PAGE_SIZE);
-    unsigned char *large = fx_alloc(f, 3 * HB_PAGE_SIZE + 100, 0, "large");
-    unsigned char *page = fx_alloc(f, HB_PAGE_SIZE, page_align, "page");
-    CHECK(large && page, "alloc(size %zu, align 0) or alloc(size %zu, align %zu) failed on a heap with room",
-          3 * HB_PAGE_SIZE + 100, HB_PAGE_SIZE, page_align);
+    unsigned char *large = fx_alloc_expect(f, 3 * HB_PAGE_SIZE + 100, 0, "large", 1, "the heap has room");
+    unsigned char *page = fx_alloc_expect(f, HB_PAGE_SIZE, page_align, "page", 1, "the heap has room");
     fx_free(f, p[3]);
     expect_bad_free(f, p[3], "a block already freed (double free)");
     expect_bad_free(f, p[5] + 1, "a pointer one byte into a live block");
@@ -431,8 +415,7 @@ static void free_bad_pointers(struct fx *f)
 
     struct fx other = {.ops = f->ops, .seed = f->seed + 1};
     fx_setup(&other, &(struct fx_opts){64 * KiB, 0, 0, HB_MM_CONTIGUOUS, 1});
-    unsigned char *foreign = fx_alloc(&other, 1000, 0, "other-heap");
-    CHECK(foreign != NULL, "alloc(size 1000, align 0) failed on a second, fresh heap");
+    unsigned char *foreign = fx_alloc_expect(&other, 1000, 0, "other-heap", 1, "a second, fresh heap has room");
     expect_bad_free(f, foreign, "a live block of another heap of the same kind");
     fx_verify(&other); /* and the other heap's block is untouched */
     fx_teardown(&other);
@@ -539,33 +522,19 @@ static void expansion_large_request(struct fx *f)
     setup(f, 16 * KiB, 256 * KiB, HB_MM_SCATTERED, 1);
     fx_alloc(f, 100, 0, "small");
     size_t big = 5 * HB_PAGE_SIZE + 1;
-    CHECK(fx_alloc(f, big, 0, "big") != NULL, "alloc(size %zu, align 0), larger than the initial block, did not expand",
-          big);
+    fx_alloc_expect(f, big, 0, "big", 1, "larger than the initial block, it must expand the pool");
     size_t align = capped_align(f, HB_PAGE_SIZE);
-    CHECK(fx_alloc(f, 3 * HB_PAGE_SIZE, align, "big-aligned") != NULL,
-          "alloc(size %zu, align %zu), larger than the initial block, did not expand", 3 * HB_PAGE_SIZE, align);
+    fx_alloc_expect(f, 3 * HB_PAGE_SIZE, align, "big-aligned", 1,
+                    "larger than the initial block, it must expand the pool");
     fx_verify(f);
 }
 
 static void expansion_explicit(struct fx *f)
 {
     setup(f, 16 * KiB, 0, HB_MM_SCATTERED, 1);
-    struct hb_mm_counters c;
-    hb_mm_counters(f->mm, &c);
-    hb_mm_set_max(f->mm, c.bytes_out + 8 * HB_PAGE_SIZE);
-    void *block = hb_mm_get_pages(f->mm, 8);
-    CHECK(block != NULL, "suite bug: no pages for the explicit expansion");
-    hb_mm_set_max(f->mm, c.bytes_out + 8 * HB_PAGE_SIZE); /* nothing more for the heap itself */
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op("expand", 8 * HB_PAGE_SIZE, 0, block);
-    CHECK(f->ops->expand(f->h, block, 8 * HB_PAGE_SIZE) == HB_OK, "expand(%p, %zu) failed", block, 8 * HB_PAGE_SIZE);
-    fx_stats(f, &after);
-    CHECK(after.pool_bytes == before.pool_bytes + 8 * HB_PAGE_SIZE, "expand by %zu bytes: pool went from %zu to %zu",
-          8 * HB_PAGE_SIZE, before.pool_bytes, after.pool_bytes);
+    fx_expand(f, 8 * HB_PAGE_SIZE);
     fx_verify_stats(f);
-    void *p = fx_alloc(f, 20 * KiB, 0, "in-expanded");
-    CHECK(p != NULL, "alloc(size %zu, align 0) failed after expanding by %zu bytes", 20 * KiB, 8 * HB_PAGE_SIZE);
+    fx_alloc_expect(f, 20 * KiB, 0, "in-expanded", 1, "expand added room for it");
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
         contract_to_initial(f);
@@ -602,9 +571,8 @@ static void expansion_oom_too_early(struct fx *f)
             size_t align = aligns[a] > HB_DEFAULT_ALIGN ? aligns[a] : HB_DEFAULT_ALIGN;
             size_t pages = 2 * ((sizes[i] + align + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE) + 2;
             fx_mm_limit(f, pages * HB_PAGE_SIZE);
-            CHECK(fx_alloc(f, sizes[i], aligns[a], "after-fill") != NULL,
-                  "alloc(size %zu, align %zu) on a full heap failed while the memory manager could lend %zu pages",
-                  sizes[i], aligns[a], pages);
+            fx_alloc_expect(f, sizes[i], aligns[a], "after-fill", 1,
+                            "the heap is full but the memory manager can lend the pages it needs");
         }
     fx_verify(f);
 }
@@ -649,11 +617,9 @@ static void accounting_exact_fit(struct fx *f)
         if (s.largest_free <= header)
             continue;
         size_t size = s.largest_free - header;
-        void *p = fx_alloc(f, size, 0, "exact");
-        CHECK(p != NULL,
-              "alloc(size %zu, align 0) failed: the largest free extent is %zu bytes, the header %zu; a heap with "
-              "HB_CAP_EXACT_FIT serves every request up to largest_free less its header (heap.h)",
-              size, s.largest_free, header);
+        void *p = fx_alloc_expect(f, size, 0, "exact", 1,
+                                  "it is the largest free extent less the header; a heap with HB_CAP_EXACT_FIT serves "
+                                  "every request up to largest_free less its header (heap.h)");
         fx_free(f, p);
     }
     fx_free_all(f);
@@ -676,8 +642,7 @@ static void integrity_check_looks(struct fx *f)
         void *ptr = NULL;
         if (step < 6) {
             size = sizes[step];
-            ptr = p[step] = fx_alloc(f, size, 0, "looks");
-            CHECK(ptr != NULL, "alloc(size %zu, align 0) failed on a fresh 64 KiB heap", size);
+            ptr = p[step] = fx_alloc_expect(f, size, 0, "looks", 1, "a fresh 64 KiB heap has room");
         } else {
             static const int order[] = {1, 2, 4, 0};
             ptr = p[order[step - 6]];
@@ -746,15 +711,14 @@ static void stress_counters_wrap(struct fx *f)
     setup(f, 64 * KiB, 8192 * KiB, HB_MM_CONTIGUOUS, 0);
     fx_alloc(f, 24, 0, "keep");
     for (long i = 0; i < OPS; i++) {
-        void *q = fx_raw_alloc(f, 24, 0, "pair");
-        CHECK(q != NULL, "alloc(size 24, align 0) number %ld of a run of alloc-free pairs failed", i + 1);
-        fx_raw_free(f, q);
+        fx_raw_free(f, fx_raw_alloc(f, 24, 0, "pair", 1));
     }
     fx_expect_counters(f);
     void **many = malloc(LIVE * sizeof *many);
     CHECK(many != NULL, "out of host memory");
     size_t n = 0;
-    while (n < LIVE && (many[n] = fx_raw_alloc(f, 1, 0, "many")) != NULL) /* a heap that cannot grow is full before */
+    while (n < LIVE &&
+           (many[n] = fx_raw_alloc(f, 1, 0, "many", 0)) != NULL) /* a heap that cannot grow is full before */
         n++;
     fx_expect_counters(f);
     while (n > 0)
@@ -819,7 +783,8 @@ static void overwrite_before_start(struct fx *f)
 
 const struct hb_case hb_cases[] = {
     {"alignment", "powers", 0, alignment_powers,
-     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, no "
+     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, "
+     "no "
      "overlap"},
     {"alignment", "default", 0, alignment_default, "align 0 gives at least _Alignof(max_align_t), sizes 0..2048"},
     {"alignment", "nearly_full", 0, alignment_nearly_full, "aligned requests on a nearly full, fragmented heap"},

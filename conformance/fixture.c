@@ -817,7 +817,7 @@ void fx_contract(struct fx *f, int all)
 {
     struct hb_mm_counters before, after;
     hb_mm_counters(f->mm, &before);
-    hb_replay_mark_next(all);
+    hb_replay_mark_next(all ? HB_REPLAY_ALL : 0);
     fx_note_op("contract", 0, 0, NULL);
     size_t returned = f->ops->contract(f->h);
     hb_mm_counters(f->mm, &after);
@@ -858,9 +858,9 @@ void fx_expect_drained(struct fx *f, const struct hb_stats *fresh)
     }
 }
 
-void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag)
+void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag, int must)
 {
-    hb_replay_mark_next(1);
+    hb_replay_mark_next(HB_REPLAY_RAW | (must ? HB_REPLAY_NOT_NULL : 0));
     fx_note_op("alloc (a bulk run, outside the shadow)", size, align, NULL);
     void *p = f->ops->alloc(f->h, size, align, tag);
     if (p) {
@@ -868,12 +868,39 @@ void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag)
         f->raw_live++;
     } else
         f->failures++;
+    CHECK(p || !must, "alloc(size %zu, align %zu) of a bulk run failed (%llu allocations so far)", size, align,
+          (unsigned long long)f->allocs);
     return p;
+}
+
+void *fx_alloc_expect(struct fx *f, size_t size, size_t align, const char *tag, int want, const char *why)
+{
+    hb_replay_mark_next(want ? HB_REPLAY_NOT_NULL : HB_REPLAY_NULL);
+    void *p = fx_alloc(f, size, align, tag);
+    CHECK(!want || p != NULL, "alloc(size %zu, align %zu) returned NULL: %s", size, align, why);
+    CHECK(want || p == NULL, "alloc(size %zu, align %zu) returned %p: %s", size, align, p, why);
+    return p;
+}
+
+void fx_expand(struct fx *f, size_t bytes)
+{
+    struct hb_mm_counters c;
+    hb_mm_counters(f->mm, &c);
+    hb_mm_set_max(f->mm, c.bytes_out + bytes); /* this block, and nothing more for the heap itself */
+    void *block = hb_mm_get_pages(f->mm, bytes / HB_PAGE_SIZE);
+    CHECK(block != NULL, "the memory manager has no room for %zu bytes to expand by", bytes);
+    struct hb_stats before, after;
+    fx_stats(f, &before);
+    fx_note_op("expand", bytes, 0, block);
+    CHECK(f->ops->expand(f->h, block, bytes) == HB_OK, "expand(%p, %zu) failed", block, bytes);
+    fx_stats(f, &after);
+    CHECK(after.pool_bytes == before.pool_bytes + bytes, "expand by %zu bytes: pool went from %zu to %zu", bytes,
+          before.pool_bytes, after.pool_bytes);
 }
 
 void fx_raw_free(struct fx *f, void *p)
 {
-    hb_replay_mark_next(1);
+    hb_replay_mark_next(HB_REPLAY_RAW);
     fx_note_op("free (a bulk run, outside the shadow)", 0, 0, p);
     CHECK(f->ops->free(f->h, p) == HB_OK, "free(%p) of a live block of a bulk run failed", p);
     f->frees++;

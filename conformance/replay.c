@@ -121,15 +121,15 @@ static struct {
     int mark;                          /* hb_replay_mark_next, for the next call */
 } rec;
 
-void hb_replay_mark_next(int flag)
+void hb_replay_mark_next(int flags)
 {
-    rec.mark = flag;
+    rec.mark = flags;
 }
 
 /* The mark for this call, cleared. */
 static uint8_t take_mark(void)
 {
-    uint8_t m = (uint8_t)(rec.mark != 0);
+    uint8_t m = (uint8_t)rec.mark;
     rec.mark = 0;
     return m;
 }
@@ -280,9 +280,9 @@ static void *rec_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     struct op *o = append(RP_ALLOC);
     uint32_t id = ++rec.next_id;
-    uint8_t raw = take_mark();
+    uint8_t flags = take_mark();
     if (o) {
-        o->flag = raw;
+        o->flag = flags;
         o->fx = fixture_of(h);
         o->id = id;
         o->a = size;
@@ -309,7 +309,7 @@ static int rec_free(hb_heap *h, void *ptr)
         o = append(RP_FREE);
         if (o) {
             o->id = s->id;
-            o->flag = raw;
+            o->flag = raw & HB_REPLAY_RAW;
         }
     } else if (owner && owner->live) {
         o = append(RP_BADFREE_IN);
@@ -362,7 +362,7 @@ static size_t rec_contract(hb_heap *h)
     struct op *o = append(RP_CONTRACT);
     uint8_t all = take_mark();
     if (o) {
-        o->flag = all;
+        o->flag = all & HB_REPLAY_ALL;
         o->fx = fixture_of(h);
         commit();
     }
@@ -550,24 +550,6 @@ static void bad_free(struct fx *f, void *p, const char *what)
         fx_bad_free(f, p, what);
 }
 
-static void play_expand(struct fx *f, const struct op *o)
-{
-    if (!f->ops->expand || o->a % HB_PAGE_SIZE)
-        return;
-    void *block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-    if (!block) { /* as the case did: lift the limit for this block only */
-        struct hb_mm_counters c;
-        hb_mm_counters(f->mm, &c);
-        hb_mm_set_max(f->mm, c.bytes_out + (size_t)o->a);
-        block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-    }
-    if (!block)
-        return; /* no room in the arena: nothing to replay */
-    fx_note_op("expand", (size_t)o->a, 0, block);
-    int rc = f->ops->expand(f->h, block, (size_t)o->a);
-    CHECK(rc == HB_OK || !o->flag, "expand(%p, %zu) returned %d; it succeeded when recorded", block, (size_t)o->a, rc);
-}
-
 struct fixtures {
     struct fx f[MAX_FIXTURES];
     int up[MAX_FIXTURES];
@@ -619,8 +601,14 @@ static void play_one(struct fixtures *x, const struct hb_replay *r, const struct
         return;
     case RP_ALLOC: {
         const char *tag = o->tag ? r->tags[o->tag] : NULL;
-        unsigned char *q =
-            o->flag ? fx_raw_alloc(f, (size_t)o->a, (size_t)o->b, tag) : fx_alloc(f, (size_t)o->a, (size_t)o->b, tag);
+        size_t size = (size_t)o->a, align = (size_t)o->b;
+        unsigned char *q;
+        if (o->flag & HB_REPLAY_RAW)
+            q = fx_raw_alloc(f, size, align, tag, o->flag & HB_REPLAY_NOT_NULL);
+        else if (o->flag & (HB_REPLAY_NOT_NULL | HB_REPLAY_NULL))
+            q = fx_alloc_expect(f, size, align, tag, o->flag & HB_REPLAY_NOT_NULL, "as the case required");
+        else
+            q = fx_alloc(f, size, align, tag);
         if (q && o->id < m->cap) {
             m->ptr[o->id] = q;
             m->live[o->id] = 1;
@@ -657,7 +645,8 @@ static void play_one(struct fixtures *x, const struct hb_replay *r, const struct
         bad_free(f, (void *)(uintptr_t)o->a, "a pointer outside the heap");
         return;
     case RP_EXPAND:
-        play_expand(f, o);
+        if (f->ops->expand && o->a % HB_PAGE_SIZE == 0)
+            fx_expand(f, (size_t)o->a);
         return;
     case RP_CONTRACT:
         if (f->ops->contract)
@@ -1092,11 +1081,14 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
         fprintf(fp, "create");
         return;
     case RP_ALLOC:
-        fprintf(fp, "%salloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->flag ? "raw-" : "", o->id, o->a, o->b);
+        fprintf(fp, "%salloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->flag & HB_REPLAY_RAW ? "raw-" : "", o->id, o->a,
+                o->b);
         if (o->tag == NO_TAG)
             fputc('-', fp);
         else
             write_tag(fp, r->tags[o->tag]);
+        if (o->flag & (HB_REPLAY_NOT_NULL | HB_REPLAY_NULL))
+            fprintf(fp, " %s", o->flag & HB_REPLAY_NOT_NULL ? "ok" : "null");
         return;
     case RP_FREE:
         fprintf(fp, "%sfree #%" PRIu32, o->flag ? "raw-" : "", o->id);
@@ -1312,12 +1304,16 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         return 0;
     }
     if (!strcmp(k, "alloc") || !strcmp(k, "raw-alloc")) {
-        if (nw != 5 || parse_id(w[1], &o->id) || parse_u64(w[2], &o->a) || parse_u64(w[3], &o->b))
+        int raw = k[0] == 'r';
+        const char *want = nw == 6 ? w[5] : NULL;
+        if ((nw != 5 && nw != 6) || parse_id(w[1], &o->id) || parse_u64(w[2], &o->a) || parse_u64(w[3], &o->b) ||
+            (want && strcmp(want, "ok") != 0 && (raw || strcmp(want, "null") != 0)))
             return perr(p, "%s",
-                        k[0] == 'r' ? "raw-alloc wants: raw-alloc #ID SIZE ALIGN \"tag\"|-"
-                                    : "alloc wants: alloc #ID SIZE ALIGN \"tag\"|-");
+                        raw ? "raw-alloc wants: raw-alloc #ID SIZE ALIGN \"tag\"|- [ok]"
+                            : "alloc wants: alloc #ID SIZE ALIGN \"tag\"|- [ok|null]");
         o->kind = RP_ALLOC;
-        o->flag = k[0] == 'r';
+        o->flag = (uint8_t)((raw ? HB_REPLAY_RAW : 0) |
+                            (want ? !strcmp(want, "ok") ? HB_REPLAY_NOT_NULL : HB_REPLAY_NULL : 0));
         return parse_tag(p, w[4], &o->tag);
     }
     if (!strcmp(k, "free") || !strcmp(k, "raw-free") || !strcmp(k, "free-again")) {

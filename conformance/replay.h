@@ -37,16 +37,18 @@
  * File format (one operation a line; '#' starts a comment):
  *   seed N
  *   setup initial BYTES max BYTES arena PAGES placement contiguous|scattered checked 0|1
- *   alloc #ID SIZE ALIGN "tag"|-     the ID names the block for later lines
+ *   alloc #ID SIZE ALIGN "tag"|- [ok|null]  the ID names the block for later lines;
+ *                                    ok: the case requires a block, null: NULL
  *   free #ID                         free a live block (checked)
- *   raw-alloc #ID SIZE ALIGN "tag"|-  bulk alloc and free straight to the heap, outside
+ *   raw-alloc #ID SIZE ALIGN "tag"|- [ok]  bulk alloc and free straight to the heap, outside
  *   raw-free #ID                       the shadow: only the counters are kept (fx_raw_alloc)
  *   free-null
  *   free-again #ID                   double free of a freed block
  *   bad-free #ID +OFFSET             a pointer inside live block ID
  *   bad-free initial +|-OFFSET       a pointer relative to the initial block
  *   bad-free abs 0xADDR
- *   expand BYTES ok|failed           pages from the memory manager, then expand
+ *   expand BYTES ok|failed           pages from the memory manager, then expand: it must
+ *                                    succeed and grow the pool by BYTES (fx_expand)
  *   contract [all]                   its result must match what the manager got back;
  *                                    all: only the initial block may remain (fx_contract)
  *   create                           rebuild the heap over its initial block
@@ -96,9 +98,14 @@ enum hb_replay_action {
     HB_RA_EXPECT_DRAINED
 };
 void hb_replay_note_action(const struct fx *f, enum hb_replay_action a, const void *block, int64_t arg);
-/* Child: the next alloc or free is a bulk one (fx_raw_alloc, fx_raw_free),
-   or the next contract must return everything (fx_contract), when flag. */
-void hb_replay_mark_next(int flag);
+/* Child: what the next alloc, free or contract is (HB_REPLAY_* bits). */
+enum {
+    HB_REPLAY_RAW = 1,      /* alloc, free: a bulk one (fx_raw_alloc, fx_raw_free) */
+    HB_REPLAY_NOT_NULL = 2, /* alloc: the case requires a block (fx_alloc_expect) */
+    HB_REPLAY_NULL = 4,     /* alloc: the case requires NULL */
+    HB_REPLAY_ALL = 1       /* contract: only the initial block may remain (fx_contract) */
+};
+void hb_replay_mark_next(int flags);
 
 /* What makes two failures "the same": the check and its source line, the
    signal, the sanitizer's error and where, a stack overflow, a timeout. */

@@ -129,6 +129,12 @@ int fx_has(const struct fx *f, unsigned caps);
 /* free of a pointer that is no live block of this heap: HB_EBADPTR, stats
    unchanged. */
 void fx_bad_free(struct fx *f, void *ptr, const char *what);
+/* fx_alloc, and the case's verdict on it: want 1, a block (it has room);
+   want 0, NULL (the request cannot be served); why says which. */
+void *fx_alloc_expect(struct fx *f, size_t size, size_t align, const char *tag, int want, const char *why);
+/* expand by bytes (pages the memory manager lends for it, beyond its
+   limit, and then nothing more): HB_OK, and the pool grows by them. */
+void fx_expand(struct fx *f, size_t bytes);
 /* free(NULL): HB_OK, stats unchanged. */
 void fx_free_null(struct fx *f);
 /* Flips the byte at block + offset (a live block; offset may lie outside
@@ -151,7 +157,7 @@ void fx_expect_drained(struct fx *f, const struct hb_stats *fresh);
 void fx_expect_unchanged(struct fx *f, const struct hb_stats *before, const char *what);
 /* alloc and free straight to the heap, outside the shadow (bulk runs): only
    the counters are kept.  fx_expect_counters checks them against stats. */
-void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag);
+void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag, int must);
 void fx_raw_free(struct fx *f, void *p);
 void fx_expect_counters(struct fx *f);
 
