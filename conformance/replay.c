@@ -1153,7 +1153,7 @@ int hb_replay_write(const struct hb_replay *r, const char *path, const char *hea
         h += n + (h[n] == '\n');
     }
     fprintf(fp, "seed %" PRIu64 "\n", r->seed);
-    const struct op **seq = malloc((r->n ? r->n : 1) * sizeof *seq);
+    const struct op **seq = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     for (size_t i = 0; seq && i < r->n; i++)
         seq[i] = &r->ops[i];
     for (size_t i = 0; i < r->n;) {
