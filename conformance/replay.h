@@ -25,12 +25,14 @@
  * second fixture also checks that the first one's stats did not move.
  *
  * Shrinking: the operations after the one that failed are dropped (they
- * never ran); a long run of repeated operations (below) is bisected to the
+ * never ran; not after a timeout, which may have cut a slow sequence short
+ * before its hang); a long run of repeated operations (below) is bisected to the
  * fewest repetitions that still fail; then the shortest failing suffix of
  * 1, 2, 4, ... operations; then delta debugging (ddmin) over what is left,
  * each trial replayed in a supervised child; a trial counts when it fails
  * with the same kind of failure as the full sequence
- * (hb_replay_failure_kind).  Operations whose allocation a trial dropped
+ * (hb_replay_failure_kind); a hang counts only in a trial that had the
+ * whole time limit.  Operations whose allocation a trial dropped
  * become no-ops, so every subset is a valid sequence, and such orphans are
  * dropped from the result.  Bounded by trials and wall time.
  *
