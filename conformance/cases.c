@@ -56,26 +56,9 @@ static void fresh_stats(struct fx *f, struct hb_stats *out)
 static void drain_and_compare(struct fx *f, const struct hb_stats *fresh)
 {
     fx_free_all(f);
-    if (fx_has(f, HB_CAP_CONTRACT)) {
-        fx_note_op("contract", 0, 0, NULL);
-        f->ops->contract(f->h);
-    }
-    struct hb_stats s;
-    fx_stats(f, &s);
-    if (s.pool_bytes == fresh->pool_bytes || fx_has(f, HB_CAP_CONTRACT)) {
-        CHECK(s.free_bytes == fresh->free_bytes && s.largest_free == fresh->largest_free,
-              "after freeing everything: %zu free bytes, largest extent %zu; a fresh heap has %zu and %zu "
-              "(memory leaked or not coalesced)",
-              s.free_bytes, s.largest_free, fresh->free_bytes, fresh->largest_free);
-    } else {
-        size_t grown = s.pool_bytes - fresh->pool_bytes;
-        CHECK(s.free_bytes + s.meta_bytes == fresh->free_bytes + fresh->meta_bytes + grown &&
-                  s.largest_free >= fresh->largest_free,
-              "after freeing everything in a heap that grew by %zu bytes: %zu free + %zu metadata bytes, largest "
-              "extent %zu; a fresh heap has %zu + %zu, and %zu (memory leaked or not coalesced)",
-              grown, s.free_bytes, s.meta_bytes, s.largest_free, fresh->free_bytes, fresh->meta_bytes,
-              fresh->largest_free);
-    }
+    if (fx_has(f, HB_CAP_CONTRACT))
+        fx_contract(f, 0);
+    fx_expect_drained(f, fresh);
     fx_verify(f);
 }
 
@@ -96,9 +79,7 @@ static void alignment_powers(struct fx *f)
         size_t a = aligns[i];
         size_t step = a > 4096 ? 511 : 1; /* alignments beyond a page: a few sizes only */
         for (size_t size = 1; size <= 2048; size += step) {
-            void *p = fx_alloc(f, size, a, "align");
-            CHECK(p != NULL, "alloc(size %zu, align %zu) failed on a heap with room (max_align %zu)", size, a,
-                  f->ops->max_align);
+            fx_alloc_expect(f, size, a, "align", 1, "the heap has room and declares the alignment");
             if (f->nlive == 16)
                 fx_free_all(f);
         }
@@ -111,7 +92,7 @@ static void alignment_default(struct fx *f)
 {
     setup(f, 64 * KiB, 4 * KiB * KiB, HB_MM_SCATTERED, 0);
     for (size_t size = 0; size <= 2048; size++) {
-        CHECK(fx_alloc(f, size, 0, NULL) != NULL, "alloc(size %zu, align 0) failed on a heap with room", size);
+        fx_alloc_expect(f, size, 0, NULL, 1, "the heap has room");
         if (f->nlive == 16)
             fx_free_all(f);
     }
@@ -164,18 +145,14 @@ static void alignment_invalid(struct fx *f)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (bad[i] <= 2 || (hb_is_pow2(bad[i]) && bad[i] <= max))
             continue; /* max - 1 is valid when max is 2 */
-        void *p = fx_alloc(f, 64, bad[i], "bad-align");
-        CHECK(p == NULL, "alloc(size 64, align %zu) returned %p: a non-power-of-two or absurd alignment must fail",
-              bad[i], p);
+        fx_alloc_expect(f, 64, bad[i], "bad-align", 0, "a non-power-of-two or absurd alignment must fail");
     }
     /* Every power of two above the declared maximum: NULL, heap unchanged
        (fx_alloc checks that). */
     for (size_t a = max; a <= SIZE_MAX / 2; a *= 2)
         if (a > max)
-            CHECK(fx_alloc(f, 64, a, "above-max") == NULL,
-                  "alloc(size 64, align %zu) succeeded above the heap's declared max_align %zu", a, max);
-    CHECK(fx_alloc(f, 64, 0, "after") != NULL,
-          "alloc(size 64, align 0) failed: the heap no longer allocates after rejected alignments");
+            fx_alloc_expect(f, 64, a, "above-max", 0, "the alignment is above the heap's declared max_align");
+    fx_alloc_expect(f, 64, 0, "after", 1, "the heap no longer allocates after rejected alignments");
     fx_verify(f);
 }
 
@@ -184,8 +161,7 @@ static void alignment_size_zero(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     for (int i = 0; i < 64; i++) {
         size_t align = capped_align(f, (size_t)1 << (i % 8));
-        CHECK(fx_alloc(f, 0, align, "zero") != NULL,
-              "alloc(size 0, align %zu) returned NULL; size 0 must give a unique, freeable pointer", align);
+        fx_alloc_expect(f, 0, align, "zero", 1, "size 0 must give a unique, freeable pointer");
     }
     fx_free_all(f);
     fx_verify(f);
@@ -216,13 +192,9 @@ static void overflow_huge_sizes(struct fx *f)
     sizes[n++] = SIZE_MAX - f->ops->max_align + 1;
     sizes[n++] = (size_t)1 << (sizeof(size_t) * 8 - 2); /* far beyond any pool */
     for (size_t a = 0; a < sizeof aligns / sizeof aligns[0]; a++)
-        for (size_t i = 0; i < n; i++) {
-            void *p = fx_alloc(f, sizes[i], aligns[a], "huge");
-            CHECK(p == NULL, "alloc(%zu, align %zu) returned %p: the size cannot be served (size + metadata wraps?)",
-                  sizes[i], aligns[a], p);
-        }
-    CHECK(fx_alloc(f, 100, 0, "after") != NULL,
-          "alloc(size 100, align 0) failed: the heap no longer allocates after huge requests");
+        for (size_t i = 0; i < n; i++)
+            fx_alloc_expect(f, sizes[i], aligns[a], "huge", 0, "the size cannot be served (size + metadata wraps?)");
+    fx_alloc_expect(f, 100, 0, "after", 1, "the heap no longer allocates after huge requests");
     fx_verify(f);
 }
 
@@ -249,8 +221,7 @@ static void overflow_fill_until_null(struct fx *f)
     size_t largest = largest_allocation(f, f->initial_len + 1);
     CHECK(largest >= f->initial_len / 4, /* a buddy heap's largest block is under half */
           "a fresh %zu-byte heap serves at most %zu bytes in one allocation", f->initial_len, largest);
-    CHECK(!fx_alloc(f, largest + 1, 0, "probe"),
-          "alloc(size %zu, align 0) failed but alloc(size %zu, align 0) succeeds", largest, largest + 1);
+    fx_alloc_expect(f, largest + 1, 0, "probe", 0, "one byte more than the largest request a bisection found served");
     int fails = 0;
     while (fails < 8) {
         size_t size = fails < 4 ? hb_rng_range(&f->rng, 1, 3000) : (size_t)1 << (8 - fails);
@@ -262,9 +233,8 @@ static void overflow_fill_until_null(struct fx *f)
     fx_verify(f); /* no block outside the pool: the guard bytes are intact */
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
-        f->ops->contract(f->h);
-    CHECK(fx_alloc(f, largest, 0, "largest") != NULL,
-          "after filling and freeing everything, the largest allocation (alloc(size %zu, align 0)) fails", largest);
+        fx_contract(f, 0);
+    fx_alloc_expect(f, largest, 0, "largest", 1, "the largest allocation of the fresh heap, after filling and freeing");
     fx_verify(f);
 }
 
@@ -294,11 +264,10 @@ static void random_sequence(struct fx *f, long ops, int with_errors, long verify
     for (long i = 0; i < ops; i++) {
         uint32_t r = hb_rng_below(&f->rng, 100);
         if (with_errors && r < 3) {
-            fx_note_op("free(NULL)", 0, 0, NULL);
-            CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
+            fx_free_null(f);
         } else if (with_errors && r < 6) {
-            CHECK(!fx_alloc(f, SIZE_MAX - hb_rng_below(&f->rng, 64), random_align(f), "huge"),
-                  "a huge request succeeded");
+            fx_alloc_expect(f, SIZE_MAX - hb_rng_below(&f->rng, 64), random_align(f), "huge", 0,
+                            "a huge request must fail");
         } else if (f->nlive && (r < 45 || f->nlive > 400)) {
             fx_free_index(f, hb_rng_below(&f->rng, (uint32_t)f->nlive));
         } else if (!fx_alloc(f, random_size(f), random_align(f), pick_tag(f))) {
@@ -342,12 +311,7 @@ static void free_null(struct fx *f)
 {
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     fx_alloc(f, 100, 0, "keep");
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op("free(NULL)", 0, 0, NULL);
-    CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
-    fx_stats(f, &after);
-    CHECK(memcmp(&before, &after, sizeof before) == 0, "free(NULL) changed the heap's stats");
+    fx_free_null(f);
     fx_verify(f);
 }
 
@@ -385,9 +349,8 @@ static void free_permutations(struct fx *f)
         fx_recreate(f);
         void *p[N];
         for (size_t i = 0; i < N; i++)
-            p[i] = fx_alloc(f, sizes[i], 0, "perm");
+            p[i] = fx_alloc_expect(f, sizes[i], 0, "perm", 1, "a fresh heap has room");
         for (size_t i = 0; i < N; i++) {
-            CHECK(p[order[i]] != NULL, "alloc(size %zu, align 0) failed on a fresh heap", sizes[order[i]]);
             fx_free(f, p[order[i]]);
             char when[96];
             snprintf(when, sizeof when, "after freeing %p (step %zu of permutation %u)", p[order[i]], i, count);
@@ -423,14 +386,7 @@ static void free_drain(struct fx *f)
    the heap as it was. */
 static void expect_bad_free(struct fx *f, void *ptr, const char *what)
 {
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op(what, 0, 0, ptr);
-    int rc = f->ops->free(f->h, ptr);
-    CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", what, ptr, rc);
-    fx_stats(f, &after);
-    CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s (%p) changed the heap's stats", what,
-          ptr);
+    fx_bad_free(f, ptr, what);
     fx_verify(f);
 }
 
@@ -441,10 +397,8 @@ static void free_bad_pointers(struct fx *f)
     for (size_t i = 0; i < 8; i++)
         p[i] = fx_alloc(f, 1000, 0, "bad-free");
     size_t page_align = capped_align(f, HB_PAGE_SIZE);
-    unsigned char *large = fx_alloc(f, 3 * HB_PAGE_SIZE + 100, 0, "large");
-    unsigned char *page = fx_alloc(f, HB_PAGE_SIZE, page_align, "page");
-    CHECK(large && page, "alloc(size %zu, align 0) or alloc(size %zu, align %zu) failed on a heap with room",
-          3 * HB_PAGE_SIZE + 100, HB_PAGE_SIZE, page_align);
+    unsigned char *large = fx_alloc_expect(f, 3 * HB_PAGE_SIZE + 100, 0, "large", 1, "the heap has room");
+    unsigned char *page = fx_alloc_expect(f, HB_PAGE_SIZE, page_align, "page", 1, "the heap has room");
     fx_free(f, p[3]);
     expect_bad_free(f, p[3], "a block already freed (double free)");
     expect_bad_free(f, p[5] + 1, "a pointer one byte into a live block");
@@ -461,8 +415,7 @@ static void free_bad_pointers(struct fx *f)
 
     struct fx other = {.ops = f->ops, .seed = f->seed + 1};
     fx_setup(&other, &(struct fx_opts){64 * KiB, 0, 0, HB_MM_CONTIGUOUS, 1});
-    unsigned char *foreign = fx_alloc(&other, 1000, 0, "other-heap");
-    CHECK(foreign != NULL, "alloc(size 1000, align 0) failed on a second, fresh heap");
+    unsigned char *foreign = fx_alloc_expect(&other, 1000, 0, "other-heap", 1, "a second, fresh heap has room");
     expect_bad_free(f, foreign, "a live block of another heap of the same kind");
     fx_verify(&other); /* and the other heap's block is untouched */
     fx_teardown(&other);
@@ -536,17 +489,7 @@ static void grow_until_refused(struct fx *f)
 
 static void contract_to_initial(struct fx *f)
 {
-    struct hb_mm_counters before, after;
-    hb_mm_counters(f->mm, &before);
-    fx_note_op("contract", 0, 0, NULL);
-    size_t returned = f->ops->contract(f->h);
-    hb_mm_counters(f->mm, &after);
-    CHECK(returned == before.bytes_out - after.bytes_out,
-          "contract says it returned %zu bytes; the memory manager got back %zu", returned,
-          before.bytes_out - after.bytes_out);
-    CHECK(after.blocks_out == 1,
-          "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)", after.blocks_out,
-          after.bytes_out);
+    fx_contract(f, 1);
     fx_verify(f);
 }
 
@@ -579,33 +522,19 @@ static void expansion_large_request(struct fx *f)
     setup(f, 16 * KiB, 256 * KiB, HB_MM_SCATTERED, 1);
     fx_alloc(f, 100, 0, "small");
     size_t big = 5 * HB_PAGE_SIZE + 1;
-    CHECK(fx_alloc(f, big, 0, "big") != NULL, "alloc(size %zu, align 0), larger than the initial block, did not expand",
-          big);
+    fx_alloc_expect(f, big, 0, "big", 1, "larger than the initial block, it must expand the pool");
     size_t align = capped_align(f, HB_PAGE_SIZE);
-    CHECK(fx_alloc(f, 3 * HB_PAGE_SIZE, align, "big-aligned") != NULL,
-          "alloc(size %zu, align %zu), larger than the initial block, did not expand", 3 * HB_PAGE_SIZE, align);
+    fx_alloc_expect(f, 3 * HB_PAGE_SIZE, align, "big-aligned", 1,
+                    "larger than the initial block, it must expand the pool");
     fx_verify(f);
 }
 
 static void expansion_explicit(struct fx *f)
 {
     setup(f, 16 * KiB, 0, HB_MM_SCATTERED, 1);
-    struct hb_mm_counters c;
-    hb_mm_counters(f->mm, &c);
-    hb_mm_set_max(f->mm, c.bytes_out + 8 * HB_PAGE_SIZE);
-    void *block = hb_mm_get_pages(f->mm, 8);
-    CHECK(block != NULL, "suite bug: no pages for the explicit expansion");
-    hb_mm_set_max(f->mm, c.bytes_out + 8 * HB_PAGE_SIZE); /* nothing more for the heap itself */
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op("expand", 8 * HB_PAGE_SIZE, 0, block);
-    CHECK(f->ops->expand(f->h, block, 8 * HB_PAGE_SIZE) == HB_OK, "expand(%p, %zu) failed", block, 8 * HB_PAGE_SIZE);
-    fx_stats(f, &after);
-    CHECK(after.pool_bytes == before.pool_bytes + 8 * HB_PAGE_SIZE, "expand by %zu bytes: pool went from %zu to %zu",
-          8 * HB_PAGE_SIZE, before.pool_bytes, after.pool_bytes);
+    fx_expand(f, 8 * HB_PAGE_SIZE);
     fx_verify_stats(f);
-    void *p = fx_alloc(f, 20 * KiB, 0, "in-expanded");
-    CHECK(p != NULL, "alloc(size %zu, align 0) failed after expanding by %zu bytes", 20 * KiB, 8 * HB_PAGE_SIZE);
+    fx_alloc_expect(f, 20 * KiB, 0, "in-expanded", 1, "expand added room for it");
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
         contract_to_initial(f);
@@ -619,8 +548,7 @@ static void expansion_contract_keeps_live(struct fx *f)
     for (size_t i = f->nlive; i-- > 0;)
         if (i % 16 != 0)
             fx_free_index(f, i);
-    fx_note_op("contract", 0, 0, NULL);
-    f->ops->contract(f->h);
+    fx_contract(f, 0);
     fx_verify(f); /* the kept blocks are intact; stats match what the manager lent */
     fx_free_all(f);
     contract_to_initial(f);
@@ -637,17 +565,14 @@ static void expansion_oom_too_early(struct fx *f)
     fx_setup(f, &(struct fx_opts){16 * KiB, 0, 512, HB_MM_CONTIGUOUS, 0}); /* an arena with room */
     for (size_t a = 0; a < 2; a++)
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            struct hb_mm_counters c;
-            hb_mm_counters(f->mm, &c);
-            hb_mm_set_max(f->mm, c.bytes_out); /* nothing more: fill the pool */
+            fx_mm_limit(f, 0); /* nothing more: fill the pool */
             while (fx_alloc(f, 200, 0, "fill"))
                 ;
             size_t align = aligns[a] > HB_DEFAULT_ALIGN ? aligns[a] : HB_DEFAULT_ALIGN;
             size_t pages = 2 * ((sizes[i] + align + HB_PAGE_SIZE - 1) / HB_PAGE_SIZE) + 2;
-            hb_mm_set_max(f->mm, c.bytes_out + pages * HB_PAGE_SIZE);
-            CHECK(fx_alloc(f, sizes[i], aligns[a], "after-fill") != NULL,
-                  "alloc(size %zu, align %zu) on a full heap failed while the memory manager could lend %zu pages",
-                  sizes[i], aligns[a], pages);
+            fx_mm_limit(f, pages * HB_PAGE_SIZE);
+            fx_alloc_expect(f, sizes[i], aligns[a], "after-fill", 1,
+                            "the heap is full but the memory manager can lend the pages it needs");
         }
     fx_verify(f);
 }
@@ -692,95 +617,45 @@ static void accounting_exact_fit(struct fx *f)
         if (s.largest_free <= header)
             continue;
         size_t size = s.largest_free - header;
-        void *p = fx_alloc(f, size, 0, "exact");
-        CHECK(p != NULL,
-              "alloc(size %zu, align 0) failed: the largest free extent is %zu bytes, the header %zu; a heap with "
-              "HB_CAP_EXACT_FIT serves every request up to largest_free less its header (heap.h)",
-              size, s.largest_free, header);
+        void *p = fx_alloc_expect(f, size, 0, "exact", 1,
+                                  "it is the largest free extent less the header; a heap with HB_CAP_EXACT_FIT serves "
+                                  "every request up to largest_free less its header (heap.h)");
         fx_free(f, p);
     }
     fx_free_all(f);
     fx_verify(f);
 }
 
-/* The bytes of the pool outside live blocks that one operation changed:
-   metadata the heap wrote.  Collects up to max offsets, spread evenly. */
-static size_t changed_metadata(const struct fx *f, const unsigned char *before, size_t *out, size_t max)
-{
-    const unsigned char *pool = f->initial;
-    size_t n = 0, total = 0, live = 0;
-    for (size_t i = 0; i < f->initial_len; i++) {
-        while (live < f->nlive && f->live[live].ptr + f->live[live].span <= pool + i)
-            live++;
-        if (live < f->nlive && f->live[live].ptr <= pool + i)
-            continue; /* user data */
-        if (pool[i] != before[i]) {
-            total++;
-            if (n < max)
-                out[n++] = i;
-            else if (hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)total) < max) /* reservoir sample */
-                out[hb_rng_below((struct hb_rng *)&f->rng, (uint32_t)max)] = i;
-        }
-    }
-    return n;
-}
-
 /* check() must look: after each operation, flip each byte of the metadata
-   it wrote (up to SAMPLE, spread evenly), one at a time; check() must notice at least one of them per
-   operation (a heap may leave counters, tags and padding unverified), must
-   never crash on any, and must be content again once the byte is back. */
+   it wrote (up to 512, spread evenly), one at a time; check() must notice at
+   least one of them per operation (a heap may leave counters, tags and
+   padding unverified), must never crash on any, and must be content again
+   once the byte is back (fx_check_looks). */
 static void integrity_check_looks(struct fx *f)
 {
-    enum { SAMPLE = 512 }; /* bytes flipped per operation, at most */
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 0);
-    unsigned char *before = malloc(f->initial_len);
-    CHECK(before != NULL, "out of host memory");
     unsigned char *p[6];
     for (int step = 0; step < 10; step++) {
         static const size_t sizes[] = {100, 200, 40, 1000, 24, 300};
-        memcpy(before, f->initial, f->initial_len);
+        fx_snapshot(f);
         size_t size = 0;
         void *ptr = NULL;
         if (step < 6) {
             size = sizes[step];
-            ptr = p[step] = fx_alloc(f, size, 0, "looks");
-            CHECK(ptr != NULL, "alloc(size %zu, align 0) failed on a fresh 64 KiB heap", size);
+            ptr = p[step] = fx_alloc_expect(f, size, 0, "looks", 1, "a fresh 64 KiB heap has room");
         } else {
             static const int order[] = {1, 2, 4, 0};
             ptr = p[order[step - 6]];
             size = sizes[order[step - 6]];
             fx_free(f, ptr);
         }
-        size_t at[SAMPLE];
-        size_t n = changed_metadata(f, before, at, SAMPLE);
-        size_t caught = 0;
-        for (size_t k = 0; k < n; k++) {
-            unsigned char *byte = (unsigned char *)f->initial + at[k];
-            char msg[300];
-            *byte ^= 0xFF;
-            fx_note_op("check() with one metadata byte flipped", size, 0, byte);
-            int rc = fx_check_heap(f, "check() with one metadata byte flipped", msg, sizeof msg);
-            *byte ^= 0xFF;
-            caught += rc == HB_ECORRUPT;
-            CHECK(rc == HB_OK || rc == HB_ECORRUPT,
-                  "check() returned %d (neither HB_OK nor HB_ECORRUPT) with the "
-                  "metadata byte at %p flipped",
-                  rc, (void *)byte);
-            rc = fx_check_heap(f, "check() after a flipped byte was restored", msg, sizeof msg);
-            CHECK(rc == HB_OK, "check() reports corruption after the flipped byte at %p was restored: %s", (void *)byte,
-                  msg);
-        }
         char what[96];
         if (step < 6)
             snprintf(what, sizeof what, "alloc(size %zu, align 0) = %p", size, ptr);
         else
             snprintf(what, sizeof what, "free(%p) (size %zu, align 0)", ptr, size);
-        CHECK(n == 0 || caught > 0,
-              "check() noticed none of the %zu bytes of metadata that %s wrote, each flipped in turn: HB_CAP_CHECK "
-              "promises a check() that verifies real invariants",
-              n, what);
+        fx_check_looks(f, what);
     }
-    free(before);
     fx_free_all(f);
     fx_verify(f);
 }
@@ -793,16 +668,12 @@ static void integrity_two_heaps(struct fx *f)
     setup(f, 64 * KiB, 512 * KiB, HB_MM_SCATTERED, 1);
     for (int i = 0; i < 20; i++)
         fx_alloc(f, random_size(f), random_align(f), pick_tag(f));
-    struct hb_stats a_before, a_after;
+    struct hb_stats a_before;
     fx_stats(f, &a_before);
     struct fx g = {.ops = f->ops, .seed = f->seed ^ 0x5A5A5A5Au};
     fx_setup(&g, &(struct fx_opts){64 * KiB, 512 * KiB, 0, HB_MM_SCATTERED, 1});
-    fx_stats(f, &a_after);
-    CHECK(memcmp(&a_before, &a_after, sizeof a_before) == 0,
-          "creating a second heap changed the first heap's stats (live %zu->%zu, allocs %llu->%llu, free %zu->%zu, "
-          "pool %zu->%zu): the heap keeps state in static globals, not inside its blocks",
-          a_before.live, a_after.live, (unsigned long long)a_before.allocs, (unsigned long long)a_after.allocs,
-          a_before.free_bytes, a_after.free_bytes, a_before.pool_bytes, a_after.pool_bytes);
+    fx_expect_unchanged(f, &a_before,
+                        "creating a second heap (a heap that keeps state in static globals, not inside its blocks)");
     fx_set_context(context[0]);
     fx_verify(f);
     struct fx *heap[2] = {f, &g};
@@ -840,42 +711,18 @@ static void stress_counters_wrap(struct fx *f)
     setup(f, 64 * KiB, 8192 * KiB, HB_MM_CONTIGUOUS, 0);
     fx_alloc(f, 24, 0, "keep");
     for (long i = 0; i < OPS; i++) {
-        fx_note_op("alloc (run of 65 836 alloc-free pairs)", 24, 0, NULL);
-        void *q = f->ops->alloc(f->h, 24, 0, "pair");
-        CHECK(q != NULL, "alloc(size 24, align 0) number %ld of a run of alloc-free pairs failed", i + 1);
-        fx_note_op("free (run of 65 836 alloc-free pairs)", 24, 0, q);
-        CHECK(f->ops->free(f->h, q) == HB_OK, "free(%p) number %ld of a run of alloc-free pairs failed", q, i + 1);
-        f->allocs++;
-        f->frees++;
+        fx_raw_free(f, fx_raw_alloc(f, 24, 0, "pair", 1));
     }
-    struct hb_stats s;
-    fx_stats(f, &s);
-    CHECK(s.allocs == f->allocs && s.frees == f->frees,
-          "after %llu allocations and %llu frees the heap counts %llu and %llu: a counter narrower than 64 bits "
-          "wrapped",
-          (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)s.allocs,
-          (unsigned long long)s.frees);
+    fx_expect_counters(f);
     void **many = malloc(LIVE * sizeof *many);
     CHECK(many != NULL, "out of host memory");
     size_t n = 0;
-    for (; n < LIVE; n++) {
-        fx_note_op("alloc (65 836 live 1-byte blocks)", 1, 0, NULL);
-        if (!(many[n] = f->ops->alloc(f->h, 1, 0, "many"))) {
-            f->failures++; /* a heap that cannot grow is full before */
-            break;
-        }
-        f->allocs++;
-    }
-    fx_stats(f, &s);
-    CHECK(s.live == f->nlive + n,
-          "with %zu blocks live the heap counts %zu: a live counter narrower than size_t "
-          "wrapped",
-          f->nlive + n, s.live);
-    for (size_t i = n; i-- > 0;) {
-        fx_note_op("free (65 836 live 1-byte blocks)", 1, 0, many[i]);
-        CHECK(f->ops->free(f->h, many[i]) == HB_OK, "free(%p) of one of %zu live 1-byte blocks failed", many[i], n);
-        f->frees++;
-    }
+    while (n < LIVE &&
+           (many[n] = fx_raw_alloc(f, 1, 0, "many", 0)) != NULL) /* a heap that cannot grow is full before */
+        n++;
+    fx_expect_counters(f);
+    while (n > 0)
+        fx_raw_free(f, many[--n]);
     free(many);
     fx_verify(f);
     const size_t big[] = {65536 + 24, 65536 * 2 + 8, 300000};
@@ -914,26 +761,14 @@ static size_t granted_of(struct fx *f, void *p)
     return f->live[i].span;
 }
 
-static void expect_check_catches(struct fx *f, unsigned char *byte, const char *what)
-{
-    char msg[300];
-    *byte ^= 0xFF;
-    fx_note_op("check() with one byte flipped", 0, 0, byte);
-    int rc = fx_check_heap(f, "check() with one byte flipped", msg, sizeof msg);
-    *byte ^= 0xFF;
-    CHECK(rc == HB_ECORRUPT, "check() did not notice %s (byte at %p flipped)", what, (void *)byte);
-    rc = fx_check_heap(f, "check() after the byte was restored", msg, sizeof msg);
-    CHECK(rc == HB_OK, "check() still reports corruption after the byte was restored: %s", msg);
-}
-
 static void overwrite_past_end(struct fx *f)
 {
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     unsigned char *a = fx_alloc(f, 100, 0, "a");
     unsigned char *b = fx_alloc(f, 100, 0, "b");
     fx_alloc(f, 100, 0, "c");
-    expect_check_catches(f, a + granted_of(f, a), "a write one byte past the end of a block");
-    expect_check_catches(f, b + granted_of(f, b), "a write one byte past the end of a block");
+    fx_expect_check_catches(f, a, (long)granted_of(f, a), "a write one byte past the end of a block");
+    fx_expect_check_catches(f, b, (long)granted_of(f, b), "a write one byte past the end of a block");
     fx_verify(f);
 }
 
@@ -942,13 +777,14 @@ static void overwrite_before_start(struct fx *f)
     setup(f, 64 * KiB, 0, HB_MM_CONTIGUOUS, 1);
     fx_alloc(f, 100, 0, "a");
     unsigned char *b = fx_alloc(f, 100, 0, "b");
-    expect_check_catches(f, b - 1, "a write one byte before the start of a block");
+    fx_expect_check_catches(f, b, -1, "a write one byte before the start of a block");
     fx_verify(f);
 }
 
 const struct hb_case hb_cases[] = {
     {"alignment", "powers", 0, alignment_powers,
-     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, no "
+     "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, "
+     "no "
      "overlap"},
     {"alignment", "default", 0, alignment_default, "align 0 gives at least _Alignof(max_align_t), sizes 0..2048"},
     {"alignment", "nearly_full", 0, alignment_nearly_full, "aligned requests on a nearly full, fragmented heap"},

@@ -133,6 +133,7 @@ void fx_recreate(struct fx *f)
 {
     struct hb_config cfg = hb_mm_config(f->mm, 0);
     f->nlive = 0;
+    f->raw_live = 0;
     f->allocs = f->frees = f->failures = 0;
     f->header = SIZE_MAX; /* not seen yet */
     f->header_seen = 0;
@@ -198,6 +199,8 @@ void fx_setup(struct fx *f, const struct fx_opts *o)
 void fx_teardown(struct fx *f)
 {
     free(f->live);
+    free(f->snapshot);
+    f->snapshot = NULL;
     hb_mm_destroy(f->mm);
     f->live = NULL;
     f->mm = NULL;
@@ -385,11 +388,11 @@ static void after_op(struct fx *f, const struct after_names *n, size_t size, siz
         struct hb_stats s;
         fx_note_op(n->stats, size, align, ptr);
         fx_stats_noted(f, &s);
-        CHECK(s.live == f->nlive && s.allocs == f->allocs && s.frees == f->frees,
+        CHECK(s.live == f->nlive + f->raw_live && s.allocs == f->allocs && s.frees == f->frees,
               "right after %s(%p) (size %zu, align %zu): stats say %zu live, %llu allocs, %llu frees; the suite "
               "counted %zu, %llu, %llu",
-              n->op, ptr, size, align, s.live, (unsigned long long)s.allocs, (unsigned long long)s.frees, f->nlive,
-              (unsigned long long)f->allocs, (unsigned long long)f->frees);
+              n->op, ptr, size, align, s.live, (unsigned long long)s.allocs, (unsigned long long)s.frees,
+              f->nlive + f->raw_live, (unsigned long long)f->allocs, (unsigned long long)f->frees);
         return;
     }
     note_held = 1;
@@ -655,7 +658,8 @@ void fx_verify_stats(struct fx *f)
           "stats say the pool is %zu bytes; the memory manager lent the heap %zu", s.pool_bytes,
           c.bytes_out - INITIAL_OFFSET);
     CHECK(s.blocks == c.blocks_out, "stats say %zu blocks; the memory manager lent %zu", s.blocks, c.blocks_out);
-    CHECK(s.live == f->nlive, "stats say %zu live allocations; %zu are live", s.live, f->nlive);
+    CHECK(s.live == f->nlive + f->raw_live, "stats say %zu live allocations; %zu are live", s.live,
+          f->nlive + f->raw_live);
     CHECK(s.allocs == f->allocs && s.frees == f->frees && s.failures == f->failures,
           "counters drifted: allocs %llu frees %llu failures %llu; the suite counted %llu, %llu, %llu",
           (unsigned long long)s.allocs, (unsigned long long)s.frees, (unsigned long long)s.failures,
@@ -689,6 +693,7 @@ void fx_verify_guards(struct fx *f)
 
 void fx_verify(struct fx *f)
 {
+    hb_replay_note_action(f, HB_RA_VERIFY, NULL, 0);
     fx_check_patterns(f, "verify");
     if (fx_has(f, HB_CAP_CHECK)) {
         char msg[300];
@@ -697,4 +702,222 @@ void fx_verify(struct fx *f)
     fx_verify_walk(f);
     fx_verify_stats(f);
     fx_verify_guards(f);
+}
+
+/* ---- case actions and verdicts (recorded for the replay) ------------------ */
+
+void fx_expect_unchanged(struct fx *f, const struct hb_stats *before, const char *what)
+{
+    struct hb_stats after;
+    fx_stats(f, &after);
+    CHECK(memcmp(before, &after, sizeof after) == 0,
+          "%s changed the heap's stats (live %zu->%zu, allocs %llu->%llu, free %zu->%zu, pool %zu->%zu)", what,
+          before->live, after.live, (unsigned long long)before->allocs, (unsigned long long)after.allocs,
+          before->free_bytes, after.free_bytes, before->pool_bytes, after.pool_bytes);
+}
+
+void fx_bad_free(struct fx *f, void *ptr, const char *what)
+{
+    struct hb_stats before;
+    fx_stats(f, &before);
+    fx_note_op(what, 0, 0, ptr);
+    int rc = f->ops->free(f->h, ptr);
+    CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", what, ptr, rc);
+    char after[300];
+    snprintf(after, sizeof after, "the rejected free of %s (%p)", what, ptr);
+    fx_expect_unchanged(f, &before, after);
+}
+
+void fx_free_null(struct fx *f)
+{
+    struct hb_stats before;
+    fx_stats(f, &before);
+    fx_note_op("free(NULL)", 0, 0, NULL);
+    CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
+    fx_expect_unchanged(f, &before, "free(NULL)");
+}
+
+void fx_expect_check_catches(struct fx *f, unsigned char *block, long offset, const char *what)
+{
+    hb_replay_note_action(f, HB_RA_POKE_CHECK, block, offset);
+    unsigned char *byte = block + offset;
+    char msg[300];
+    *byte ^= 0xFF;
+    fx_note_op("check() with one byte flipped", 0, 0, byte);
+    int rc = fx_check_heap(f, "check() with one byte flipped", msg, sizeof msg);
+    *byte ^= 0xFF;
+    CHECK(rc == HB_ECORRUPT, "check() did not notice %s (byte at %p flipped)", what, (void *)byte);
+    rc = fx_check_heap(f, "check() after the byte was restored", msg, sizeof msg);
+    CHECK(rc == HB_OK, "check() still reports corruption after the byte was restored: %s", msg);
+}
+
+void fx_snapshot(struct fx *f)
+{
+    hb_replay_note_action(f, HB_RA_SNAPSHOT, NULL, 0);
+    if (!f->snapshot)
+        f->snapshot = malloc(f->initial_len);
+    CHECK(f->snapshot != NULL, "out of host memory");
+    memcpy(f->snapshot, f->initial, f->initial_len);
+}
+
+/* The bytes of the initial block outside live blocks that changed since the
+   snapshot: metadata the heap wrote.  Up to max offsets, a reservoir sample
+   when there are more. */
+static size_t changed_metadata(struct fx *f, size_t *out, size_t max)
+{
+    const unsigned char *pool = f->initial;
+    size_t n = 0, total = 0, live = 0;
+    for (size_t i = 0; i < f->initial_len; i++) {
+        while (live < f->nlive && f->live[live].ptr + f->live[live].span <= pool + i)
+            live++;
+        if (live < f->nlive && f->live[live].ptr <= pool + i)
+            continue; /* user data */
+        if (pool[i] != f->snapshot[i]) {
+            total++;
+            if (n < max)
+                out[n++] = i;
+            else if (hb_rng_below(&f->rng, (uint32_t)total) < max)
+                out[hb_rng_below(&f->rng, (uint32_t)max)] = i;
+        }
+    }
+    return n;
+}
+
+void fx_check_looks(struct fx *f, const char *what)
+{
+    enum { SAMPLE = 512 }; /* bytes flipped, at most */
+    hb_replay_note_action(f, HB_RA_CHECK_LOOKS, NULL, 0);
+    if (!f->snapshot)
+        return;
+    size_t at[SAMPLE];
+    size_t n = changed_metadata(f, at, SAMPLE);
+    size_t caught = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char *byte = (unsigned char *)f->initial + at[k];
+        char msg[300];
+        *byte ^= 0xFF;
+        fx_note_op("check() with one metadata byte flipped", 0, 0, byte);
+        int rc = fx_check_heap(f, "check() with one metadata byte flipped", msg, sizeof msg);
+        *byte ^= 0xFF;
+        caught += rc == HB_ECORRUPT;
+        CHECK(rc == HB_OK || rc == HB_ECORRUPT,
+              "check() returned %d (neither HB_OK nor HB_ECORRUPT) with the metadata byte at %p flipped", rc,
+              (void *)byte);
+        rc = fx_check_heap(f, "check() after a flipped byte was restored", msg, sizeof msg);
+        CHECK(rc == HB_OK, "check() reports corruption after the flipped byte at %p was restored: %s", (void *)byte,
+              msg);
+    }
+    CHECK(n == 0 || caught > 0,
+          "check() noticed none of the %zu bytes of metadata that %s wrote, each flipped in turn: HB_CAP_CHECK "
+          "promises a check() that verifies real invariants",
+          n, what);
+}
+
+void fx_contract(struct fx *f, int all)
+{
+    struct hb_mm_counters before, after;
+    hb_mm_counters(f->mm, &before);
+    hb_replay_mark_next(all ? HB_REPLAY_ALL : 0);
+    fx_note_op("contract", 0, 0, NULL);
+    size_t returned = f->ops->contract(f->h);
+    hb_mm_counters(f->mm, &after);
+    CHECK(returned == before.bytes_out - after.bytes_out,
+          "contract says it returned %zu bytes; the memory manager got back %zu", returned,
+          before.bytes_out - after.bytes_out);
+    CHECK(!all || after.blocks_out == 1,
+          "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)", after.blocks_out,
+          after.bytes_out);
+}
+
+void fx_mm_limit(struct fx *f, size_t extra)
+{
+    hb_replay_note_action(f, HB_RA_MM_LIMIT, NULL, (int64_t)extra);
+    struct hb_mm_counters c;
+    hb_mm_counters(f->mm, &c);
+    hb_mm_set_max(f->mm, c.bytes_out + extra);
+}
+
+void fx_expect_drained(struct fx *f, const struct hb_stats *fresh)
+{
+    hb_replay_note_action(f, HB_RA_EXPECT_DRAINED, NULL, 0);
+    struct hb_stats s;
+    fx_stats(f, &s);
+    if (s.pool_bytes == fresh->pool_bytes || fx_has(f, HB_CAP_CONTRACT)) {
+        CHECK(s.free_bytes == fresh->free_bytes && s.largest_free == fresh->largest_free,
+              "after freeing everything: %zu free bytes, largest extent %zu; a fresh heap has %zu and %zu "
+              "(memory leaked or not coalesced)",
+              s.free_bytes, s.largest_free, fresh->free_bytes, fresh->largest_free);
+    } else {
+        size_t grown = s.pool_bytes - fresh->pool_bytes;
+        CHECK(s.free_bytes + s.meta_bytes == fresh->free_bytes + fresh->meta_bytes + grown &&
+                  s.largest_free >= fresh->largest_free,
+              "after freeing everything in a heap that grew by %zu bytes: %zu free + %zu metadata bytes, largest "
+              "extent %zu; a fresh heap has %zu + %zu, and %zu (memory leaked or not coalesced)",
+              grown, s.free_bytes, s.meta_bytes, s.largest_free, fresh->free_bytes, fresh->meta_bytes,
+              fresh->largest_free);
+    }
+}
+
+void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag, int must)
+{
+    hb_replay_mark_next(HB_REPLAY_RAW | (must ? HB_REPLAY_NOT_NULL : 0));
+    fx_note_op("alloc (a bulk run, outside the shadow)", size, align, NULL);
+    void *p = f->ops->alloc(f->h, size, align, tag);
+    if (p) {
+        f->allocs++;
+        f->raw_live++;
+    } else
+        f->failures++;
+    CHECK(p || !must, "alloc(size %zu, align %zu) of a bulk run failed (%llu allocations so far)", size, align,
+          (unsigned long long)f->allocs);
+    return p;
+}
+
+void *fx_alloc_expect(struct fx *f, size_t size, size_t align, const char *tag, int want, const char *why)
+{
+    hb_replay_mark_next(want ? HB_REPLAY_NOT_NULL : HB_REPLAY_NULL);
+    void *p = fx_alloc(f, size, align, tag);
+    CHECK(!want || p != NULL, "alloc(size %zu, align %zu) returned NULL: %s", size, align, why);
+    CHECK(want || p == NULL, "alloc(size %zu, align %zu) returned %p: %s", size, align, p, why);
+    return p;
+}
+
+void fx_expand(struct fx *f, size_t bytes)
+{
+    struct hb_mm_counters c;
+    hb_mm_counters(f->mm, &c);
+    hb_mm_set_max(f->mm, c.bytes_out + bytes); /* this block, and nothing more for the heap itself */
+    void *block = hb_mm_get_pages(f->mm, bytes / HB_PAGE_SIZE);
+    CHECK(block != NULL, "the memory manager has no room for %zu bytes to expand by", bytes);
+    struct hb_stats before, after;
+    fx_stats(f, &before);
+    fx_note_op("expand", bytes, 0, block);
+    CHECK(f->ops->expand(f->h, block, bytes) == HB_OK, "expand(%p, %zu) failed", block, bytes);
+    fx_stats(f, &after);
+    CHECK(after.pool_bytes == before.pool_bytes + bytes, "expand by %zu bytes: pool went from %zu to %zu", bytes,
+          before.pool_bytes, after.pool_bytes);
+}
+
+void fx_raw_free(struct fx *f, void *p)
+{
+    hb_replay_mark_next(HB_REPLAY_RAW);
+    fx_note_op("free (a bulk run, outside the shadow)", 0, 0, p);
+    CHECK(f->ops->free(f->h, p) == HB_OK, "free(%p) of a live block of a bulk run failed", p);
+    f->frees++;
+    f->raw_live--;
+}
+
+void fx_expect_counters(struct fx *f)
+{
+    hb_replay_note_action(f, HB_RA_EXPECT_COUNTERS, NULL, 0);
+    struct hb_stats s;
+    fx_stats(f, &s);
+    CHECK(s.allocs == f->allocs && s.frees == f->frees,
+          "after %llu allocations and %llu frees the heap counts %llu and %llu: a counter narrower than 64 bits "
+          "wrapped",
+          (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)s.allocs,
+          (unsigned long long)s.frees);
+    CHECK(s.live == f->nlive + f->raw_live,
+          "with %zu blocks live the heap counts %zu: a live counter narrower than size_t wrapped",
+          f->nlive + f->raw_live, s.live);
 }

@@ -8,15 +8,18 @@
  * in the child's own memory (O(1) per call); a pointer that is no live block
  * is placed by a binary search of the fixture's shadow (O(log n)).
  *
- * Replay keeps id -> pointer for the blocks it allocated.  After every
- * operation it verifies the whole heap as fx_verify does (patterns of every
- * live block, check(), walk, stats), so a sequence fails at the first
- * operation that broke a rule the fixture can see.  The memory manager's
- * guard scan reads the whole arena, so it runs after every operation only
- * on arenas of at most 1 MiB, else after operations 1, 2, 4, 8, ... and the
- * last: a write outside the pool is still caught, possibly a few operations
- * late (shrinking trials scan only after the last operation).  Cost per
- * operation: O(live bytes + the heap's check and walk).
+ * Replay keeps id -> pointer for the blocks it allocated, and plays each
+ * operation through the fixture function the case used, so it checks what
+ * the case checked, where the case checked it: the cost of a replay is the
+ * cost of the case's own operations.  While replaying, the child writes the
+ * number of the operation under way into the result area, so the shrinker
+ * knows where a sequence failed and drops what follows.
+ *
+ * Runs: a group of up to 4 operations repeated at least 16 times, with
+ * every block id moved by the same step each time, is bisected on its
+ * number of repetitions (O(log n) trials, where ddmin over 131 000
+ * operations would need thousands), and written as the group and one
+ * repeat line.
  */
 #include "replay.h"
 
@@ -30,8 +33,9 @@
 #define MAX_OPS (1u << 19)
 #define MAX_TAGS 64
 #define TAG_LEN 48
-#define NO_TAG 0 /* tag index 0: NULL */
-#define GUARD_EVERY_OP_PAGES 256
+#define NO_TAG 0       /* tag index 0: NULL */
+#define RUN_MIN 16     /* repetitions that make a run worth bisecting */
+#define RUN_PERIOD 4   /* the longest group of operations a run repeats */
 #define MAX_FIXTURES 8 /* fixtures (heaps) one case may set up */
 
 enum kind {
@@ -45,21 +49,29 @@ enum kind {
     RP_BADFREE_INITIAL,
     RP_BADFREE_ABS,
     RP_EXPAND,
-    RP_CONTRACT
+    RP_CONTRACT,
+    RP_VERIFY,
+    RP_POKE_CHECK,
+    RP_SNAPSHOT,
+    RP_CHECK_LOOKS,
+    RP_MM_LIMIT,
+    RP_EXPECT_COUNTERS,
+    RP_EXPECT_DRAINED
 };
 
 struct op {
     uint8_t kind;
     uint8_t tag;   /* ALLOC: tag index; SETUP: placement */
-    uint8_t flag;  /* SETUP: checked_ops; EXPAND: 1 when it succeeded */
+    uint8_t flag;  /* SETUP: checked_ops; EXPAND: 1 when it succeeded; ALLOC, FREE: raw; CONTRACT: all */
     uint8_t fx;    /* the fixture (heap) it applies to, in order of setup */
-    uint32_t id;   /* ALLOC, FREE, FREE_AGAIN, BADFREE_IN: allocation id */
-    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; EXPAND: bytes; BADFREE_ABS: address */
-    int64_t c;     /* SETUP: arena pages; BADFREE_*: offset */
+    uint32_t id;   /* ALLOC, FREE, FREE_AGAIN, BADFREE_IN, POKE_CHECK: allocation id */
+    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; EXPAND, MM_LIMIT: bytes; BADFREE_ABS: address */
+    int64_t c;     /* SETUP: arena pages; BADFREE_*, POKE_CHECK: offset */
 };
 
 struct log {
-    uint32_t n, overflow, ntags, pad;
+    uint32_t n, overflow, ntags;
+    uint32_t at; /* replaying: the operation under way, from 1 */
     char tags[MAX_TAGS][TAG_LEN];
     struct op ops[];
 };
@@ -106,7 +118,21 @@ static struct {
     int pending;                       /* the fixture whose setup's create comes next, or -1 */
     const hb_heap *heap[MAX_FIXTURES]; /* each fixture's heap handle */
     const void *initial[MAX_FIXTURES]; /* and initial block */
+    int mark;                          /* hb_replay_mark_next, for the next call */
 } rec;
+
+void hb_replay_mark_next(int flags)
+{
+    rec.mark = flags;
+}
+
+/* The mark for this call, cleared. */
+static uint8_t take_mark(void)
+{
+    uint8_t m = (uint8_t)rec.mark;
+    rec.mark = 0;
+    return m;
+}
 
 /* The fixture a heap handle belongs to (0 if unknown). */
 static uint8_t fixture_of(const hb_heap *h)
@@ -254,7 +280,9 @@ static void *rec_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     struct op *o = append(RP_ALLOC);
     uint32_t id = ++rec.next_id;
+    uint8_t flags = take_mark();
     if (o) {
+        o->flag = flags;
         o->fx = fixture_of(h);
         o->id = id;
         o->a = size;
@@ -270,6 +298,7 @@ static void *rec_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 static int rec_free(hb_heap *h, void *ptr)
 {
     uint8_t k = fixture_of(h);
+    uint8_t raw = take_mark();
     struct slot *s = ptr ? map_find((uintptr_t)ptr) : NULL;
     const struct shadow *in = ptr && !(s && s->live) ? shadow_holding(rec.f, ptr) : NULL;
     struct slot *owner = in ? map_find((uintptr_t)in->ptr) : NULL;
@@ -278,8 +307,10 @@ static int rec_free(hb_heap *h, void *ptr)
         o = append(RP_FREE_NULL);
     else if (s && s->live) {
         o = append(RP_FREE);
-        if (o)
+        if (o) {
             o->id = s->id;
+            o->flag = raw & HB_REPLAY_RAW;
+        }
     } else if (owner && owner->live) {
         o = append(RP_BADFREE_IN);
         if (o) {
@@ -329,7 +360,9 @@ static int rec_expand(hb_heap *h, void *block, size_t len)
 static size_t rec_contract(hb_heap *h)
 {
     struct op *o = append(RP_CONTRACT);
+    uint8_t all = take_mark();
     if (o) {
+        o->flag = all & HB_REPLAY_ALL;
         o->fx = fixture_of(h);
         commit();
     }
@@ -350,6 +383,7 @@ const struct hb_heap_ops *hb_replay_record_start(const struct hb_heap_ops *real,
     rec.next_id = 0;
     rec.nfix = 0;
     rec.pending = -1;
+    rec.mark = 0;
     rec.proxy = *real;
     rec.proxy.create = rec_create;
     rec.proxy.alloc = rec_alloc;
@@ -377,6 +411,27 @@ void hb_replay_note_setup(const struct fx_opts *o)
     e->c = (int64_t)o->arena_pages;
     e->tag = (uint8_t)o->placement;
     e->flag = (uint8_t)(o->checked_ops != 0);
+    commit();
+}
+
+void hb_replay_note_action(const struct fx *f, enum hb_replay_action a, const void *block, int64_t arg)
+{
+    static const enum kind kinds[] = {RP_VERIFY,   RP_POKE_CHECK,      RP_SNAPSHOT,      RP_CHECK_LOOKS,
+                                      RP_MM_LIMIT, RP_EXPECT_COUNTERS, RP_EXPECT_DRAINED};
+    if (!rec.log || (unsigned)a >= sizeof kinds / sizeof kinds[0])
+        return;
+    struct op *o = append(kinds[a]);
+    if (!o)
+        return;
+    o->fx = fixture_of(f->h);
+    if (a == HB_RA_POKE_CHECK) {
+        struct slot *s = map_find((uintptr_t)block);
+        if (!s || !s->live)
+            return; /* no block the replay knows */
+        o->id = s->id;
+        o->c = arg;
+    } else if (a == HB_RA_MM_LIMIT)
+        o->a = (uint64_t)arg;
     commit();
 }
 
@@ -460,7 +515,6 @@ struct play {
     const struct hb_replay *r;
     const struct op *const *seq; /* the operations to replay, in order */
     size_t n;
-    int thorough; /* guard scans during the sequence too, not only at its end */
 };
 
 /* Blocks by allocation id: where each one is, whether it is live (1) or was
@@ -488,63 +542,73 @@ static int is_live_start(const struct fx *f, const void *p)
     return s && (const void *)s->ptr == p;
 }
 
+/* A bad free, unless it is undefined for this heap or the pointer became a
+   live block in this shorter sequence. */
 static void bad_free(struct fx *f, void *p, const char *what)
 {
-    if (!fx_has(f, HB_CAP_DETECT_BAD_FREE) || shadow_holding(f, p))
-        return; /* undefined for this heap, or no longer a bad pointer */
-    struct hb_stats before, after;
-    fx_stats(f, &before);
-    fx_note_op(what, 0, 0, p);
-    int rc = f->ops->free(f->h, p);
-    CHECK(rc == HB_EBADPTR, "free of %s (%p) returned %d, not HB_EBADPTR", what, p, rc);
-    fx_stats(f, &after);
-    CHECK(memcmp(&before, &after, sizeof before) == 0, "the rejected free of %s changed the heap's stats", what);
+    if (fx_has(f, HB_CAP_DETECT_BAD_FREE) && !shadow_holding(f, p))
+        fx_bad_free(f, p, what);
 }
 
-static void play_expand(struct fx *f, const struct op *o)
+struct fixtures {
+    struct fx f[MAX_FIXTURES];
+    int up[MAX_FIXTURES];
+    struct hb_stats fresh[MAX_FIXTURES]; /* each heap's stats right after its create */
+};
+
+/* Set up fixture k; creating a heap must leave the others as they were. */
+static void play_setup(struct fixtures *x, const struct op *o)
 {
-    if (!f->ops->expand || o->a % HB_PAGE_SIZE)
-        return;
-    void *block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-    if (!block) { /* as the case did: lift the limit for this block only */
-        struct hb_mm_counters c;
-        hb_mm_counters(f->mm, &c);
-        hb_mm_set_max(f->mm, c.bytes_out + (size_t)o->a);
-        block = hb_mm_get_pages(f->mm, (size_t)o->a / HB_PAGE_SIZE);
-    }
-    if (!block)
-        return; /* no room in the arena: nothing to replay */
-    fx_note_op("expand", (size_t)o->a, 0, block);
-    int rc = f->ops->expand(f->h, block, (size_t)o->a);
-    CHECK(rc == HB_OK || !o->flag, "expand(%p, %zu) returned %d; it succeeded when recorded", block, (size_t)o->a, rc);
+    struct hb_stats before[MAX_FIXTURES];
+    for (unsigned k = 0; k < MAX_FIXTURES; k++)
+        if (x->up[k] && k != o->fx)
+            fx_stats(&x->f[k], &before[k]);
+    struct fx *f = &x->f[o->fx];
+    if (x->up[o->fx])
+        fx_teardown(f);
+    struct fx_opts opts = {(size_t)o->a, (size_t)o->b, (size_t)o->c, (enum hb_mm_placement)o->tag, o->flag};
+    fx_setup(f, &opts);
+    x->up[o->fx] = 1;
+    fx_stats(f, &x->fresh[o->fx]);
+    for (unsigned k = 0; k < MAX_FIXTURES; k++)
+        if (x->up[k] && k != o->fx)
+            fx_expect_unchanged(&x->f[k], &before[k],
+                                "creating a second heap (a heap that keeps state in static globals, not inside its "
+                                "blocks)");
 }
 
-/* One operation on its fixture (set up, or skipped when its setup was not). */
-static void play_one(struct fx *fxs, int *up, const struct hb_replay *r, const struct op *o, struct idmap *m)
+/* One operation on its fixture (set up, or skipped when its setup was not),
+   through the fixture function the case used. */
+static void play_one(struct fixtures *x, const struct hb_replay *r, const struct op *o, struct idmap *m)
 {
-    struct fx *f = &fxs[o->fx];
+    struct fx *f = &x->f[o->fx];
     unsigned char *p = o->id < m->cap ? m->ptr[o->id] : NULL;
     int live = o->id < m->cap && m->live[o->id] == 1;
     if (o->kind == RP_SETUP) {
-        if (up[o->fx])
-            fx_teardown(f);
-        struct fx_opts opts = {(size_t)o->a, (size_t)o->b, (size_t)o->c, (enum hb_mm_placement)o->tag, o->flag};
-        fx_setup(f, &opts);
-        up[o->fx] = 1;
+        play_setup(x, o);
         forget_fixture(m, o->fx);
         return;
     }
-    if (!up[o->fx])
+    if (!x->up[o->fx])
         return;
     switch ((enum kind)o->kind) {
     case RP_SETUP:
         return;
     case RP_CREATE:
         fx_recreate(f);
+        fx_stats(f, &x->fresh[o->fx]);
         forget_fixture(m, o->fx);
         return;
     case RP_ALLOC: {
-        unsigned char *q = fx_alloc(f, (size_t)o->a, (size_t)o->b, o->tag ? r->tags[o->tag] : NULL);
+        const char *tag = o->tag ? r->tags[o->tag] : NULL;
+        size_t size = (size_t)o->a, align = (size_t)o->b;
+        unsigned char *q;
+        if (o->flag & HB_REPLAY_RAW)
+            q = fx_raw_alloc(f, size, align, tag, o->flag & HB_REPLAY_NOT_NULL);
+        else if (o->flag & (HB_REPLAY_NOT_NULL | HB_REPLAY_NULL))
+            q = fx_alloc_expect(f, size, align, tag, o->flag & HB_REPLAY_NOT_NULL, "as the case required");
+        else
+            q = fx_alloc(f, size, align, tag);
         if (q && o->id < m->cap) {
             m->ptr[o->id] = q;
             m->live[o->id] = 1;
@@ -553,21 +617,25 @@ static void play_one(struct fx *fxs, int *up, const struct hb_replay *r, const s
         return;
     }
     case RP_FREE:
-        if (live && m->owner[o->id] == o->fx) {
-            fx_free(f, p);
+        if (live && m->owner[o->id] != o->fx)
+            bad_free(f, p, "a live block of another heap of the same kind");
+        else if (live) {
+            if (o->flag)
+                fx_raw_free(f, p);
+            else
+                fx_free(f, p);
             m->live[o->id] = 2;
         }
         return;
     case RP_FREE_NULL:
-        fx_note_op("free(NULL)", 0, 0, NULL);
-        CHECK(f->ops->free(f->h, NULL) == HB_OK, "free(NULL) did not return HB_OK");
+        fx_free_null(f);
         return;
     case RP_FREE_AGAIN:
         if (p && m->live[o->id] == 2)
             bad_free(f, p, "a double free");
         return;
     case RP_BADFREE_IN:
-        if (live && !is_live_start(&fxs[m->owner[o->id]], p + o->c))
+        if (live && !is_live_start(&x->f[m->owner[o->id]], p + o->c))
             bad_free(f, p + o->c, "a pointer inside a live block");
         return;
     case RP_BADFREE_INITIAL:
@@ -577,43 +645,48 @@ static void play_one(struct fx *fxs, int *up, const struct hb_replay *r, const s
         bad_free(f, (void *)(uintptr_t)o->a, "a pointer outside the heap");
         return;
     case RP_EXPAND:
-        play_expand(f, o);
+        if (f->ops->expand && o->a % HB_PAGE_SIZE == 0)
+            fx_expand(f, (size_t)o->a);
         return;
     case RP_CONTRACT:
-        if (f->ops->contract) {
-            fx_note_op("contract", 0, 0, NULL);
-            f->ops->contract(f->h);
-        }
+        if (f->ops->contract)
+            fx_contract(f, o->flag);
+        return;
+    case RP_VERIFY:
+        fx_verify(f);
+        return;
+    case RP_POKE_CHECK:
+        if (live && m->owner[o->id] == o->fx && fx_has(f, HB_CAP_CHECK))
+            fx_expect_check_catches(f, p, (long)o->c,
+                                    o->c < 0 ? "a write before the start of a block" : "a write past a block's start");
+        return;
+    case RP_SNAPSHOT:
+        fx_snapshot(f);
+        return;
+    case RP_CHECK_LOOKS:
+        if (fx_has(f, HB_CAP_CHECK))
+            fx_check_looks(f, "the operations since the snapshot");
+        return;
+    case RP_MM_LIMIT:
+        fx_mm_limit(f, (size_t)o->a);
+        return;
+    case RP_EXPECT_COUNTERS:
+        fx_expect_counters(f);
+        return;
+    case RP_EXPECT_DRAINED:
+        fx_expect_drained(f, &x->fresh[o->fx]);
         return;
     }
-}
-
-/* What fx_verify checks, but the guard scan only when asked. */
-static void verify(struct fx *f, int guards)
-{
-    fx_check_patterns(f, "replay");
-    if (fx_has(f, HB_CAP_CHECK)) {
-        char msg[256] = "";
-        fx_note_op("check", 0, 0, NULL);
-        int rc = f->ops->check(f->h, msg, sizeof msg);
-        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
-    }
-    fx_verify_walk(f);
-    fx_verify_stats(f);
-    if (guards)
-        fx_verify_guards(f);
 }
 
 static void play_body(void *ctx)
 {
     const struct play *pl = ctx;
-    struct fx fxs[MAX_FIXTURES];
-    int up[MAX_FIXTURES] = {0};
-    size_t arena[MAX_FIXTURES] = {0};
-    memset(fxs, 0, sizeof fxs);
+    struct fixtures *x = calloc(1, sizeof *x);
+    CHECK(x != NULL, "out of host memory");
     for (unsigned k = 0; k < MAX_FIXTURES; k++) {
-        fxs[k].ops = pl->ops;
-        fxs[k].seed = pl->r->seed + k;
+        x->f[k].ops = pl->ops;
+        x->f[k].seed = pl->r->seed + k;
     }
     uint32_t max_id = 0;
     for (size_t i = 0; i < pl->n; i++)
@@ -621,32 +694,28 @@ static void play_body(void *ctx)
             max_id = pl->seq[i]->id;
     struct idmap m = {calloc(max_id + 1, sizeof *m.ptr), calloc(max_id + 1, 1), calloc(max_id + 1, 1), max_id + 1};
     CHECK(m.ptr && m.live && m.owner, "out of host memory");
-    char phase[64];
+    size_t len;
+    struct log *l = hb_sv_result(&len);
+    if (len < sizeof *l)
+        l = NULL;
     for (size_t i = 0; i < pl->n; i++) {
-        const struct op *o = pl->seq[i];
-        snprintf(phase, sizeof phase, "replay operation %zu of %zu", i + 1, pl->n);
-        hb_sv_phase(phase);
-        play_one(fxs, up, pl->r, o, &m);
-        if (o->kind == RP_SETUP)
-            arena[o->fx] = o->c ? (size_t)o->c : (size_t)((o->a + o->b) / HB_PAGE_SIZE * 2 + 16);
-        /* Every heap, after every operation (a heap that keeps its state in
-           globals breaks the other heap).  The guard scan reads the whole
-           arena: every operation on a small one; else, when thorough, after
-           operations 1, 2, 4, 8, ...; and after the last. */
-        for (unsigned k = 0; k < MAX_FIXTURES; k++)
-            if (up[k])
-                verify(&fxs[k],
-                       arena[k] <= GUARD_EVERY_OP_PAGES || (pl->thorough && (i & (i + 1)) == 0) || i + 1 == pl->n);
+        if (l)
+            l->at = (uint32_t)(i + 1);
+        play_one(x, pl->r, pl->seq[i], &m);
     }
+    for (unsigned k = 0; k < MAX_FIXTURES; k++)
+        if (x->up[k])
+            fx_teardown(&x->f[k]);
+    free(x);
     free(m.ptr);
     free(m.live);
     free(m.owner);
 }
 
 static int play(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct hb_replay *r, const struct op *const *seq,
-                size_t n, int thorough, double timeout, struct hb_sv_outcome *out)
+                size_t n, double timeout, struct hb_sv_outcome *out)
 {
-    struct play pl = {ops, r, seq, n, thorough};
+    struct play pl = {ops, r, seq, n};
     struct hb_sv_opts o = {timeout, 1, 0};
     return hb_sv_run(sv, &o, play_body, &pl, out);
 }
@@ -663,7 +732,7 @@ int hb_replay_run(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct 
     }
     for (size_t i = 0; i < r->n; i++)
         seq[i] = &r->ops[i];
-    int rc = play(sv, ops, r, seq, r->n, 1, timeout, out);
+    int rc = play(sv, ops, r, seq, r->n, timeout, out);
     free(seq);
     return rc;
 }
@@ -672,7 +741,7 @@ int hb_replay_run(struct hb_sv *sv, const struct hb_heap_ops *ops, const struct 
 
 /* What makes two failures "the same": the check and its source line, the
    signal, the sanitizer's error (addresses left out), or the kind of end. */
-static void failure_kind(const struct hb_sv_outcome *o, char *buf, size_t len)
+void hb_replay_failure_kind(const struct hb_sv_outcome *o, char *buf, size_t len)
 {
     switch (o->end) {
     case HB_SV_FAILED: {
@@ -744,12 +813,16 @@ static int still_fails(struct trial_ctx *t, const struct op *const *cand, size_t
     }
     double left = t->deadline - now_s();
     double limit = t->s->trial_timeout < left ? t->s->trial_timeout : left;
+    /* A hang is only a hang when the trial had the whole time limit: a
+       slow sequence cut short late in the budget would pass for one. */
+    if (!strcmp(t->s->kind, "timeout") && limit < t->s->trial_timeout)
+        return 0;
     struct hb_sv_outcome out;
     t->s->trials++;
-    if (play(t->sv, t->ops, t->r, t->buf, k, 0, limit > 0.05 ? limit : 0.05, &out) != 0)
+    if (play(t->sv, t->ops, t->r, t->buf, k, limit > 0.05 ? limit : 0.05, &out) != 0)
         return 0;
     char kind[sizeof t->s->kind];
-    failure_kind(&out, kind, sizeof kind);
+    hb_replay_failure_kind(&out, kind, sizeof kind);
     return strcmp(kind, t->s->kind) == 0;
 }
 
@@ -795,6 +868,118 @@ static void ddmin(struct trial_ctx *t, const struct op **cur, size_t *n)
     free(cand);
 }
 
+/* A run is a group of p operations repeated, each time with every
+   allocation id moved by the same step: the file writes it once and a
+   repeat line, the shrinker bisects its length.  Is y the operation x with
+   its id moved by d? */
+static int moved(const struct op *x, const struct op *y, int64_t d)
+{
+    struct op a = *x, b = *y;
+    a.id = b.id = 0;
+    if (memcmp(&a, &b, sizeof a) != 0 || (x->id == 0) != (y->id == 0))
+        return 0;
+    return x->id == 0 || (int64_t)y->id - (int64_t)x->id == d;
+}
+
+/* How many times (at least 1) the group seq[i .. i+p) occurs from i on;
+ *step: how far the ids move from one repetition to the next. */
+static size_t run_length(const struct op *const *seq, size_t n, size_t i, size_t p, int64_t *step)
+{
+    int64_t d = 0;
+    for (size_t k = 0; k < p && i + p + k < n; k++)
+        if (seq[i + k]->id) {
+            d = (int64_t)seq[i + p + k]->id - (int64_t)seq[i + k]->id;
+            break;
+        }
+    size_t reps = 1;
+    while (i + (reps + 1) * p <= n) {
+        for (size_t k = 0; k < p; k++)
+            if (!moved(seq[i + k], seq[i + reps * p + k], d * (int64_t)reps))
+                goto done;
+        reps++;
+    }
+done:
+    *step = d;
+    return reps;
+}
+
+/* The longest run starting at i: its period (0: none worth it) and count. */
+static size_t best_run(const struct op *const *seq, size_t n, size_t i, size_t min_reps, size_t *reps, int64_t *step)
+{
+    size_t best = 0, best_cover = 0;
+    for (size_t p = 1; p <= RUN_PERIOD && i + p <= n; p++) {
+        int64_t d;
+        size_t r = run_length(seq, n, i, p, &d);
+        if (r >= min_reps && r * p > best_cover) {
+            best = p;
+            best_cover = r * p;
+            *reps = r;
+            *step = d;
+        }
+    }
+    return best;
+}
+
+/* A long run of repeated operations (65 536 allocations to wrap a counter)
+   is too long for ddmin: bisect how many of its repetitions are needed. */
+static void bisect_runs(struct trial_ctx *t, const struct op **cur, size_t *n)
+{
+    const struct op **cand = malloc((*n ? *n : 1) * sizeof(const struct op *));
+    if (!cand)
+        return;
+    for (size_t i = 0; i < *n;) {
+        size_t reps = 0;
+        int64_t step = 0;
+        size_t p = best_run(cur, *n, i, RUN_MIN, &reps, &step);
+        if (!p) {
+            i++;
+            continue;
+        }
+        size_t lo = 0, hi = reps; /* hi repetitions fail; fewer than lo do not */
+        int first = 1;            /* try none at all first: one trial drops a run not needed */
+        while (lo < hi && t->s->trials < t->s->max_trials && now_s() < t->deadline) {
+            size_t mid = first ? 0 : lo + (hi - lo) / 2;
+            first = 0;
+            size_t k = 0;
+            for (size_t j = 0; j < *n; j++)
+                if (j < i + mid * p || j >= i + reps * p)
+                    cand[k++] = cur[j];
+            if (still_fails(t, cand, k))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (hi < reps) {
+            memmove(cur + i + hi * p, cur + i + reps * p, (*n - (i + reps * p)) * sizeof(const struct op *));
+            *n -= (reps - hi) * p;
+        }
+        i += hi * p > 0 ? hi * p : 1;
+    }
+    free(cand);
+}
+
+/* Operations on a block no kept alloc made are no-ops in a replay: drop
+   them (no trial needed). */
+static void drop_orphans(const struct op **cur, size_t *n)
+{
+    uint32_t max_id = 0;
+    for (size_t i = 0; i < *n; i++)
+        max_id = cur[i]->id > max_id ? cur[i]->id : max_id;
+    unsigned char *made = calloc((size_t)max_id + 1, 1);
+    if (!made)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const struct op *o = cur[i];
+        if (o->kind == RP_ALLOC)
+            made[o->id] = 1;
+        if (o->kind == RP_ALLOC || o->id == 0 || made[o->id])
+            cur[k++] = o;
+    }
+    *n = k;
+    free(made);
+}
+
 /* The operation that failed is usually the last one, and often needs little
    before it: try the last 1, 2, 4, ... operations alone (cheap, short
    trials) before ddmin works on what remains. */
@@ -819,19 +1004,25 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
     const struct op **all = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     for (size_t i = 0; all && i < r->n; i++)
         all[i] = &r->ops[i];
-    int started = all && play(sv, ops, r, all, r->n, 0, s->trial_timeout, &out) == 0;
+    int started = all && play(sv, ops, r, all, r->n, s->trial_timeout, &out) == 0;
     free(all);
     if (!started) {
         s->seconds = now_s() - t0;
         return;
     }
     s->trials = 1;
-    failure_kind(&out, s->kind, sizeof s->kind);
+    hb_replay_failure_kind(&out, s->kind, sizeof s->kind);
     s->reproduced = out.end != HB_SV_DONE;
     if (!s->reproduced) {
         s->seconds = now_s() - t0;
         return;
     }
+    /* The operations after the one that failed never ran (unless it was
+       killed at the time limit: the sequence may only be slow there). */
+    size_t len;
+    const struct log *l = hb_sv_result_area(sv, &len);
+    if (out.end != HB_SV_TIMEOUT && l && len >= sizeof *l && l->at >= 1 && l->at < r->n)
+        r->n = l->at;
     const struct op **cur = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     const struct op **buf = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
     size_t n = 0;
@@ -840,8 +1031,11 @@ void hb_replay_shrink(struct hb_sv *sv, const struct hb_heap_ops *ops, struct hb
             if (r->ops[i].kind != RP_SETUP)
                 cur[n++] = &r->ops[i];
         struct trial_ctx t = {sv, ops, r, s, t0 + s->budget, buf};
+        bisect_runs(&t, cur, &n);
         keep_failing_suffix(&t, cur, &n);
+        drop_orphans(cur, &n);
         ddmin(&t, cur, &n);
+        drop_orphans(cur, &n);
         /* Rebuild r: setup lines and the kept operations, in order. */
         struct op *kept = malloc((r->n ? r->n : 1) * sizeof *kept);
         if (kept) {
@@ -892,14 +1086,17 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
         fprintf(fp, "create");
         return;
     case RP_ALLOC:
-        fprintf(fp, "alloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->id, o->a, o->b);
+        fprintf(fp, "%salloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->flag & HB_REPLAY_RAW ? "raw-" : "", o->id, o->a,
+                o->b);
         if (o->tag == NO_TAG)
             fputc('-', fp);
         else
             write_tag(fp, r->tags[o->tag]);
+        if (o->flag & (HB_REPLAY_NOT_NULL | HB_REPLAY_NULL))
+            fprintf(fp, " %s", o->flag & HB_REPLAY_NOT_NULL ? "ok" : "null");
         return;
     case RP_FREE:
-        fprintf(fp, "free #%" PRIu32, o->id);
+        fprintf(fp, "%sfree #%" PRIu32, o->flag ? "raw-" : "", o->id);
         return;
     case RP_FREE_NULL:
         fprintf(fp, "free-null");
@@ -920,7 +1117,28 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
         fprintf(fp, "expand %" PRIu64 " %s", o->a, o->flag ? "ok" : "failed");
         return;
     case RP_CONTRACT:
-        fprintf(fp, "contract");
+        fprintf(fp, "contract%s", o->flag ? " all" : "");
+        return;
+    case RP_VERIFY:
+        fprintf(fp, "verify");
+        return;
+    case RP_POKE_CHECK:
+        fprintf(fp, "poke-check #%" PRIu32 " %+" PRId64, o->id, o->c);
+        return;
+    case RP_SNAPSHOT:
+        fprintf(fp, "snapshot");
+        return;
+    case RP_CHECK_LOOKS:
+        fprintf(fp, "check-looks");
+        return;
+    case RP_MM_LIMIT:
+        fprintf(fp, "mm-limit %" PRIu64, o->a);
+        return;
+    case RP_EXPECT_COUNTERS:
+        fprintf(fp, "expect-counters");
+        return;
+    case RP_EXPECT_DRAINED:
+        fprintf(fp, "expect-drained");
         return;
     }
 }
@@ -940,13 +1158,27 @@ int hb_replay_write(const struct hb_replay *r, const char *path, const char *hea
         h += n + (h[n] == '\n');
     }
     fprintf(fp, "seed %" PRIu64 "\n", r->seed);
-    for (size_t i = 0; i < r->n; i++) {
-        write_op(fp, r, &r->ops[i]);
-        if (r->ops[i].fx)
-            fprintf(fp, " @%u", r->ops[i].fx); /* the fixture, when not the first */
-        fputc('\n', fp);
+    const struct op **seq = malloc((r->n ? r->n : 1) * sizeof(const struct op *));
+    for (size_t i = 0; seq && i < r->n; i++)
+        seq[i] = &r->ops[i];
+    for (size_t i = 0; i < r->n;) {
+        size_t reps = 1, p = 1;
+        int64_t step = 0;
+        if (seq)
+            p = best_run(seq, r->n, i, 4, &reps, &step);
+        p = p ? p : 1;
+        for (size_t k = i; k < i + p; k++) {
+            write_op(fp, r, &r->ops[k]);
+            if (r->ops[k].fx)
+                fprintf(fp, " @%u", r->ops[k].fx); /* the fixture, when not the first */
+            fputc('\n', fp);
+        }
+        if (reps > 1)
+            fprintf(fp, "repeat %zu %zu %+" PRId64 "\n", p, reps - 1, step);
+        i += p * reps;
     }
-    int bad = ferror(fp);
+    free(seq);
+    int bad = ferror(fp) || !seq;
     if (fclose(fp) != 0 || bad || rename(tmp, path) != 0) {
         snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
         remove(tmp);
@@ -1076,18 +1308,62 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         o->flag = (uint8_t)checked;
         return 0;
     }
-    if (!strcmp(k, "alloc")) {
-        if (nw != 5 || parse_id(w[1], &o->id) || parse_u64(w[2], &o->a) || parse_u64(w[3], &o->b))
-            return perr(p, "%s", "alloc wants: alloc #ID SIZE ALIGN \"tag\"|-");
+    if (!strcmp(k, "alloc") || !strcmp(k, "raw-alloc")) {
+        int raw = k[0] == 'r';
+        const char *want = nw == 6 ? w[5] : NULL;
+        if ((nw != 5 && nw != 6) || parse_id(w[1], &o->id) || parse_u64(w[2], &o->a) || parse_u64(w[3], &o->b) ||
+            (want && strcmp(want, "ok") != 0 && (raw || strcmp(want, "null") != 0)))
+            return perr(p, "%s",
+                        raw ? "raw-alloc wants: raw-alloc #ID SIZE ALIGN \"tag\"|- [ok]"
+                            : "alloc wants: alloc #ID SIZE ALIGN \"tag\"|- [ok|null]");
         o->kind = RP_ALLOC;
+        o->flag = (uint8_t)((raw ? HB_REPLAY_RAW : 0) |
+                            (want ? !strcmp(want, "ok") ? HB_REPLAY_NOT_NULL : HB_REPLAY_NULL : 0));
         return parse_tag(p, w[4], &o->tag);
     }
-    if (!strcmp(k, "free") || !strcmp(k, "free-again")) {
+    if (!strcmp(k, "free") || !strcmp(k, "raw-free") || !strcmp(k, "free-again")) {
         if (nw != 2 || parse_id(w[1], &o->id))
             return perr(p, "%s wants: #ID", k);
-        o->kind = k[4] ? RP_FREE_AGAIN : RP_FREE;
+        o->kind = !strcmp(k, "free-again") ? RP_FREE_AGAIN : RP_FREE;
+        o->flag = k[0] == 'r';
         return 0;
     }
+    if (!strcmp(k, "poke-check")) {
+        if (nw != 3 || parse_id(w[1], &o->id) || parse_i64(w[2], &o->c))
+            return perr(p, "%s", "poke-check wants: #ID +|-OFFSET");
+        o->kind = RP_POKE_CHECK;
+        return 0;
+    }
+    if (!strcmp(k, "mm-limit")) {
+        if (nw != 2 || parse_u64(w[1], &o->a))
+            return perr(p, "%s", "mm-limit wants: BYTES");
+        o->kind = RP_MM_LIMIT;
+        return 0;
+    }
+    if (!strcmp(k, "contract")) {
+        if (nw > 2 || (nw == 2 && strcmp(w[1], "all") != 0))
+            return perr(p, "%s", "contract wants nothing, or all");
+        o->kind = RP_CONTRACT;
+        o->flag = nw == 2;
+        return 0;
+    }
+    static const struct {
+        const char *word;
+        enum kind kind;
+    } bare[] = {{"free-null", RP_FREE_NULL},
+                {"create", RP_CREATE},
+                {"verify", RP_VERIFY},
+                {"snapshot", RP_SNAPSHOT},
+                {"check-looks", RP_CHECK_LOOKS},
+                {"expect-counters", RP_EXPECT_COUNTERS},
+                {"expect-drained", RP_EXPECT_DRAINED}};
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+        if (!strcmp(k, bare[i].word)) {
+            if (nw != 1)
+                return perr(p, "%s takes no arguments", k);
+            o->kind = (uint8_t)bare[i].kind;
+            return 0;
+        }
     if (!strcmp(k, "bad-free")) {
         if (nw == 3 && !strcmp(w[1], "initial") && !parse_i64(w[2], &o->c))
             o->kind = RP_BADFREE_INITIAL;
@@ -1106,13 +1382,7 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         o->flag = !strcmp(w[2], "ok");
         return 0;
     }
-    if (nw == 1 && !strcmp(k, "free-null"))
-        o->kind = RP_FREE_NULL;
-    else if (nw == 1 && !strcmp(k, "contract"))
-        o->kind = RP_CONTRACT;
-    else if (nw == 1 && !strcmp(k, "create"))
-        o->kind = RP_CREATE;
-    else if (nw == 2 && !strcmp(k, "seed")) {
+    if (nw == 2 && !strcmp(k, "seed")) {
         if (parse_u64(w[1], &u))
             return perr(p, "seed '%s' is not a number", w[1]);
         p->r->seed = u;
@@ -1120,6 +1390,41 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
     } else
         return perr(p, "unknown operation '%s'", k);
     (void)u;
+    return 0;
+}
+
+/* "repeat K N +D": the K operations above, N more times, every block id in
+   them moved by D more each time. */
+static int repeat(struct parser *p, char **w, size_t nw)
+{
+    uint64_t k, times;
+    int64_t step;
+    if (nw != 4 || parse_u64(w[1], &k) || parse_u64(w[2], &times) || parse_i64(w[3], &step) || k == 0)
+        return perr(p, "%s", "repeat wants: LINES TIMES +|-STEP");
+    size_t n = p->r->n;
+    if (k > n || (n > 0 && k >= n && p->r->ops[0].kind == RP_SETUP))
+        return perr(p, "repeat: there are not %s operations above (after the first setup)", w[1]);
+    if (times > MAX_OPS || n + k * times > MAX_OPS)
+        return perr(p, "repeat: more than %s operations in all", "524288");
+    if (n + k * times > p->cap) {
+        struct op *grown = realloc(p->r->ops, (n + k * times) * sizeof *grown);
+        if (!grown)
+            return perr(p, "%s", "out of host memory");
+        p->r->ops = grown;
+        p->cap = n + k * times;
+    }
+    struct op *ops = p->r->ops;
+    for (uint64_t t = 1; t <= times; t++)
+        for (size_t i = 0; i < k; i++) {
+            struct op o = ops[n - k + i];
+            if (o.id) {
+                int64_t id = (int64_t)o.id + step * (int64_t)t;
+                if (id <= 0 || id >= (int64_t)MAX_OPS * 2)
+                    return perr(p, "repeat: a block id leaves 1..%s", "1048575");
+                o.id = (uint32_t)id;
+            }
+            ops[p->r->n++] = o;
+        }
     return 0;
 }
 
@@ -1163,6 +1468,11 @@ struct hb_replay *hb_replay_load(const char *path, char *why, size_t why_len)
             }
             fixture = (unsigned)k;
             nw--;
+        }
+        if (!strcmp(w[0], "repeat")) {
+            if (repeat(&p, w, nw) != 0)
+                bad = 1;
+            continue;
         }
         if (p.r->n == p.cap) {
             struct op *grown = realloc(p.r->ops, 2 * p.cap * sizeof *grown);

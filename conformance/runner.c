@@ -54,7 +54,17 @@ struct options {
     const char *replay_file; /* --replay */
     const char *replay_dir;  /* where failing cases write their replay files */
     int no_replay;
+    int check_replays; /* replay every file written; it must fail as the case did */
+    double shrink_budget;
 };
+
+/* What the replay files of a run came to (--check-replays). */
+static struct {
+    unsigned failing, written, shrunk, reproduced;
+    size_t ops[1024]; /* operations in each file written (the first 1024) */
+    size_t max_ops;
+    double seconds; /* shrinking, in all */
+} replays;
 
 static struct hb_sv *sv;
 
@@ -63,7 +73,8 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: hb_conformance [--heap NAME[,NAME...]]... [--group GROUP] [--case GROUP.CASE] [--seed N]\n"
-        "                      [--timeout SECONDS] [--replay-dir DIR | --no-replay] [--expect-failures] [--list]\n"
+        "                      [--timeout SECONDS] [--replay-dir DIR | --no-replay] [--expect-failures]\n"
+        "                      [--check-replays] [--shrink-seconds S] [--list]\n"
         "       hb_conformance --replay FILE --heap NAME [--timeout SECONDS]\n"
         "Runs heaps through the conformance suite, each case in its own child process.\n"
         "Options that take a value also take it as --option=VALUE.\n"
@@ -75,10 +86,14 @@ static void usage(FILE *f)
         "  --timeout SECONDS  a case running longer is killed and counts as hung (default 60, at most %g)\n"
         "  --replay-dir DIR   where a failing case writes its shrunk replay file (default: .)\n"
         "  --no-replay        write no replay files\n"
-        "  --replay FILE      replay a file written by a failing case, verifying after every operation\n"
+        "  --replay FILE      replay a file written by a failing case: what the case did, checked as it did\n"
         "  --expect-failures  pass when exactly the cases the broken heap targets fail (writes no replays)\n"
+        "  --check-replays    replay every replay file written: it must fail as its case did (the same check,\n"
+        "                     signal or sanitizer error); a broken heap runs only the cases it targets, which\n"
+        "                     must fail; prints what the replay files came to\n"
+        "  --shrink-seconds S the time shrinking one replay may take (default %g)\n"
         "  --list             list heaps, broken heaps and cases\n",
-        HB_SV_MAX_TIMEOUT);
+        HB_SV_MAX_TIMEOUT, SHRINK_BUDGET_S);
 }
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
@@ -193,6 +208,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->seed = 1;
     o->timeout = 60;
     o->replay_dir = ".";
+    o->shrink_budget = SHRINK_BUDGET_S;
     const char *env_seed = getenv("HB_SEED");
     if (env_seed && parse_seed(env_seed, &o->seed) != 0)
         usage_error("HB_SEED wants an unsigned integer (decimal or 0x hex), not '%s'", env_seed);
@@ -204,7 +220,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         char *v = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
         int takes_value = !strcmp(a, "--heap") || !strcmp(a, "--group") || !strcmp(a, "--case") ||
                           !strcmp(a, "--seed") || !strcmp(a, "--timeout") || !strcmp(a, "--replay") ||
-                          !strcmp(a, "--replay-dir");
+                          !strcmp(a, "--replay-dir") || !strcmp(a, "--shrink-seconds");
         if (takes_value && !v)
             usage_error("%s wants a value", a);
         if (eq && !takes_value)
@@ -217,6 +233,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             exit(0);
         } else if (!strcmp(a, "--expect-failures")) {
             o->expect = 1;
+        } else if (!strcmp(a, "--check-replays")) {
+            o->check_replays = 1;
         } else if (!strcmp(a, "--no-replay")) {
             o->no_replay = 1;
         } else if (!strcmp(a, "--heap")) {
@@ -233,6 +251,9 @@ static void parse_options(int argc, char **argv, struct options *o)
                 usage_error("--timeout wants a positive, finite number of seconds no larger than 86400, not '%s'", v);
         } else if (!strcmp(a, "--replay")) {
             o->replay_file = v;
+        } else if (!strcmp(a, "--shrink-seconds")) {
+            if (parse_timeout(v, &o->shrink_budget) != 0)
+                usage_error("--shrink-seconds wants a positive, finite number of seconds, not '%s'", v);
         } else if (!strcmp(a, "--replay-dir")) {
             struct stat st;
             if (!v || !*v || stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -246,7 +267,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         if (takes_value && !eq)
             i++;
     }
-    if (o->replay_file && (o->nheaps != 1 || o->group || o->only || o->expect))
+    if (o->check_replays && (o->no_replay || o->expect))
+        usage_error("%s", "--check-replays writes replay files: no --no-replay or --expect-failures with it");
+    if (o->replay_file && (o->nheaps != 1 || o->group || o->only || o->expect || o->check_replays))
         usage_error("%s", "--replay FILE wants exactly one --heap NAME, and no --group, --case or --expect-failures");
     if (o->group || o->only) {
         int known = 0;
@@ -362,6 +385,34 @@ static void file_part(char *dst, size_t cap, const char *src)
     dst[k] = '\0';
 }
 
+/* --check-replays: the file at path, read back and replayed, fails as the
+   case did. */
+static void check_replay(const struct options *opt, const struct hb_heap_ops *ops, const char *path,
+                         const struct hb_sv_outcome *failure)
+{
+    char why[512], want[160], got[160];
+    struct hb_replay *r = hb_replay_load(path, why, sizeof why);
+    if (!r) {
+        printf("      replay: DOES NOT REPRODUCE: %s\n", why);
+        return;
+    }
+    size_t n = hb_replay_length(r);
+    replays.written++;
+    if (replays.written <= sizeof replays.ops / sizeof replays.ops[0])
+        replays.ops[replays.written - 1] = n;
+    replays.max_ops = n > replays.max_ops ? n : replays.max_ops;
+    struct hb_sv_outcome o;
+    hb_replay_run(sv, ops, r, opt->timeout, &o);
+    hb_replay_free(r);
+    hb_replay_failure_kind(failure, want, sizeof want);
+    hb_replay_failure_kind(&o, got, sizeof got);
+    if (strcmp(want, got) == 0) {
+        replays.reproduced++;
+        printf("      replay: reproduces the failure (%s) in %zu operations\n", got, n);
+    } else
+        printf("      replay: DOES NOT REPRODUCE: the case failed with %s, the replay %s\n", want, got);
+}
+
 /* Shrinks what the failing case recorded and writes it as a replay file. */
 static void write_replay(const struct options *opt, const struct hb_heap_ops *ops, const char *label,
                          const struct hb_sv_outcome *failure)
@@ -372,10 +423,12 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
         printf("      replay: not written: %s\n", why);
         return;
     }
-    struct hb_replay_shrink s = {SHRINK_BUDGET_S, SHRINK_MAX_TRIALS, SHRINK_TRIAL_TIMEOUT_S, 0, 0, 0, 0, 0, ""};
+    struct hb_replay_shrink s = {opt->shrink_budget, SHRINK_MAX_TRIALS, SHRINK_TRIAL_TIMEOUT_S, 0, 0, 0, 0, 0, ""};
     if (opt->timeout < s.trial_timeout)
         s.trial_timeout = opt->timeout;
     hb_replay_shrink(sv, ops, r, &s);
+    replays.failing++;
+    replays.shrunk += s.reproduced && s.final < s.original;
     int slow = !strcmp(s.kind, "timeout") && failure->end != HB_SV_TIMEOUT;
     char heap[64], cas[96], path[4096], header[HB_SV_MSG_LEN + 1024], line[HB_SV_MSG_LEN + 512];
     file_part(heap, sizeof heap, ops->name);
@@ -397,6 +450,7 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
                  slow ? "replaying them takes longer than the trial time limit"
                       : "replaying them does not fail (the case's own check found what the fixture's "
                         "verification does not)");
+    replays.seconds += s.seconds;
     if (hb_replay_write(r, path, header, why, sizeof why) != 0)
         printf("      replay: not written: %s\n", why);
     else if (s.reproduced && !slow)
@@ -407,12 +461,14 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
         printf("      replay: %s holds the %zu recorded operations, not shrunk: %s\n", path, s.original,
                slow ? "replaying them takes too long" : "replaying them does not fail");
     hb_replay_free(r);
+    if (opt->check_replays)
+        check_replay(opt, ops, path, failure);
 }
 
 static enum outcome run_case(const struct options *opt, const struct hb_heap_ops *ops, const struct hb_case *c,
                              const char *label, const char **broken_create)
 {
-    int record = !opt->expect && !opt->no_replay;
+    int record = (!opt->expect || opt->check_replays) && !opt->no_replay;
     struct case_ctx k = {ops, c, opt->seed, record};
     struct hb_sv_opts so = {opt->timeout, 1, 0};
     struct hb_sv_outcome o;
@@ -469,6 +525,8 @@ static int run_heap(const struct options *opt, const struct hb_heap_ops *ops, co
             continue;
         char label[128];
         snprintf(label, sizeof label, "%s.%s", c->group, c->name);
+        if (opt->check_replays && broken && !listed(broken->expect, label))
+            continue; /* its replays are what is checked: the cases that fail on it */
         enum outcome o;
         if ((ops->caps & c->needs) != c->needs) {
             o = SKIP;
@@ -480,7 +538,7 @@ static int run_heap(const struct options *opt, const struct hb_heap_ops *ops, co
         } else
             o = run_case(opt, ops, c, label, &create_fault);
         t->n[o]++;
-        if (opt->expect) {
+        if (opt->expect || (opt->check_replays && broken)) {
             int failed = o == FAIL || o == CRASH || o == TIMEOUT || o == NOT_RUN;
             int should = listed(broken->expect, label);
             if (failed != should) {
@@ -525,6 +583,24 @@ static int replay_file(const struct options *opt)
         printf("    the sequence replays without failure\n");
     hb_replay_free(r);
     return out == PASS ? 0 : 1;
+}
+
+static int by_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void print_replay_summary(void)
+{
+    size_t n = replays.written < sizeof replays.ops / sizeof replays.ops[0]
+                   ? replays.written
+                   : sizeof replays.ops / sizeof replays.ops[0];
+    qsort(replays.ops, n, sizeof replays.ops[0], by_size);
+    printf("replays: %u failing cases, %u replay files, %u shrunk, %u reproduce their failure; operations per file: "
+           "median %zu, max %zu; shrinking took %.1f s\n",
+           replays.failing, replays.written, replays.shrunk, replays.reproduced, n ? replays.ops[n / 2] : 0,
+           replays.max_ops, replays.seconds);
 }
 
 int main(int argc, char **argv)
@@ -576,6 +652,15 @@ int main(int argc, char **argv)
     printf("%u passed, %u failed, %u skipped (%u crashed, %u timed out, %u not run) - seed %llu\n", t.n[PASS], failed,
            t.n[SKIP], t.n[CRASH], t.n[TIMEOUT], t.n[NOT_RUN], (unsigned long long)opt.seed);
     hb_sv_destroy(sv);
+    if (opt.check_replays) {
+        int all_broken = 1;
+        for (size_t h = 0; h < opt.nheaps; h++)
+            all_broken &= broken[h] != NULL;
+        print_replay_summary();
+        int bad = mismatch || replays.reproduced != replays.failing || (failed && !all_broken);
+        printf("%s\n", bad ? "replays NOT all reproducing their failures" : "every replay reproduces its failure");
+        return bad;
+    }
     if (opt.expect) {
         printf("%s\n", mismatch ? "broken heap NOT caught exactly by the cases that target it"
                                 : "broken heap caught by exactly the cases that target it");

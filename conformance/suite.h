@@ -56,7 +56,9 @@ struct fx {
     size_t header;                    /* per-allocation header (stats), SIZE_MAX until seen */
     size_t header_seen;               /* the largest seen so far */
     uint32_t next_id;
-    int checked_ops; /* verify stats/walk/check after every operation */
+    int checked_ops;         /* verify stats/walk/check after every operation */
+    size_t raw_live;         /* blocks live from fx_raw_alloc (not in the shadow) */
+    unsigned char *snapshot; /* the initial block as fx_snapshot saw it */
 };
 
 /* Fixture options. */
@@ -119,6 +121,45 @@ void fx_verify_guards(struct fx *f);
 void fx_stats(struct fx *f, struct hb_stats *s);
 
 int fx_has(const struct fx *f, unsigned caps);
+
+/* The case actions and verdicts beyond alloc and free.  Each is recorded
+   for the replay file (replay.h) and replayed by calling the same function,
+   so a replay fails at the same check as the case did. */
+
+/* free of a pointer that is no live block of this heap: HB_EBADPTR, stats
+   unchanged. */
+void fx_bad_free(struct fx *f, void *ptr, const char *what);
+/* fx_alloc, and the case's verdict on it: want 1, a block (it has room);
+   want 0, NULL (the request cannot be served); why says which. */
+void *fx_alloc_expect(struct fx *f, size_t size, size_t align, const char *tag, int want, const char *why);
+/* expand by bytes (pages the memory manager lends for it, beyond its
+   limit, and then nothing more): HB_OK, and the pool grows by them. */
+void fx_expand(struct fx *f, size_t bytes);
+/* free(NULL): HB_OK, stats unchanged. */
+void fx_free_null(struct fx *f);
+/* Flips the byte at block + offset (a live block; offset may lie outside
+   it): check() must report HB_ECORRUPT, and HB_OK once the byte is back. */
+void fx_expect_check_catches(struct fx *f, unsigned char *block, long offset, const char *what);
+/* Copies the initial block; fx_check_looks then flips, one at a time, the
+   bytes outside live blocks that changed since (metadata the heap wrote):
+   check() must notice at least one, never crash, and be content after. */
+void fx_snapshot(struct fx *f);
+void fx_check_looks(struct fx *f, const char *what);
+/* contract: its result must equal the bytes the memory manager got back;
+   with all, the heap must then hold its initial block only. */
+void fx_contract(struct fx *f, int all);
+/* The memory manager lends `extra` bytes more than it has lent now, no more. */
+void fx_mm_limit(struct fx *f, size_t extra);
+/* Everything freed (and contracted): free bytes and largest extent as on
+   the fresh heap whose stats are fresh. */
+void fx_expect_drained(struct fx *f, const struct hb_stats *fresh);
+/* The heap's stats are still before (what: what happened meanwhile). */
+void fx_expect_unchanged(struct fx *f, const struct hb_stats *before, const char *what);
+/* alloc and free straight to the heap, outside the shadow (bulk runs): only
+   the counters are kept.  fx_expect_counters checks them against stats. */
+void *fx_raw_alloc(struct fx *f, size_t size, size_t align, const char *tag, int must);
+void fx_raw_free(struct fx *f, void *p);
+void fx_expect_counters(struct fx *f);
 
 /* Tags are string literals the suite owns, so walk can be compared by pointer. */
 extern const char *const fx_tags[4];
