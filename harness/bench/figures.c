@@ -172,13 +172,15 @@ double hb_speed_vs_malloc(const struct hb_run *r, const struct hb_record *x, con
         return NAN;
     for (int i = 0; i < 3; i++)
         hb_speed_net(r, rec[i], &n[i]);
-    double noise = n[2].floor * n[2].floor_spread;
-    double heap = n[0].floor - n[2].floor, base = n[1].floor - n[2].floor;
-    if (!(base > noise))
-        return NAN; /* malloc's own cost cannot be told from the overhead */
-    double ratio = (heap > noise ? heap : noise) / base;
     why[0] = '\0';
     for (int i = 0; i < 3 && !why[0]; i++)
         floor_untrusted(r, rec[i], &n[i], why, len);
-    return ratio;
+    double noise = n[2].floor * n[2].floor_spread;
+    double heap = n[0].floor - n[2].floor, base = n[1].floor - n[2].floor;
+    if (!(base > noise)) { /* malloc's own cost cannot be told from the overhead */
+        if (!why[0])
+            snprintf(why, len, "not measured: malloc's floor is within the overhead's jitter");
+        return NAN;
+    }
+    return (heap > noise ? heap : noise) / base;
 }

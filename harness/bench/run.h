@@ -86,10 +86,11 @@ void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_s
 #define HB_FLOOR_SPREAD_MAX 0.10
 /* (alloc + free) of heap record x / malloc's record m on the same workload,
    on floors less the harness overhead's floor (a net figure within the
-   overhead's floor jitter counts as that jitter).  NaN when not measured;
-   why is then "not measured".  Otherwise why is empty when every floor
-   (heap, malloc, overhead) is trusted, else the first reason one is not,
-   with its figure and the threshold. */
+   overhead's floor jitter counts as that jitter), or NaN when there is no
+   figure.  why is empty when there is a figure and every floor (heap,
+   malloc, overhead) is trusted; else the first floor's reason not to
+   trust it, with its figure and the threshold, or why there is no
+   figure. */
 double hb_speed_vs_malloc(const struct hb_run *r, const struct hb_record *x, const struct hb_record *m, char *why,
                           size_t len);
 
