@@ -484,7 +484,7 @@ static size_t grow_len(const hb_heap *h, size_t block, size_t at_least)
 /* Asks the memory manager for a region holding a block of order k, first
    with half the pool more, then a quarter, ... so that the region count
    stays logarithmic even near the manager's limit.  1 on success. */
-static BUD_OUTLINE int heap_grow(hb_heap *h, unsigned k)
+static int heap_grow(hb_heap *h, unsigned k)
 {
     size_t block = order_size(k), page = h->cfg.page_size;
     if (!h->can_grow || block > SIZE_MAX / 4 || h->pool / 2 > SIZE_MAX / 4)
@@ -572,6 +572,21 @@ static BUD_SLOW void *alloc_failed(hb_heap *h)
     return NULL;
 }
 
+/* Takes a block of order k, which a list holds, for the caller. */
+static inline void *alloc_take(hb_heap *h, unsigned k)
+{
+    uintptr_t p = block_take(h, k, BUD_HEAD);
+    h->granted += order_size(k);
+    h->allocs++;
+    return (void *)p;
+}
+
+/* alloc when no list holds a block of order k: grow, then take. */
+static BUD_OUTLINE void *alloc_grow(hb_heap *h, unsigned k)
+{
+    return heap_grow(h, k) ? alloc_take(h, k) : alloc_failed(h);
+}
+
 static void *buddy_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
@@ -579,12 +594,9 @@ static void *buddy_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     if (BUD_UNLIKELY(!a || size > BUD_MAX_BLOCK))
         return alloc_failed(h);
     unsigned k = order_for_bytes(size > a ? size : a); /* size 0 gets order 0 */
-    if (BUD_UNLIKELY(!(h->mask >> k)) && !heap_grow(h, k))
-        return alloc_failed(h);
-    uintptr_t p = block_take(h, k, BUD_HEAD);
-    h->granted += order_size(k);
-    h->allocs++;
-    return (void *)p;
+    if (BUD_UNLIKELY(!(h->mask >> k)))
+        return alloc_grow(h, k);
+    return alloc_take(h, k);
 }
 
 static int buddy_free(hb_heap *h, void *ptr)
