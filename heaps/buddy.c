@@ -30,7 +30,9 @@
  *   bit per order), one circular doubly linked free list per order (a
  *   sentinel in the heap; next and prev threaded through the free blocks,
  *   which fits 16 bytes even on 64-bit), the region list (largest span
- *   first), config and counters.  A region's descriptor is a struct
+ *   first), the region alloc or free touched last (with a copy of its
+ *   base and span, so the test whether a pointer lies in it reads the heap
+ *   alone), config and counters.  A region's descriptor is a struct
  *   bud_region followed by its side table, one byte per granule of the
  *   span: 0 inside a block; at a block's first granule HEAD | order, plus
  *   FREE if free, or META if the block holds another region's descriptor.
@@ -49,7 +51,10 @@
  *   64-bit, 36 on 32-bit) plus span/16 table bytes, rounded to a power of
  *   two when the descriptor is a heap block (static asserts after the
  *   structs check these sizes).  All of it is meta_bytes; header and
- *   padding are 0.
+ *   padding are 0.  Only the granted bytes and the alloc/free counts are
+ *   kept on the fast paths: free bytes are pool - meta - granted, live
+ *   blocks allocs - frees, and a region is wholly free (contract) when its
+ *   side table shows its carve's maximal blocks free.
  *
  * Worst-case cost
  *   alloc: O(1) search (mask + ctz), O(log n) split, and a region lookup;
@@ -101,10 +106,10 @@ struct bud_region {
     struct bud_region *next;
     uintptr_t origin;    /* 4096-aligned, <= base: block offsets are relative to it */
     uintptr_t base, end; /* the buddy span, granule-aligned */
+    size_t span;         /* end - base, for region_holds */
     uintptr_t start;     /* the block as given */
     size_t len;
     size_t pages;      /* 0 for the initial block, never given back */
-    size_t free;       /* bytes in free blocks of this region */
     size_t desc_bytes; /* size of the heap block holding this descriptor; 0 if in the region's block */
     /* the side table follows */
 };
@@ -116,16 +121,24 @@ struct hb_heap {
     struct bud_region *regions;       /* by span size, largest first */
     struct bud_region *initial;
     struct bud_region *last; /* the region alloc or free touched last: tried first */
+    uintptr_t last_base;     /* last->base and last->span, so that the hot test */
+    size_t last_span;        /* reads the heap alone */
     struct hb_config cfg;
     int can_grow;
-    size_t nregions, pool, meta, free, granted, live;
-    uint64_t allocs, frees, failures;
+    size_t nregions, pool, meta, granted; /* free bytes: pool - meta - granted */
+    uint64_t allocs, frees, failures;     /* live blocks: allocs - frees */
 };
 
 _Static_assert(sizeof(struct bud_region) == 9 * sizeof(void *), "the essay's region header size");
 _Static_assert(sizeof(struct hb_heap) == (sizeof(void *) == 8 ? 664 : 312), "the essay's struct hb_heap size");
 
 #define BUD_HEAP_SIZE hb_align_up(sizeof(struct hb_heap), BUD_MIN)
+
+/* Rare paths (growth, a failed alloc) live out of line, so alloc keeps
+   few registers to save. */
+#define BUD_OUTLINE __attribute__((noinline))
+#define BUD_SLOW __attribute__((noinline, cold))
+#define BUD_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- bit helpers ---- */
 
@@ -186,11 +199,11 @@ static inline size_t region_granule(const struct bud_region *r, uintptr_t p)
 }
 static inline size_t region_span(const struct bud_region *r)
 {
-    return r->end - r->base;
+    return r->span;
 }
 static inline int region_holds(const struct bud_region *r, uintptr_t p)
 {
-    return p - r->base < r->end - r->base;
+    return p - r->base < r->span;
 }
 static inline size_t descriptor_bytes(size_t span)
 {
@@ -212,16 +225,33 @@ static inline struct bud_region *region_of(const hb_heap *h, uintptr_t p)
     return r;
 }
 
-/* region_of, trying the region touched last first (alloc and free mostly
-   stay in one region), and remembering the answer. */
-static inline struct bud_region *region_of_hot(hb_heap *h, uintptr_t p)
+static inline void set_last(hb_heap *h, struct bud_region *r)
 {
-    if (region_holds(h->last, p))
-        return h->last;
+    h->last = r;
+    h->last_base = r->base;
+    h->last_span = r->span;
+}
+
+/* Does p lie in the region touched last? */
+static inline int last_holds(const hb_heap *h, uintptr_t p)
+{
+    return p - h->last_base < h->last_span;
+}
+
+/* region_of, remembering the answer for region_of_hot. */
+static inline struct bud_region *region_of_miss(hb_heap *h, uintptr_t p)
+{
     struct bud_region *r = region_of(h, p);
     if (r)
-        h->last = r;
+        set_last(h, r);
     return r;
+}
+
+/* region_of, trying the region touched last first (alloc and free mostly
+   stay in one region). */
+static inline struct bud_region *region_of_hot(hb_heap *h, uintptr_t p)
+{
+    return BUD_UNLIKELY(!last_holds(h, p)) ? region_of_miss(h, p) : h->last;
 }
 
 /* Granules of a span starting at base (granule-aligned) when the span and
@@ -287,52 +317,45 @@ static inline void block_make_free(hb_heap *h, struct bud_region *r, uintptr_t p
 }
 
 /* Takes a block of order k off the lists (the smallest non-empty order
-   j >= k must exist), splits it down to k and marks it `mark | k`; moves
-   its bytes out of the free counts.  Returns it and its region.  Orders
-   k .. j-1 are empty (j is the smallest non-empty one), so each upper half
-   becomes the only node of its list and the mask gains bits k .. j-1 at
-   once. */
-static inline uintptr_t block_take(hb_heap *h, unsigned k, unsigned mark, struct bud_region **rp)
+   j >= k must exist), splits it down to k and marks it `mark | k`.
+   Orders k .. j-1 are empty (j is the smallest non-empty one), so each
+   upper half becomes the only node of its list and the mask gains bits
+   k .. j-1 at once.  The side table is indexed in granules from p's:
+   the upper half of order i starts 2^i granules above p. */
+static inline uintptr_t block_take(hb_heap *h, unsigned k, unsigned mark)
 {
     unsigned j = k + bit_ctz(h->mask >> k);
     uintptr_t p = (uintptr_t)list_pop(h, j);
     struct bud_region *r = region_of_hot(h, p);
-    unsigned char *table = region_table(r);
-    const uintptr_t base = r->base;
-    size_t half = order_size(j);
+    unsigned char *at = region_table(r) + region_granule(r, p);
     h->mask |= ((size_t)1 << j) - ((size_t)1 << k);
     while (j > k) {
         j--;
-        half >>= 1;
-        struct bud_node *upper = (struct bud_node *)(p + half), *s = &h->head[j];
+        struct bud_node *upper = (struct bud_node *)(p + order_size(j)), *s = &h->head[j];
         upper->next = upper->prev = s;
         s->next = s->prev = upper;
-        table[(p + half - base) >> BUD_SHIFT] = (unsigned char)(BUD_HEAD | BUD_FREE | j);
+        at[(size_t)1 << j] = (unsigned char)(BUD_HEAD | BUD_FREE | j);
     }
-    table[(p - base) >> BUD_SHIFT] = (unsigned char)(mark | k);
-    r->free -= half;
-    h->free -= half;
-    *rp = r;
+    *at = (unsigned char)(mark | k);
     return p;
 }
 
 /* Gives back the block at p of order k: merges it with its buddies and
-   puts the result on its list; moves its bytes into the free counts.  Works
-   on offsets from the origin, with the region's fields in locals (the side
-   table's byte stores would otherwise force them to be reloaded). */
+   puts the result on its list.  Works on offsets from the origin, with the
+   region's fields in locals (the side table's byte stores would otherwise
+   force them to be reloaded).  Blocks of the last order never merge (the
+   order would not fit the table byte). */
 static inline void block_release(hb_heap *h, struct bud_region *r, uintptr_t p, unsigned k)
 {
     unsigned char *table = region_table(r);
     const uintptr_t origin = r->origin;
-    const size_t lo = r->base - origin, span = r->end - r->base;
+    const size_t lo = r->base - origin, granules = r->span >> BUD_SHIFT;
     size_t off = p - origin, size = order_size(k);
     unsigned want = BUD_HEAD | BUD_FREE | k;
-    r->free += size;
-    h->free += size;
     table[(off - lo) >> BUD_SHIFT] = 0; /* rewritten below if p stays the head */
     for (; k < BUD_ORDERS - 1; k++, size <<= 1, want++) {
         size_t bi = ((off ^ size) - lo) >> BUD_SHIFT; /* the buddy's granule; huge if below base */
-        if (bi >= span >> BUD_SHIFT || table[bi] != want)
+        if (bi >= granules || table[bi] != want)
             break;
         list_unlink(h, (struct bud_node *)(origin + (off ^ size)), k);
         table[bi] = 0;
@@ -351,8 +374,7 @@ static struct bud_region *descriptor_alloc(hb_heap *h, size_t bytes, size_t *got
     unsigned k = order_for_bytes(bytes);
     if (!(h->mask >> k))
         return NULL;
-    struct bud_region *owner;
-    uintptr_t p = block_take(h, k, BUD_HEAD | BUD_META, &owner);
+    uintptr_t p = block_take(h, k, BUD_HEAD | BUD_META);
     h->meta += order_size(k);
     *got = order_size(k);
     return (struct bud_region *)p;
@@ -392,10 +414,10 @@ static void region_add(hb_heap *h, struct bud_region *r, uintptr_t start, size_t
     r->origin = region_origin(base, end);
     r->base = base;
     r->end = end;
+    r->span = end - base;
     r->start = start;
     r->len = len;
     r->pages = pages;
-    r->free = 0;
     r->desc_bytes = desc_bytes;
     memset(region_table(r), 0, (end - base) >> BUD_SHIFT);
     struct bud_region **link = &h->regions;
@@ -406,8 +428,6 @@ static void region_add(hb_heap *h, struct bud_region *r, uintptr_t start, size_t
     h->nregions++;
     h->pool += len;
     h->meta += len - (end - base);
-    r->free = end - base;
-    h->free += end - base;
     for (uintptr_t p = base; p < end;) {
         unsigned k = carve_order(r, p);
         block_make_free(h, r, p, k);
@@ -486,6 +506,20 @@ static int heap_grow(hb_heap *h, unsigned k)
     return (h->mask >> k) != 0;
 }
 
+/* Is region r wholly free?  Then merging has restored its carve: each
+   maximal block is a free head of its order.  O(log span). */
+static int region_wholly_free(const struct bud_region *r)
+{
+    const unsigned char *table = region_table(r);
+    for (uintptr_t p = r->base; p < r->end;) {
+        unsigned k = carve_order(r, p);
+        if (table[region_granule(r, p)] != (BUD_HEAD | BUD_FREE | k))
+            return 0;
+        p += order_size(k);
+    }
+    return 1;
+}
+
 /* Takes a wholly free region's blocks (its carve: merging restores exactly
    the maximal blocks) off the free lists, then gives back its descriptor
    and its block.  The region is already off the region list. */
@@ -499,7 +533,6 @@ static size_t region_release(hb_heap *h, struct bud_region *r)
     h->nregions--;
     h->pool -= r->len;
     h->meta -= r->len - region_span(r);
-    h->free -= region_span(r);
     void *block = (void *)r->start;
     size_t len = r->len, pages = r->pages;
     if (r->desc_bytes)
@@ -527,48 +560,62 @@ static hb_heap *buddy_create(void *block, size_t len, const struct hb_config *cf
         h->cfg = *cfg;
     h->can_grow =
         h->cfg.get_pages && h->cfg.put_pages && hb_is_pow2(h->cfg.page_size) && h->cfg.page_size >= BUD_ORIGIN_ALIGN;
-    h->initial = h->last = (struct bud_region *)(base + (n << BUD_SHIFT));
+    h->initial = (struct bud_region *)(base + (n << BUD_SHIFT));
     region_add(h, h->initial, s, len, 0, base, base + (n << BUD_SHIFT), 0);
+    set_last(h, h->initial);
     return h;
 }
 
-static void *alloc_failed(hb_heap *h)
+static BUD_SLOW void *alloc_failed(hb_heap *h)
 {
     h->failures++;
     return NULL;
+}
+
+/* Takes a block of order k, which a list holds, for the caller. */
+static inline void *alloc_take(hb_heap *h, unsigned k)
+{
+    uintptr_t p = block_take(h, k, BUD_HEAD);
+    h->granted += order_size(k);
+    h->allocs++;
+    return (void *)p;
+}
+
+/* alloc when no list holds a block of order k: grow, then take. */
+static BUD_OUTLINE void *alloc_grow(hb_heap *h, unsigned k)
+{
+    return heap_grow(h, k) ? alloc_take(h, k) : alloc_failed(h);
 }
 
 static void *buddy_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
     size_t a = hb_effective_align(align, BUD_MAX_ALIGN);
-    if (!a || size > BUD_MAX_BLOCK)
+    if (BUD_UNLIKELY(!a || size > BUD_MAX_BLOCK))
         return alloc_failed(h);
     unsigned k = order_for_bytes(size > a ? size : a); /* size 0 gets order 0 */
-    if (!(h->mask >> k) && !heap_grow(h, k))
-        return alloc_failed(h);
-    struct bud_region *r;
-    uintptr_t p = block_take(h, k, BUD_HEAD, &r);
-    h->granted += order_size(k);
-    h->live++;
-    h->allocs++;
-    return (void *)p;
+    if (BUD_UNLIKELY(!(h->mask >> k)))
+        return alloc_grow(h, k);
+    return alloc_take(h, k);
 }
 
 static int buddy_free(hb_heap *h, void *ptr)
 {
-    if (!ptr)
-        return HB_OK;
     uintptr_t p = (uintptr_t)ptr;
-    struct bud_region *r = region_of_hot(h, p);
-    if (!r || (p & (BUD_MIN - 1)))
+    struct bud_region *r = h->last; /* region_of_hot, with NULL (in no region) told apart on the miss */
+    if (BUD_UNLIKELY(!last_holds(h, p))) {
+        if (!ptr)
+            return HB_OK;
+        if (!(r = region_of_miss(h, p)))
+            return HB_EBADPTR;
+    }
+    if (p & (BUD_MIN - 1))
         return HB_EBADPTR;
     unsigned e = region_table(r)[region_granule(r, p)];
     if ((e & (BUD_HEAD | BUD_FREE | BUD_META)) != BUD_HEAD)
         return HB_EBADPTR; /* inside a block, already free, or a descriptor */
     unsigned k = e & BUD_ORDER_MASK;
     h->granted -= order_size(k);
-    h->live--;
     h->frees++;
     block_release(h, r, p, k);
     return HB_OK;
@@ -598,13 +645,13 @@ static size_t buddy_contract(hb_heap *h)
         struct bud_region **link = &h->regions;
         while (*link) {
             struct bud_region *r = *link;
-            if (r == h->initial || r->free != region_span(r)) {
+            if (r == h->initial || !region_wholly_free(r)) {
                 link = &r->next;
                 continue;
             }
             *link = r->next;
             if (h->last == r)
-                h->last = h->initial;
+                set_last(h, h->initial);
             returned += region_release(h, r);
             again = 1;
         }
@@ -618,10 +665,10 @@ static void buddy_stats(const hb_heap *h, struct hb_stats *s)
     s->pool_bytes = h->pool;
     s->meta_bytes = h->meta;
     s->granted_bytes = h->granted;
-    s->free_bytes = h->free;
+    s->free_bytes = h->pool - h->meta - h->granted;
     s->largest_free = h->mask ? order_size(bit_msb(h->mask)) : 0;
     s->blocks = h->nregions;
-    s->live = h->live;
+    s->live = (size_t)(h->allocs - h->frees);
     s->allocs = h->allocs;
     s->frees = h->frees;
     s->failures = h->failures;
@@ -663,7 +710,7 @@ static size_t buddy_usable_size(const hb_heap *h, const void *ptr)
 
 struct bud_tally {
     size_t per_order[BUD_ORDERS]; /* free blocks */
-    size_t granted, live, meta_blocks;
+    size_t granted, live, meta_blocks, free_bytes;
 };
 
 /* One region's side table: heads tile [base, end); every block is aligned
@@ -676,12 +723,13 @@ static const char *check_region(const struct bud_region *r, struct bud_tally *t)
     if (r->base % BUD_MIN || r->end % BUD_MIN || r->base >= r->end || r->origin % BUD_ORIGIN_ALIGN ||
         r->origin > r->base)
         return "region span or origin misaligned or empty";
+    if (r->span != r->end - r->base)
+        return "region span field disagrees with its bounds";
     if (r->base < r->start || r->end > r->start + r->len)
         return "region span leaves its block";
     if (!r->desc_bytes &&
         ((uintptr_t)r < r->end || (uintptr_t)(table + (region_span(r) >> BUD_SHIFT)) > r->start + r->len))
         return "embedded descriptor overlaps the span or leaves the block";
-    size_t free_bytes = 0;
     uintptr_t p = r->base;
     while (p < r->end) {
         unsigned e = table[region_granule(r, p)];
@@ -701,7 +749,7 @@ static const char *check_region(const struct bud_region *r, struct bud_tally *t)
             if (table[region_granule(r, p) + g])
                 return "side table: marker inside a block";
         if (e & BUD_FREE) {
-            free_bytes += bytes;
+            t->free_bytes += bytes;
             t->per_order[k]++;
             uintptr_t buddy = buddy_of(r, p, bytes);
             if (region_holds(r, buddy) && table[region_granule(r, buddy)] == e)
@@ -714,8 +762,6 @@ static const char *check_region(const struct bud_region *r, struct bud_tally *t)
         }
         p += bytes;
     }
-    if (free_bytes != r->free)
-        return "region free-byte count disagrees with its side table";
     return NULL;
 }
 
@@ -771,8 +817,8 @@ static int buddy_check(const hb_heap *h, char *msg, size_t msg_len)
 {
     struct bud_tally t;
     memset(&t, 0, sizeof t);
-    size_t pool = 0, meta = 0, free_bytes = 0, desc = 0, n = 0;
-    int initial_seen = 0;
+    size_t pool = 0, meta = 0, desc = 0, n = 0;
+    int initial_seen = 0, last_seen = 0;
     const char *why = NULL;
     for (const struct bud_region *r = h->regions; r && !why; r = r->next) {
         if (++n > h->nregions)
@@ -782,23 +828,25 @@ static int buddy_check(const hb_heap *h, char *msg, size_t msg_len)
         else if (!(why = check_region(r, &t)))
             why = check_descriptor(h, r);
         initial_seen |= r == h->initial;
+        last_seen |= r == h->last;
         pool += r->len;
         meta += r->len - region_span(r);
-        free_bytes += r->free;
         desc += r->desc_bytes;
     }
     if (why)
         return hb_report(msg, msg_len, why);
     if (!initial_seen || h->initial->desc_bytes || h->initial->pages)
         return hb_report(msg, msg_len, "the initial region is missing or not the initial block");
+    if (!last_seen || h->last_base != h->last->base || h->last_span != h->last->span)
+        return hb_report(msg, msg_len, "the last-touched region is not in the list, or its copied span is stale");
     if (desc != t.meta_blocks)
         return hb_report(msg, msg_len, "descriptor blocks in the side tables disagree with the regions");
     if (n != h->nregions || pool != h->pool || meta + desc != h->meta)
         return hb_report(msg, msg_len, "region totals disagree with the heap's counters");
-    if (free_bytes != h->free || t.granted != h->granted || t.live != h->live)
-        return hb_report(msg, msg_len, "free/granted/live counters disagree with the side tables");
-    if (h->pool != h->meta + h->granted + h->free)
-        return hb_report(msg, msg_len, "stats identity broken: pool != meta + granted + free");
+    if (t.granted != h->granted || t.live != h->allocs - h->frees)
+        return hb_report(msg, msg_len, "granted/live counters disagree with the side tables");
+    if (h->pool != h->meta + h->granted + t.free_bytes)
+        return hb_report(msg, msg_len, "stats identity broken: pool != meta + granted + free blocks");
     why = check_lists(h, t.per_order);
     return why ? hb_report(msg, msg_len, why) : HB_OK;
 }

@@ -9,9 +9,12 @@
  * and whether a miss is currently expected (a known miss: it still shows,
  * as "missed (expected)").  Expected today: tlsf alloc max (its aligned
  * allocs), tlsf free max and tlsf's host speed; heaps/tlsf.c's essay has
- * the figures and what they are made of.  A promise is judged only on its full workload set: a
- * run narrowed by --workload or --heap (or one where a workload of the set failed) says "not judged" and why, never
- * "met".
+ * the figures and what they are made of.  A host speed claim is judged on
+ * the floors of the repetitions that kept a CPU (figures.c), however busy
+ * the machine was otherwise, and refused only when a floor is not trusted,
+ * with the figure and the threshold.  A promise is judged only on its full
+ * workload set: a run narrowed by --workload or --heap (or one where a
+ * workload of the set failed) says "not judged" and why, never "met".
  */
 #include <math.h>
 #include <stdio.h>
@@ -163,36 +166,28 @@ static void judge_path_length(const struct hb_run *r, const struct promise *p, s
     }
     v->call = call;
     if (worst < 0) {
-        v->state = "not judged: not measured";
+        snprintf(v->state, sizeof v->state, "not judged: not measured");
         return;
     }
     v->met = v->value <= v->limit;
 }
 
+/* A speed claim: on the floors (figures.c), judged when every floor it
+   rests on is trusted, however busy the machine was; else not judged,
+   saying which figure missed which threshold. */
 static void judge_speed(const struct hb_run *r, const struct promise *p, struct hb_verdict *v)
 {
     const struct hb_record *h = hb_find_record(r, p->heap, p->workloads);
     const struct hb_record *m = hb_find_record(r, hb_subject_malloc.name, p->workloads);
-    struct hb_speed_net hs, ms;
+    char why[sizeof v->state - 16];
     v->where = p->workloads;
     v->limit = p->base;
-    if (!h || !m) {
-        v->state = "not judged: not measured";
-        return;
-    }
-    hb_speed_net(r, h, &hs);
-    hb_speed_net(r, m, &ms);
-    if (!hs.measured || !ms.measured || !(ms.alloc_bound + ms.free_bound > 0)) {
-        v->state = "not judged: not measured";
-        return;
-    }
-    v->value = (hs.alloc_bound + hs.free_bound) / (ms.alloc_bound + ms.free_bound);
-    if (strcmp(HB_TIMING, "host") != 0) {
-        v->state = "not judged: emulator timing";
-        return;
-    }
-    if (hs.busy || ms.busy) {
-        v->state = "not judged: machine too busy";
+    v->value = hb_speed_vs_malloc(r, h, m, why, sizeof why);
+    if (isnan(v->value) || strcmp(HB_TIMING, "host") != 0 || why[0]) {
+        snprintf(v->state, sizeof v->state, "not judged: %s",
+                 isnan(v->value)                  ? why
+                 : strcmp(HB_TIMING, "host") != 0 ? "emulator timing"
+                                                  : why);
         return;
     }
     v->met = v->value <= v->limit;
@@ -211,28 +206,29 @@ size_t hb_judge(const struct hb_run *r, struct hb_verdict *v, size_t maxv)
         if (!any)
             continue;
         struct hb_verdict *x = &v[n++];
-        *x = (struct hb_verdict){p->heap,
-                                 is_path_length(p->metric) ? "path length" : "speed",
-                                 p->what,
-                                 NAN,
-                                 p->base,
-                                 NULL,
-                                 NULL,
-                                 -1,
-                                 p->miss_expected,
-                                 NAN,
-                                 -1};
+        *x = (struct hb_verdict){.heap = p->heap,
+                                 .metric = is_path_length(p->metric) ? "path length" : "speed",
+                                 .what = p->what,
+                                 .value = NAN,
+                                 .limit = p->base,
+                                 .met = -1,
+                                 .miss_expected = p->miss_expected,
+                                 .gross = NAN,
+                                 .call = -1};
         const char *why = set_incomplete(r, p);
         if (is_path_length(p->metric))
             judge_path_length(r, p, x);
         else
             judge_speed(r, p, x);
         if (why) {
-            x->state = why;
+            snprintf(x->state, sizeof x->state, "%s", why);
             x->met = -1;
         }
-        if (!x->state)
-            x->state = x->met ? "met" : p->miss_expected ? "missed (expected)" : "MISSED";
+        if (!x->state[0])
+            snprintf(x->state, sizeof x->state, "%s",
+                     x->met             ? "met"
+                     : p->miss_expected ? "missed (expected)"
+                                        : "MISSED");
     }
     return n;
 }

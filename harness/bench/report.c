@@ -229,6 +229,9 @@ static void json_speed(struct hb_json *j, const struct hb_run *r, const struct h
     hb_json_num(j, "ns_per_free_raw", n.free_raw);
     hb_json_num(j, "alloc_spread", n.alloc_spread);
     hb_json_num(j, "free_spread", n.free_spread);
+    hb_json_num(j, "floor_ns", n.floor);
+    hb_json_num(j, "floor_spread", n.floor_spread);
+    hb_json_int(j, "floor_cpu_reps", n.floor_cpu_reps);
     hb_json_bool(j, "busy", n.busy);
     hb_json_num(j, "nulls_per_run", s->nulls);
     hb_json_arr(j, "alloc_reps");
@@ -238,6 +241,10 @@ static void json_speed(struct hb_json *j, const struct hb_run *r, const struct h
     hb_json_arr(j, "free_reps");
     for (int i = 0; i < s->nreps; i++)
         hb_json_num(j, NULL, s->free_[i]);
+    hb_json_end_arr(j);
+    hb_json_arr(j, "cpu_share_reps");
+    for (int i = 0; i < s->nreps; i++)
+        hb_json_num(j, NULL, s->cpu_share[i]);
     hb_json_end_arr(j);
     hb_json_end_obj(j);
 }
@@ -1428,8 +1435,9 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             (unsigned long long)r->seed, r->reps);
     fprintf(f,
             "speed: median ns per op ± half the spread of the repetitions, on %s (A) and %s (C), harness "
-            "overhead subtracted (<ovh: within its noise); xmalloc = (alloc+free) / malloc's on A; busy: the machine "
-            "was too busy to trust it\n",
+            "overhead subtracted (<ovh: within its noise); xmalloc = (alloc+free) / malloc's on A, fastest "
+            "repetitions with a CPU less the overhead's (?: not trusted, see the claims); busy: a third of the "
+            "repetitions had under 90%% of a CPU\n",
             aw, cw);
     fprintf(f,
             "fragmentation, metadata: on %s; footprint = peak pool / peak live bytes (fixed: a heap that cannot "
@@ -1445,9 +1453,6 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             "A free", "xmalloc", "C alloc", "C free", "footprint", "minpool", "extfrag", "extmax", "fails", "refal",
             "catastr", "meta B", "hdr B/a", "pad B/a", "round");
     const struct hb_record *ma = hb_find_record(r, hb_subject_malloc.name, aw);
-    struct hb_speed_net nm = {0};
-    if (ma)
-        hb_speed_net(r, ma, &nm);
     for (size_t s = 0; s < r->nsubjects; s++) {
         const struct hb_subject *sub = &r->subjects[s];
         const struct hb_record *a = rec_of(r, s, aw), *c = rec_of(r, s, cw);
@@ -1472,10 +1477,9 @@ static void print_speed_quality(FILE *f, const struct hb_run *r)
             hb_speed_net(r, c, &nc);
         busy = na.busy || nc.busy;
         char b[16][32];
-        double ratio = na.measured && nm.measured && sub->kind == HB_SUBJECT_HEAP
-                           ? (na.alloc_bound + na.free_bound) / (nm.alloc_bound + nm.free_bound)
-                           : NAN;
-        fmt(b[13], 32, ratio, "%.2f");
+        char why[160];
+        double ratio = sub->kind == HB_SUBJECT_HEAP ? hb_speed_vs_malloc(r, a, ma, why, sizeof why) : NAN;
+        fmt(b[13], 32, ratio, !isnan(ratio) && why[0] ? "%.2f?" : "%.2f");
         fmt_speed(b[0], 32, na.measured, na.alloc, na.alloc_below, na.alloc_spread);
         fmt_speed(b[1], 32, na.measured, na.free_, na.free_below, na.free_spread);
         fmt_speed(b[2], 32, nc.measured, nc.alloc, nc.alloc_below, nc.alloc_spread);

@@ -29,7 +29,6 @@
  * and round; a fork costs a few ms of system time on the host (page
  * tables of the workloads' sequences), more under QEMU.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,19 +404,6 @@ static void heap_meters(struct hb_run *r)
     free(o);
 }
 
-static double median_of(const double *v, int n)
-{
-    double t[HB_MAX_REPS];
-    memcpy(t, v, (size_t)n * sizeof *t);
-    for (int i = 1; i < n; i++) /* insertion sort: n <= 64 */
-        for (int k = i; k > 0 && t[k - 1] > t[k]; k--) {
-            double s = t[k];
-            t[k] = t[k - 1];
-            t[k - 1] = s;
-        }
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
 static void speed_meter(struct hb_run *r)
 {
     size_t n = 0;
@@ -499,87 +485,4 @@ int hb_run_meters(struct hb_run *r)
     hb_sv_destroy(sv);
     sv = NULL;
     return 0;
-}
-
-const struct hb_record *hb_find_record(const struct hb_run *r, const char *subject, const char *workload)
-{
-    for (size_t i = 0; i < r->nrecs; i++)
-        if (strcmp(r->subjects[r->recs[i].subject].name, subject) == 0 &&
-            strcmp(r->workloads[r->recs[i].workload]->name, workload) == 0)
-            return &r->recs[i];
-    return NULL;
-}
-
-const struct hb_record *hb_overhead_record(const struct hb_run *r, const struct hb_record *x)
-{
-    for (size_t i = 0; i < r->nrecs; i++)
-        if (r->subjects[r->recs[i].subject].kind == HB_SUBJECT_EMPTY && r->recs[i].workload == x->workload)
-            return &r->recs[i];
-    return NULL;
-}
-
-/* The median absolute deviation: the overhead's noise. */
-static double mad(const double *v, int n, double med)
-{
-    double d[HB_MAX_REPS];
-    for (int i = 0; i < n; i++)
-        d[i] = fabs(v[i] - med);
-    return median_of(d, n);
-}
-
-static double spread(const double *v, int n, double med)
-{
-    double lo = v[0], hi = v[0];
-    for (int i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    return med > 0 ? (hi - lo) / med : NAN;
-}
-
-/* A net figure is "below the overhead" when it is not larger than the
-   overhead's own noise (the median absolute deviation of its
-   repetitions): the harness cannot tell it from zero.  "busy": more than a
-   third of the repetitions got under 90 % of a CPU (the machine was shared),
-   or the time budget cut the repetitions short. */
-void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_speed_net *out)
-{
-    memset(out, 0, sizeof *out);
-    out->alloc = out->free_ = out->alloc_raw = out->free_raw = NAN;
-    out->alloc_spread = out->free_spread = NAN;
-    const struct hb_speed_fig *s = &x->speed;
-    if (s->nreps == 0)
-        return;
-    out->measured = 1;
-    out->alloc_raw = median_of(s->alloc, s->nreps);
-    out->free_raw = median_of(s->free_, s->nreps);
-    out->alloc_spread = spread(s->alloc, s->nreps, out->alloc_raw);
-    out->free_spread = spread(s->free_, s->nreps, out->free_raw);
-    int slow = 0;
-    for (int i = 0; i < s->nreps; i++)
-        slow += s->cpu_share[i] < 0.9;
-    out->busy = slow * 3 > s->nreps || s->nreps < r->reps;
-    const struct hb_record *e = hb_overhead_record(r, x);
-    if (e == x || r->subjects[x->subject].kind == HB_SUBJECT_EMPTY) {
-        out->alloc = out->alloc_bound = out->alloc_raw;
-        out->free_ = out->free_bound = out->free_raw;
-        return;
-    }
-    double oa = 0, of = 0, na = 0, nf = 0;
-    if (e && e->speed.nreps) {
-        oa = median_of(e->speed.alloc, e->speed.nreps);
-        of = median_of(e->speed.free_, e->speed.nreps);
-        na = mad(e->speed.alloc, e->speed.nreps, oa);
-        nf = mad(e->speed.free_, e->speed.nreps, of);
-    }
-    out->alloc = out->alloc_raw - oa;
-    out->free_ = out->free_raw - of;
-    out->alloc_bound = out->alloc > na ? out->alloc : na;
-    out->free_bound = out->free_ > nf ? out->free_ : nf;
-    out->alloc_below = !(out->alloc > na);
-    out->free_below = !(out->free_ > nf);
-    if (out->alloc_below)
-        out->alloc = NAN;
-    if (out->free_below)
-        out->free_ = NAN;
 }

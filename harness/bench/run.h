@@ -48,12 +48,15 @@ struct hb_run {
    (its reason printed). */
 int hb_run_meters(struct hb_run *r);
 
+/* ---- figures (figures.c) ---- */
+
 /* The record of a subject x workload, by name; NULL if not in the run. */
 const struct hb_record *hb_find_record(const struct hb_run *r, const char *subject, const char *workload);
 /* The record of the harness overhead on the same workload. */
 const struct hb_record *hb_overhead_record(const struct hb_run *r, const struct hb_record *x);
 
-/* Speed figures of a record, harness overhead subtracted (report.c). */
+/* Speed figures of a record: the medians, harness overhead subtracted, and
+   the floor. */
 struct hb_speed_net {
     int measured;
     double alloc, free_;              /* net medians; NaN when below the overhead */
@@ -61,9 +64,35 @@ struct hb_speed_net {
     double alloc_raw, free_raw;       /* medians as measured */
     double alloc_spread, free_spread; /* (max - min) / median of the repetitions */
     int alloc_below, free_below;      /* the median is within the overhead's noise */
-    int busy;                         /* the machine was too busy for the figure to mean much */
+    int busy;                         /* a third of the repetitions had < 90 % of a CPU, or too few ran */
+    double floor;                     /* raw alloc + free of the fastest repetition with a CPU (see below) */
+    double floor_spread;              /* (slowest - fastest) / fastest over the fastest floor_reps of them */
+    int floor_reps;                   /* the fastest third of them, at least HB_FLOOR_QUORUM (all when fewer) */
+    int floor_cpu_reps;               /* repetitions with HB_FLOOR_CPU_SHARE of a CPU (0: floor over all) */
 };
 void hb_speed_net(const struct hb_run *r, const struct hb_record *x, struct hb_speed_net *out);
+
+/* A floor is the fastest alloc + free among the repetitions whose child
+   had HB_FLOOR_CPU_SHARE of a CPU (CPU time / wall time): one that lost the
+   CPU to another job is known to be slowed, one that kept it is not, and
+   other jobs only ever add time.  It is trusted when at least
+   HB_FLOOR_MIN_REPS repetitions ran, at least HB_FLOOR_QUORUM had the CPU,
+   and the fastest third of those (at least HB_FLOOR_QUORUM) lie within
+   HB_FLOOR_SPREAD_MAX of the fastest: the subject's own cost, however
+   loaded the machine was otherwise.  Busy (above) judges nothing. */
+#define HB_FLOOR_MIN_REPS 5
+#define HB_FLOOR_QUORUM 3
+#define HB_FLOOR_CPU_SHARE 0.9
+#define HB_FLOOR_SPREAD_MAX 0.10
+/* (alloc + free) of heap record x / malloc's record m on the same workload,
+   on floors less the harness overhead's floor (a net figure within the
+   overhead's floor jitter counts as that jitter), or NaN when there is no
+   figure.  why is empty when there is a figure and every floor (heap,
+   malloc, overhead) is trusted; else the first floor's reason not to
+   trust it, with its figure and the threshold, or why there is no
+   figure. */
+double hb_speed_vs_malloc(const struct hb_run *r, const struct hb_record *x, const struct hb_record *m, char *why,
+                          size_t len);
 
 /* ---- promises (promises.c) ---- */
 
@@ -71,7 +100,7 @@ struct hb_verdict {
     const char *heap, *metric, *what;
     double value, limit; /* value: NaN when not judged */
     const char *where;   /* the workload the value comes from */
-    const char *state;   /* "met", "MISSED", "missed (expected)", "not judged: ..." */
+    char state[200];     /* "met", "MISSED", "missed (expected)", "not judged: <why>" */
     int met;             /* 1 met, 0 missed, -1 not judged */
     int miss_expected;
     double gross, call; /* path length: as measured, and the call sequence subtracted (-1: none) */
