@@ -8,7 +8,7 @@
 # other:  arch/TARGET.cmake as the toolchain file (static, run under QEMU user
 #         mode), no sanitizers, and the cross-built Google Benchmark of
 #         .cache/gbench/TARGET on CMAKE_PREFIX_PATH (tools/gbench-cross.sh
-#         builds it; tools/bootstrap.sh runs that).
+#         builds it for the bench; tools/bootstrap.sh bench runs that).
 #
 # The plug-in (docs/plugging-in.md) comes from the environment; the Makefile
 # exports these from its variables of the same names:
@@ -58,10 +58,16 @@ else
     -DHB_SANITIZE=OFF "$@")
 fi
 
+# What a configure depends on: its arguments and, for a cross target, the
+# cross-built Google Benchmark's stamp (`make test` does not build it, `make
+# bench` does: a tree configured without it must look again once it is
+# there, and find_package retries a NOTFOUND result by itself).
+key=("${args[@]}")
+[ "$target" = host ] || key+=("gbench: $(cat "$repo/.cache/gbench/$target/.stamp" 2>/dev/null || echo none)")
 stamp=$dir/.hb-configure-args
-if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(printf '%s\n' "${args[@]}")" = "$(cat "$stamp")" ]; then
+if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(printf '%s\n' "${key[@]}")" = "$(cat "$stamp")" ]; then
   exit 0
 fi
 rm -f "$stamp"
 cmake "${args[@]}"
-printf '%s\n' "${args[@]}" >"$stamp"
+printf '%s\n' "${key[@]}" >"$stamp"
