@@ -56,10 +56,8 @@ static void fresh_stats(struct fx *f, struct hb_stats *out)
 static void drain_and_compare(struct fx *f, const struct hb_stats *fresh)
 {
     fx_free_all(f);
-    if (fx_has(f, HB_CAP_CONTRACT)) {
-        fx_note_op("contract", 0, 0, NULL);
-        f->ops->contract(f->h);
-    }
+    if (fx_has(f, HB_CAP_CONTRACT))
+        fx_contract(f);
     struct hb_stats s;
     fx_stats(f, &s);
     if (s.pool_bytes == fresh->pool_bytes || fx_has(f, HB_CAP_CONTRACT)) {
@@ -262,7 +260,7 @@ static void overflow_fill_until_null(struct fx *f)
     fx_verify(f); /* no block outside the pool: the guard bytes are intact */
     fx_free_all(f);
     if (fx_has(f, HB_CAP_CONTRACT))
-        f->ops->contract(f->h);
+        fx_contract(f);
     CHECK(fx_alloc(f, largest, 0, "largest") != NULL,
           "after filling and freeing everything, the largest allocation (alloc(size %zu, align 0)) fails", largest);
     fx_verify(f);
@@ -461,9 +459,16 @@ static void free_bad_pointers(struct fx *f)
 
     struct fx other = {.ops = f->ops, .seed = f->seed + 1};
     fx_setup(&other, &(struct fx_opts){64 * KiB, 0, 0, HB_MM_CONTIGUOUS, 1});
-    unsigned char *foreign = fx_alloc(&other, 1000, 0, "other-heap");
-    CHECK(foreign != NULL, "alloc(size 1000, align 0) failed on a second, fresh heap");
-    expect_bad_free(f, foreign, "a live block of another heap of the same kind");
+    /* small, mid-sized and multi-page: a heap may keep each in its own way
+       (slabs, a free list, page runs) */
+    static const size_t foreign_sizes[] = {24, 1000, 3 * HB_PAGE_SIZE};
+    for (size_t i = 0; i < sizeof foreign_sizes / sizeof foreign_sizes[0]; i++) {
+        unsigned char *foreign = fx_alloc(&other, foreign_sizes[i], 0, "other-heap");
+        CHECK(foreign != NULL, "alloc(size %zu, align 0) failed on a second, fresh heap", foreign_sizes[i]);
+        char what[96];
+        snprintf(what, sizeof what, "a live %zu-byte block of another heap of the same kind", foreign_sizes[i]);
+        expect_bad_free(f, foreign, what);
+    }
     fx_verify(&other); /* and the other heap's block is untouched */
     fx_teardown(&other);
 
@@ -538,8 +543,7 @@ static void contract_to_initial(struct fx *f)
 {
     struct hb_mm_counters before, after;
     hb_mm_counters(f->mm, &before);
-    fx_note_op("contract", 0, 0, NULL);
-    size_t returned = f->ops->contract(f->h);
+    size_t returned = fx_contract(f);
     hb_mm_counters(f->mm, &after);
     CHECK(returned == before.bytes_out - after.bytes_out,
           "contract says it returned %zu bytes; the memory manager got back %zu", returned,
@@ -619,8 +623,7 @@ static void expansion_contract_keeps_live(struct fx *f)
     for (size_t i = f->nlive; i-- > 0;)
         if (i % 16 != 0)
             fx_free_index(f, i);
-    fx_note_op("contract", 0, 0, NULL);
-    f->ops->contract(f->h);
+    fx_contract(f);
     fx_verify(f); /* the kept blocks are intact; stats match what the manager lent */
     fx_free_all(f);
     contract_to_initial(f);
@@ -803,6 +806,13 @@ static void integrity_two_heaps(struct fx *f)
           "pool %zu->%zu): the heap keeps state in static globals, not inside its blocks",
           a_before.live, a_after.live, (unsigned long long)a_before.allocs, (unsigned long long)a_after.allocs,
           a_before.free_bytes, a_after.free_bytes, a_before.pool_bytes, a_after.pool_bytes);
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[300];
+        CHECK(fx_check_heap(f, "check() of the first heap after a second was created", msg, sizeof msg) == HB_OK,
+              "creating a second heap broke the first: its check() now reports corruption (%s): the heap keeps "
+              "state in static globals, not inside its blocks",
+              msg);
+    }
     fx_set_context(context[0]);
     fx_verify(f);
     struct fx *heap[2] = {f, &g};

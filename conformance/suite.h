@@ -52,9 +52,10 @@ struct fx {
     struct hb_rng rng;
     struct shadow *live; /* sorted by address */
     size_t nlive, cap;
-    uint64_t allocs, frees, failures; /* what the counters must say */
-    size_t header;                    /* per-allocation header (stats), SIZE_MAX until seen */
-    size_t header_seen;               /* the largest seen so far */
+    size_t granted_sum, requested_sum; /* of the live blocks: spans, and sizes (0 counted as 1) */
+    uint64_t allocs, frees, failures;  /* what the counters must say */
+    size_t header;                     /* per-allocation header (stats), SIZE_MAX until seen */
+    size_t header_seen;                /* the largest seen so far */
     uint32_t next_id;
     int checked_ops; /* verify stats/walk/check after every operation */
 };
@@ -103,6 +104,9 @@ int fx_check_heap(struct fx *f, const char *op, char *msg, size_t msg_len);
 void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag);
 /* Checks the block's pattern, frees it, checks the result. */
 void fx_free(struct fx *f, void *p);
+/* contract(), then the stats (and check() in checked mode) right after it;
+   returns what contract returned. */
+size_t fx_contract(struct fx *f);
 /* Frees every live allocation, in random order. */
 void fx_free_all(struct fx *f);
 /* Frees the i-th live allocation in address order. */
