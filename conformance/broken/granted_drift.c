@@ -1,4 +1,4 @@
-/* Bug: free of a block larger than 1000 bytes forgets to take its bytes off
+/* Bug: free of a block of 1000 bytes or more forgets to take its bytes off
    the granted figure (they are counted free as well, so the stats identity
    still holds): granted_bytes drifts from the live blocks' usable sizes at
    the free that did it. */
@@ -10,7 +10,7 @@ static int drift_free(hb_heap *h, void *p)
 {
     size_t usable = p ? bb_usable_size(h, p) : 0;
     int rc = bb_free(h, p);
-    if (rc == HB_OK && usable > 1000)
+    if (rc == HB_OK && usable >= 1000)
         lost += usable;
     return rc;
 }
@@ -44,7 +44,7 @@ static const struct hb_heap_ops ops = {"broken_granted_drift",
                                        bb_usable_size};
 
 const struct hb_broken_heap hb_broken_granted_drift = {
-    &ops, "free of a block over 1000 bytes leaves its bytes granted",
+    &ops, "free of a block of 1000 bytes or more leaves its bytes granted",
     "alignment.powers alignment.default overflow.huge_sizes overflow.fill_until_null integrity.random "
     "integrity.check_looks integrity.two_heaps free.permutations free.drain expansion.scattered "
     "expansion.contiguous expansion.explicit expansion.contract_keeps_live accounting.shadow "
