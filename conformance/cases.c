@@ -415,8 +415,16 @@ static void free_bad_pointers(struct fx *f)
 
     struct fx other = {.ops = f->ops, .seed = f->seed + 1};
     fx_setup(&other, &(struct fx_opts){64 * KiB, 0, 0, HB_MM_CONTIGUOUS, 1});
-    unsigned char *foreign = fx_alloc_expect(&other, 1000, 0, "other-heap", 1, "a second, fresh heap has room");
-    expect_bad_free(f, foreign, "a live block of another heap of the same kind");
+    /* small, mid-sized and multi-page: a heap may keep each in its own way
+       (slabs, a free list, page runs) */
+    static const size_t foreign_sizes[] = {24, 1000, 3 * HB_PAGE_SIZE};
+    for (size_t i = 0; i < sizeof foreign_sizes / sizeof foreign_sizes[0]; i++) {
+        unsigned char *foreign =
+            fx_alloc_expect(&other, foreign_sizes[i], 0, "other-heap", 1, "a second, fresh heap has room");
+        char what[96];
+        snprintf(what, sizeof what, "a live %zu-byte block of another heap of the same kind", foreign_sizes[i]);
+        expect_bad_free(f, foreign, what);
+    }
     fx_verify(&other); /* and the other heap's block is untouched */
     fx_teardown(&other);
 

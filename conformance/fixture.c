@@ -21,6 +21,10 @@ const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", 
 #define OFFSET_FILL 0x3Cu
 
 static const char *fail_context;
+/* Set while the heap is verified right after an operation (after_op,
+   fx_contract): "right after free(0x...) (size 24, align 0)", so that a
+   walk, stats or check() failure names the operation at fault. */
+static char after_what[160];
 
 void fx_set_context(const char *context)
 {
@@ -35,8 +39,9 @@ void fx_fail(const char *file, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    hb_sv_fail("(%s:%d): %s%s%s", base ? base + 1 : file, line, fail_context ? fail_context : "",
-               fail_context ? ": " : "", msg);
+    hb_sv_fail("(%s:%d): %s%s%s%s%s%s", base ? base + 1 : file, line, fail_context ? fail_context : "",
+               fail_context ? ": " : "", after_what[0] ? "right after " : "", after_what, after_what[0] ? ": " : "",
+               msg);
 }
 
 /* The heap call under way, for messages that name the operation at fault
@@ -134,6 +139,7 @@ void fx_recreate(struct fx *f)
     struct hb_config cfg = hb_mm_config(f->mm, 0);
     f->nlive = 0;
     f->raw_live = 0;
+    f->granted_sum = f->requested_sum = 0;
     f->allocs = f->frees = f->failures = 0;
     f->header = SIZE_MAX; /* not seen yet */
     f->header_seen = 0;
@@ -334,6 +340,8 @@ static void insert_shadow(struct fx *f, const struct shadow *s, size_t at)
     memmove(f->live + at + 1, f->live + at, (f->nlive - at) * sizeof *f->live);
     f->live[at] = *s;
     f->nlive++;
+    f->granted_sum += s->span;
+    f->requested_sum += s->size ? s->size : 1;
 }
 
 static void check_unchanged_but_failure(struct fx *f, const struct hb_stats *before, size_t size, size_t align)
@@ -355,14 +363,29 @@ static void check_unchanged_but_failure(struct fx *f, const struct hb_stats *bef
    a crash or a complaint there is laid at the operation's door. */
 struct after_names {
     const char *op, *check, *walk, *stats;
+    enum { AFTER_ALLOC, AFTER_REFUSAL, AFTER_FREE } kind;
 };
 static const struct after_names after_alloc = {"alloc", "check() right after alloc", "walk right after alloc",
-                                               "stats right after alloc"};
+                                               "stats right after alloc", AFTER_ALLOC};
 static const struct after_names after_failed_alloc = {"alloc (returned NULL)", "check() right after a refused alloc",
                                                       "walk right after a refused alloc",
-                                                      "stats right after a refused alloc"};
+                                                      "stats right after a refused alloc", AFTER_REFUSAL};
 static const struct after_names after_free = {"free", "check() right after free", "walk right after free",
-                                              "stats right after free"};
+                                              "stats right after free", AFTER_FREE};
+
+static void stats_agree(struct fx *f, const struct hb_stats *s);
+
+/* after_what names the operation: every failure until it is cleared says
+   "right after" it. */
+static void set_after(const struct after_names *n, size_t size, size_t align, const void *ptr)
+{
+    if (n->kind == AFTER_ALLOC)
+        snprintf(after_what, sizeof after_what, "alloc(size %zu, align %zu) = %p", size, align, ptr);
+    else if (n->kind == AFTER_REFUSAL)
+        snprintf(after_what, sizeof after_what, "alloc(size %zu, align %zu) returned NULL", size, align);
+    else
+        snprintf(after_what, sizeof after_what, "free(%p) (size %zu, align %zu)", ptr, size, align);
+}
 
 /* Verify the heap right after an operation: check(), walk and stats in
    checked mode; in any mode the stats the operation must have moved. */
@@ -382,17 +405,38 @@ static void check_edges_after(struct fx *f, const char *op, size_t size, size_t 
               align, INITIAL_OFFSET - i);
 }
 
+/* The bytes just outside the initial block, in O(1): a write one past its
+   end or before its start is laid at the door of the operation that made
+   it even where the heap is not verified after every operation. */
+static void check_initial_edges(struct fx *f, const char *op, size_t size, size_t align, const void *ptr)
+{
+    enum { EDGE = 16 };
+    const unsigned char *pre = (const unsigned char *)f->initial - INITIAL_OFFSET;
+    for (size_t i = 0; i < INITIAL_OFFSET; i++)
+        CHECK(pre[i] == OFFSET_FILL,
+              "%s(%p) (size %zu, align %zu) wrote %zu bytes before the start of its initial block", op, ptr, size,
+              align, INITIAL_OFFSET - i);
+    const unsigned char *end = (const unsigned char *)f->initial + f->initial_len;
+    if (hb_mm_owns(f->mm, end, EDGE))
+        return; /* the heap's next block follows */
+    for (size_t i = 0; i < EDGE; i++)
+        CHECK(end[i] == HB_MM_GUARD_BYTE,
+              "%s(%p) (size %zu, align %zu) wrote outside the heap's blocks: guard byte %p, %zu bytes past the end "
+              "of the initial block, overwritten (0x%02x)",
+              op, ptr, size, align, (const void *)(end + i), i, end[i]);
+}
+
 static void after_op(struct fx *f, const struct after_names *n, size_t size, size_t align, const void *ptr)
 {
+    set_after(n, size, align, ptr);
     if (!f->checked_ops) {
+        /* The O(1) part of fx_verify_stats, and the initial block's edges. */
         struct hb_stats s;
         fx_note_op(n->stats, size, align, ptr);
         fx_stats_noted(f, &s);
-        CHECK(s.live == f->nlive + f->raw_live && s.allocs == f->allocs && s.frees == f->frees,
-              "right after %s(%p) (size %zu, align %zu): stats say %zu live, %llu allocs, %llu frees; the suite "
-              "counted %zu, %llu, %llu",
-              n->op, ptr, size, align, s.live, (unsigned long long)s.allocs, (unsigned long long)s.frees,
-              f->nlive + f->raw_live, (unsigned long long)f->allocs, (unsigned long long)f->frees);
+        stats_agree(f, &s);
+        after_what[0] = '\0';
+        check_initial_edges(f, n->op, size, align, ptr);
         return;
     }
     note_held = 1;
@@ -400,14 +444,14 @@ static void after_op(struct fx *f, const struct after_names *n, size_t size, siz
         char msg[300];
         fx_note_op(n->check, size, align, ptr);
         int rc = fx_check_heap(f, n->check, msg, sizeof msg);
-        CHECK(rc == HB_OK, "check() reports corruption right after %s(%p) (size %zu, align %zu): %s", n->op, ptr, size,
-              align, msg);
+        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
     }
     fx_note_op(n->walk, size, align, ptr);
     fx_verify_walk(f);
     fx_note_op(n->stats, size, align, ptr);
     fx_verify_stats(f);
     note_held = 0;
+    after_what[0] = '\0';
     check_edges_after(f, n->op, size, align, ptr);
 }
 
@@ -430,6 +474,17 @@ static void check_refusal(struct fx *f, const struct hb_stats *before, const str
     int valid = hb_effective_align(align, f->ops->max_align) != 0;
     size_t eff = size ? size : 1;
     size_t header = before->live ? before->header_bytes / before->live : f->header;
+    if (valid && size == 0) {
+        /* with room for a small block: a free extent of a page, or pages
+           the memory manager would still lend an expanding heap */
+        size_t a = align > HB_DEFAULT_ALIGN ? align : HB_DEFAULT_ALIGN;
+        int room = before->largest_free >= HB_PAGE_SIZE + 2 * a ||
+                   (fx_has(f, HB_CAP_EXPAND) && hb_mm_could_grant(f->mm, pages_for_request(1, align)));
+        CHECK(!room,
+              "alloc(size 0, align %zu) returned NULL on a heap with room (largest free extent %zu bytes): size 0 is "
+              "valid and behaves as size 1, a unique, freeable pointer (heap.h)",
+              align, before->largest_free);
+    }
     if (valid && align <= HB_DEFAULT_ALIGN && fx_has(f, HB_CAP_EXACT_FIT) && header != SIZE_MAX &&
         c.grants == mm_before->grants && eff <= before->largest_free && before->largest_free - eff >= header)
         CHECK(0,
@@ -528,16 +583,30 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
           "heap must return NULL",
           size, align, (void *)p, f->ops->max_align);
     struct shadow s = {p, size, size ? size : 1, align, tag, f->next_id++};
+    if (!hb_mm_owns(f->mm, p, s.span)) {
+        struct hb_mm_counters c;
+        hb_mm_counters(f->mm, &c);
+        CHECK(s.span <= c.bytes_out,
+              "alloc(size %zu, align %zu) returned %p, but all the memory the heap was lent is %zu bytes: a size it "
+              "cannot serve must return NULL (did size + alignment + metadata wrap around?)",
+              size, align, (void *)p, c.bytes_out);
+        CHECK(0,
+              "alloc(size %zu, align %zu) returned %p+%zu, which is not inside any block the memory manager lent the "
+              "heap",
+              size, align, (void *)p, s.span);
+    }
     if (f->ops->usable_size) {
         fx_note_op("usable_size", size, align, p);
         size_t usable = f->ops->usable_size(f->h, p);
         CHECK(usable >= s.span, "alloc(size %zu, align %zu) = %p: usable size %zu is less than asked", size, align,
               (void *)p, usable);
+        CHECK(hb_mm_owns(f->mm, p, usable),
+              "alloc(size %zu, align %zu) = %p: usable_size says %zu bytes, which reach outside every block the memory "
+              "manager lent the heap: usable_size is wrong, or alloc returned a pointer that is not the start of a "
+              "block it handed out",
+              size, align, (void *)p, usable);
         s.span = usable;
     }
-    CHECK(hb_mm_owns(f->mm, p, s.span),
-          "alloc(size %zu, align %zu) returned %p+%zu, which is not inside any block the memory manager lent the heap",
-          size, align, (void *)p, s.span);
     CHECK(!(p < (unsigned char *)f->initial && p + s.span > (unsigned char *)f->initial - INITIAL_OFFSET),
           "alloc(size %zu, align %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
     size_t at = lower_bound(f, p);
@@ -569,6 +638,8 @@ void fx_free_index(struct fx *f, size_t i)
     check_pattern(&s, "before free");
     memmove(f->live + i, f->live + i + 1, (f->nlive - i - 1) * sizeof *f->live);
     f->nlive--;
+    f->granted_sum -= s.span;
+    f->requested_sum -= s.size ? s.size : 1;
     fx_note_op("free", s.size, s.align, s.ptr);
     int rc = f->ops->free(f->h, s.ptr);
     CHECK(rc == HB_OK, "free(%p) (size %zu, align %zu) returned %d for a live block", (void *)s.ptr, s.size, s.align,
@@ -644,11 +715,10 @@ void fx_verify_walk(struct fx *f)
     free(w.v);
 }
 
-void fx_verify_stats(struct fx *f)
+static void stats_agree(struct fx *f, const struct hb_stats *sp)
 {
-    struct hb_stats s;
+    const struct hb_stats s = *sp;
     struct hb_mm_counters c;
-    fx_stats(f, &s);
     hb_mm_counters(f->mm, &c);
     size_t sum = s.meta_bytes + s.header_bytes + s.padding_bytes + s.granted_bytes + s.free_bytes;
     CHECK(s.pool_bytes == sum,
@@ -664,21 +734,20 @@ void fx_verify_stats(struct fx *f)
           "counters drifted: allocs %llu frees %llu failures %llu; the suite counted %llu, %llu, %llu",
           (unsigned long long)s.allocs, (unsigned long long)s.frees, (unsigned long long)s.failures,
           (unsigned long long)f->allocs, (unsigned long long)f->frees, (unsigned long long)f->failures);
+    /* blocks of a bulk run (fx_raw_alloc) are not in the sums */
+    CHECK(f->raw_live || !fx_has(f, HB_CAP_REQUESTED) || s.requested_bytes == f->requested_sum,
+          "stats say %zu bytes requested; live blocks asked %zu", s.requested_bytes, f->requested_sum);
+    CHECK(f->raw_live || !fx_has(f, HB_CAP_FREE) || !f->ops->usable_size || s.granted_bytes == f->granted_sum,
+          "stats say %zu bytes granted; live blocks' usable sizes add to %zu", s.granted_bytes, f->granted_sum);
     CHECK(s.largest_free <= s.free_bytes, "largest free extent %zu exceeds free bytes %zu", s.largest_free,
           s.free_bytes);
-    if (fx_has(f, HB_CAP_REQUESTED)) {
-        size_t req = 0;
-        for (size_t i = 0; i < f->nlive; i++)
-            req += f->live[i].size ? f->live[i].size : 1;
-        CHECK(s.requested_bytes == req, "stats say %zu bytes requested; live blocks asked %zu", s.requested_bytes, req);
-    }
-    if (fx_has(f, HB_CAP_FREE) && f->ops->usable_size) {
-        size_t granted = 0;
-        for (size_t i = 0; i < f->nlive; i++)
-            granted += f->live[i].span;
-        CHECK(s.granted_bytes == granted, "stats say %zu bytes granted; live blocks' usable sizes add to %zu",
-              s.granted_bytes, granted);
-    }
+}
+
+void fx_verify_stats(struct fx *f)
+{
+    struct hb_stats s;
+    fx_stats(f, &s);
+    stats_agree(f, &s);
 }
 
 void fx_verify_guards(struct fx *f)
@@ -714,6 +783,12 @@ void fx_expect_unchanged(struct fx *f, const struct hb_stats *before, const char
           "%s changed the heap's stats (live %zu->%zu, allocs %llu->%llu, free %zu->%zu, pool %zu->%zu)", what,
           before->live, after.live, (unsigned long long)before->allocs, (unsigned long long)after.allocs,
           before->free_bytes, after.free_bytes, before->pool_bytes, after.pool_bytes);
+    if (fx_has(f, HB_CAP_CHECK)) {
+        char msg[300];
+        CHECK(fx_check_heap(f, "check() after an operation that must leave the heap unchanged", msg, sizeof msg) ==
+                  HB_OK,
+              "%s broke the heap: its check() now reports corruption (%s)", what, msg);
+    }
 }
 
 void fx_bad_free(struct fx *f, void *ptr, const char *what)
@@ -813,7 +888,7 @@ void fx_check_looks(struct fx *f, const char *what)
           n, what);
 }
 
-void fx_contract(struct fx *f, int all)
+size_t fx_contract(struct fx *f, int all)
 {
     struct hb_mm_counters before, after;
     hb_mm_counters(f->mm, &before);
@@ -824,9 +899,21 @@ void fx_contract(struct fx *f, int all)
     CHECK(returned == before.bytes_out - after.bytes_out,
           "contract says it returned %zu bytes; the memory manager got back %zu", returned,
           before.bytes_out - after.bytes_out);
+    snprintf(after_what, sizeof after_what, "contract() (it returned %zu bytes)", returned);
+    note_held = 1;
+    if (f->checked_ops && fx_has(f, HB_CAP_CHECK)) {
+        char msg[300];
+        int rc = fx_check_heap(f, "check() right after contract", msg, sizeof msg);
+        CHECK(rc == HB_OK, "check() reports corruption: %s", msg);
+    }
+    fx_note_op("stats right after contract", 0, 0, NULL);
+    fx_verify_stats(f);
+    note_held = 0;
+    after_what[0] = '\0';
     CHECK(!all || after.blocks_out == 1,
           "after freeing everything and contracting, the heap still holds %zu blocks (%zu bytes)", after.blocks_out,
           after.bytes_out);
+    return returned;
 }
 
 void fx_mm_limit(struct fx *f, size_t extra)

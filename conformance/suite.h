@@ -52,9 +52,10 @@ struct fx {
     struct hb_rng rng;
     struct shadow *live; /* sorted by address */
     size_t nlive, cap;
-    uint64_t allocs, frees, failures; /* what the counters must say */
-    size_t header;                    /* per-allocation header (stats), SIZE_MAX until seen */
-    size_t header_seen;               /* the largest seen so far */
+    size_t granted_sum, requested_sum; /* of the live blocks: spans, and sizes (0 counted as 1) */
+    uint64_t allocs, frees, failures;  /* what the counters must say */
+    size_t header;                     /* per-allocation header (stats), SIZE_MAX until seen */
+    size_t header_seen;                /* the largest seen so far */
     uint32_t next_id;
     int checked_ops;         /* verify stats/walk/check after every operation */
     size_t raw_live;         /* blocks live from fx_raw_alloc (not in the shadow) */
@@ -145,9 +146,11 @@ void fx_expect_check_catches(struct fx *f, unsigned char *block, long offset, co
    check() must notice at least one, never crash, and be content after. */
 void fx_snapshot(struct fx *f);
 void fx_check_looks(struct fx *f, const char *what);
-/* contract: its result must equal the bytes the memory manager got back;
-   with all, the heap must then hold its initial block only. */
-void fx_contract(struct fx *f, int all);
+/* contract: its result must equal the bytes the memory manager got back,
+   then the stats (and check() in checked mode) right after it; with all,
+   the heap must then hold its initial block only.  Returns what contract
+   returned. */
+size_t fx_contract(struct fx *f, int all);
 /* The memory manager lends `extra` bytes more than it has lent now, no more. */
 void fx_mm_limit(struct fx *f, size_t extra);
 /* Everything freed (and contracted): free bytes and largest extent as on

@@ -588,12 +588,19 @@ static int debug_expand(hb_heap *h, void *block, size_t len)
     return h->inner_ops->expand(h->inner, block, len);
 }
 
+/* Releasing the quarantine and shrinking the table free blocks in the inner
+   heap, which may give pages back then (a slab heap does): what contract
+   returns is all the inner pool shrank by during the call. */
 static size_t debug_contract(hb_heap *h)
 {
+    struct hb_stats before, after;
+    h->inner_ops->stats(h->inner, &before);
     release_all(h);
     table_shrink(h);
     seal_state(h);
-    return h->inner_ops->contract(h->inner);
+    h->inner_ops->contract(h->inner);
+    h->inner_ops->stats(h->inner, &after);
+    return before.pool_bytes - after.pool_bytes;
 }
 
 static void debug_stats(const hb_heap *h, struct hb_stats *out)
