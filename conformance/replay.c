@@ -54,7 +54,7 @@ struct op {
     uint8_t flag;  /* SETUP: checked_ops; EXPAND: 1 when it succeeded */
     uint8_t fx;    /* the fixture (heap) it applies to, in order of setup */
     uint32_t id;   /* ALLOC, FREE, FREE_AGAIN, BADFREE_IN: allocation id */
-    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; EXPAND: bytes; BADFREE_ABS: address */
+    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; CREATE: length; EXPAND: bytes; BADFREE_ABS: address */
     int64_t c;     /* SETUP: arena pages; BADFREE_*: offset */
 };
 
@@ -241,6 +241,7 @@ static hb_heap *rec_create(void *block, size_t len, const struct hb_config *cfg)
         struct op *o = append(RP_CREATE);
         if (o) {
             o->fx = (uint8_t)k;
+            o->a = len;
             commit();
         }
     }
@@ -540,7 +541,10 @@ static void play_one(struct fx *fxs, int *up, const struct hb_replay *r, const s
     case RP_SETUP:
         return;
     case RP_CREATE:
-        fx_recreate(f);
+        if (o->a)
+            fx_recreate_len(f, (size_t)o->a);
+        else
+            fx_recreate(f);
         forget_fixture(m, o->fx);
         return;
     case RP_ALLOC: {
@@ -889,7 +893,7 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
                 o->c, o->tag == HB_MM_SCATTERED ? "scattered" : "contiguous", o->flag);
         return;
     case RP_CREATE:
-        fprintf(fp, "create");
+        fprintf(fp, "create %" PRIu64, o->a);
         return;
     case RP_ALLOC:
         fprintf(fp, "alloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->id, o->a, o->b);
@@ -1112,7 +1116,11 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
         o->kind = RP_CONTRACT;
     else if (nw == 1 && !strcmp(k, "create"))
         o->kind = RP_CREATE;
-    else if (nw == 2 && !strcmp(k, "seed")) {
+    else if (nw == 2 && !strcmp(k, "create")) {
+        if (parse_u64(w[1], &o->a) || !o->a)
+            return perr(p, "create wants: create [BYTES] (a positive length), not '%s'", w[1]);
+        o->kind = RP_CREATE;
+    } else if (nw == 2 && !strcmp(k, "seed")) {
         if (parse_u64(w[1], &u))
             return perr(p, "seed '%s' is not a number", w[1]);
         p->r->seed = u;

@@ -32,7 +32,7 @@
  *   bad-free abs 0xADDR
  *   expand BYTES ok|failed           pages from the memory manager, then expand
  *   contract
- *   create                           rebuild the heap over its initial block
+ *   create [BYTES]                   rebuild the heap over its initial block (its first BYTES)
  * A case may set up several fixtures (heaps): the N-th setup line starts
  * fixture N-1, and a line that applies to a fixture other than the first
  * ends with @K.  After every operation every fixture is verified (a heap
