@@ -961,8 +961,8 @@ static void overwrite_before_start(struct fx *f)
       them;
     - initial blocks of every power of two from min_initial to 64 KiB, each
       exactly, HB_DEFAULT_ALIGN and a page either side;
-    - for an expanding heap, memory-manager limits of 1, 2, 3, 7, 8, 9, 16
-      and 17 pages beyond the initial block.
+    - for an expanding heap, memory-manager limits of 1, 2, 7, 8, 9, 16, 17
+      and 32 pages beyond the initial block.
    On each, the heap is filled to its last byte by requests of decreasing
    sizes, holes are made that include the run at the pool's end, and
    requests of the largest free extent and one byte more are made; fx_alloc
@@ -1066,7 +1066,7 @@ static void geometry_lengths(struct fx *f)
 
 static void geometry_pages(struct fx *f)
 {
-    static const size_t pages[] = {1, 2, 3, 7, 8, 9, 16, 17};
+    static const size_t pages[] = {1, 2, 7, 8, 9, 16, 17, 32};
     for (size_t k = 0; k < sizeof pages / sizeof pages[0]; k++) {
         char context[80];
         snprintf(context, sizeof context, "memory manager limit of %zu pages beyond the initial block", pages[k]);
@@ -1136,7 +1136,7 @@ const struct hb_case hb_cases[] = {
      "initial blocks of every length around a power of two (HB_DEFAULT_ALIGN steps over 32 x word bits bytes) and "
      "at powers of two +/- HB_DEFAULT_ALIGN and a page: filled to the last byte, holed at the end, largest_free asked"},
     {"geometry", "pages", HB_CAP_EXPAND, geometry_pages,
-     "memory-manager limits of 1, 2, 3, 7, 8, 9, 16 and 17 pages: grown and filled to the last byte, holed, drained"},
+     "memory-manager limits of 1, 2, 7, 8, 9, 16, 17 and 32 pages: grown and filled to the last byte, holed, drained"},
 };
 
 const size_t hb_case_count = sizeof hb_cases / sizeof hb_cases[0];

@@ -26,6 +26,7 @@ static const struct hb_heap_ops ops = {"broken_bitmap_end_run",
                                        bm_usable_size};
 
 const struct hb_broken_heap hb_broken_bitmap_end_run = {
-    &ops, "a free run open at the end of a block whose chunk count is a multiple of the word size is taken whatever "
-          "its length",
+    &ops,
+    "a free run open at the end of a block whose chunk count is a multiple of the word size is taken whatever "
+    "its length",
     "geometry.lengths"};
