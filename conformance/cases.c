@@ -1042,8 +1042,13 @@ static void geometry_lengths(struct fx *f)
     while (pow2 < min)
         pow2 *= 2;
     for (; pow2 <= 64 * KiB; pow2 *= 2) {
-        const size_t near[] = {pow2 > HB_PAGE_SIZE ? pow2 - HB_PAGE_SIZE : 0, pow2 - HB_DEFAULT_ALIGN, pow2,
-                               pow2 + HB_DEFAULT_ALIGN, pow2 + HB_PAGE_SIZE};
+        const size_t near[] = {pow2 > HB_PAGE_SIZE ? pow2 - HB_PAGE_SIZE : 0,
+                               pow2 - HB_DEFAULT_ALIGN,
+                               pow2 - 1,
+                               pow2,
+                               pow2 + 1,
+                               pow2 + HB_DEFAULT_ALIGN,
+                               pow2 + HB_PAGE_SIZE};
         for (size_t k = 0; k < sizeof near / sizeof near[0]; k++)
             if (near[k] >= min && (near[k] < mid - window / 2 || near[k] > mid + window / 2))
                 lens[n++] = near[k];

@@ -148,12 +148,21 @@ void fx_recreate(struct fx *f)
           f->initial, f->initial_len);
 }
 
+static void fx_stats_noted(struct fx *f, struct hb_stats *s);
+
 void fx_recreate_len(struct fx *f, size_t len)
 {
     CHECK(len <= f->initial_room, "suite bug: an initial block of %zu bytes in %zu", len, f->initial_room);
     memset((unsigned char *)f->initial + len, TAIL_FILL, f->initial_room - len);
     f->initial_len = len;
     fx_recreate(f);
+    struct hb_stats st;
+    fx_note_op("stats right after create", len, 0, f->initial);
+    fx_stats_noted(f, &st);
+    CHECK(st.pool_bytes == len,
+          "create over %zu bytes at %p: stats say the pool is %zu bytes; a heap's pool is exactly the blocks it was "
+          "given",
+          len, f->initial, st.pool_bytes);
 }
 
 /* Where the bytes of the initial block's pages past what create was given
