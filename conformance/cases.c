@@ -1031,7 +1031,7 @@ static void geometry_rounds(struct fx *f, size_t room)
 
 static void geometry_lengths(struct fx *f)
 {
-    size_t window = 32 * 8 * sizeof(void *);
+    size_t window = sizeof(void *) * 8 * 32; /* 32 units per bit of a machine word */
     size_t min = f->ops->min_initial, mid = 4 * KiB;
     while (mid < min + window / 2)
         mid *= 2;
