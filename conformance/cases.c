@@ -789,6 +789,144 @@ static void overwrite_before_start(struct fx *f)
     fx_verify(f);
 }
 
+/* ---- geometry: pools whose lengths sit on boundaries ----------------------- */
+
+/* End-of-pool arithmetic fails where a length meets a boundary: a pool of
+   exactly a power of two bytes or one unit either side of it, a block whose
+   last unit is the last bit of a map word, a request that takes the pool to
+   its last byte, a free run that reaches the pool's end.  These cases make
+   such geometries without assuming any heap's layout (a heap's metadata
+   shifts its boundaries by amounts the suite cannot know), by sweeping:
+    - initial blocks of every length in a window of 32 x (bits per word)
+      bytes, at steps of HB_DEFAULT_ALIGN, centred on a power of two: a heap
+      that cuts its pool into units of up to 32 bytes ends on every unit
+      count modulo the word size somewhere in it, the full last word among
+      them;
+    - initial blocks of every power of two from min_initial to 64 KiB, each
+      exactly, HB_DEFAULT_ALIGN and a page either side;
+    - for an expanding heap, memory-manager limits of 1, 2, 7, 8, 9, 16, 17
+      and 32 pages beyond the initial block.
+   On each, the heap is filled to its last byte by requests of decreasing
+   sizes, holes are made that include the run at the pool's end, and
+   requests of the largest free extent and one byte more are made; fx_alloc
+   holds every result to the contract (inside the pool, nothing written past
+   its end, largest_free true, no refusal of what fits with
+   HB_CAP_EXACT_FIT). */
+
+/* The largest free extent and one byte more: more is never served without
+   new pages, and the extent less the heap's header is served by a heap
+   with HB_CAP_EXACT_FIT (fx_alloc holds both rules). */
+static void geometry_largest(struct fx *f)
+{
+    struct hb_stats s;
+    fx_stats(f, &s);
+    fx_alloc(f, s.largest_free + 1, 0, "beyond-largest");
+    size_t header = f->header == SIZE_MAX ? 0 : f->header;
+    if (s.largest_free > header)
+        fx_alloc(f, s.largest_free - header, 0, "largest");
+}
+
+/* Fill the heap to its last byte: requests of every power of two from the
+   largest up to `room` down to 1, each until NULL. */
+static void geometry_fill(struct fx *f, size_t room)
+{
+    size_t size = 1;
+    while (size <= room / 2)
+        size *= 2;
+    for (; size; size /= 2)
+        while (fx_alloc(f, size, 0, "geometry"))
+            ;
+}
+
+/* Free the block at the highest address (a free run then reaches the
+   pool's end, or as near as the heap goes) and every other block below it,
+   starting two below it (parity 0) or right below it (parity 1); then ask
+   for the largest free extent. */
+static void geometry_holes(struct fx *f, size_t parity)
+{
+    size_t n = f->nlive;
+    if (n == 0)
+        return;
+    fx_free_index(f, n - 1);
+    for (size_t i = n - 1; i-- > 0;)
+        if ((n - 1 - i) % 2 == parity)
+            fx_free_index(f, i);
+    geometry_largest(f);
+    fx_verify(f);
+}
+
+/* One geometry: largest on the fresh pool; then fill, holes, largest,
+   drain, four times: blocks of up to a half and up to a quarter of the
+   pool, each with both parities of holes. */
+static void geometry_rounds(struct fx *f, size_t room)
+{
+    struct hb_stats fresh;
+    fx_stats(f, &fresh);
+    geometry_largest(f);
+    fx_free_all(f);
+    for (size_t round = 0; round < 4; round++) {
+        geometry_fill(f, room >> (1 + round / 2));
+        fx_verify(f);
+        geometry_holes(f, round % 2);
+        drain_and_compare(f, &fresh);
+    }
+}
+
+static void geometry_lengths(struct fx *f)
+{
+    size_t window = sizeof(void *) * 8 * 32; /* 32 units per bit of a machine word */
+    size_t min = f->ops->min_initial, mid = 4 * KiB;
+    while (mid < min + window / 2)
+        mid *= 2;
+    size_t lens[512], n = 0;
+    for (size_t len = mid - window / 2; len <= mid + window / 2; len += HB_DEFAULT_ALIGN)
+        lens[n++] = len;
+    size_t pow2 = 1;
+    while (pow2 < min)
+        pow2 *= 2;
+    for (; pow2 <= 64 * KiB; pow2 *= 2) {
+        const size_t near[] = {pow2 > HB_PAGE_SIZE ? pow2 - HB_PAGE_SIZE : 0,
+                               pow2 - HB_DEFAULT_ALIGN,
+                               pow2 - 1,
+                               pow2,
+                               pow2 + 1,
+                               pow2 + HB_DEFAULT_ALIGN,
+                               pow2 + HB_PAGE_SIZE};
+        for (size_t k = 0; k < sizeof near / sizeof near[0]; k++)
+            if (near[k] >= min && (near[k] < mid - window / 2 || near[k] > mid + window / 2))
+                lens[n++] = near[k];
+    }
+    size_t longest = 0;
+    for (size_t i = 0; i < n; i++)
+        longest = lens[i] > longest ? lens[i] : longest;
+    /* An arena of just the initial block's pages: the guard scans of every
+       verification stay short. */
+    fx_setup(f, &(struct fx_opts){longest, 0, (longest + HB_DEFAULT_ALIGN) / HB_PAGE_SIZE + 1, HB_MM_CONTIGUOUS, 0});
+    for (size_t i = 0; i < n; i++) {
+        char context[64];
+        snprintf(context, sizeof context, "initial block of %zu bytes", lens[i]);
+        fx_set_context(context);
+        fx_recreate_len(f, lens[i]);
+        geometry_rounds(f, lens[i]);
+    }
+    fx_set_context(NULL);
+}
+
+static void geometry_pages(struct fx *f)
+{
+    static const size_t pages[] = {1, 2, 7, 8, 9, 16, 17, 32};
+    for (size_t k = 0; k < sizeof pages / sizeof pages[0]; k++) {
+        char context[80];
+        snprintf(context, sizeof context, "memory manager limit of %zu pages beyond the initial block", pages[k]);
+        fx_set_context(context);
+        if (k > 0)
+            fx_teardown(f);
+        setup(f, 0, pages[k] * HB_PAGE_SIZE, HB_MM_CONTIGUOUS, 0);
+        geometry_rounds(f, f->initial_len + pages[k] * HB_PAGE_SIZE);
+    }
+    fx_set_context(NULL);
+}
+
 const struct hb_case hb_cases[] = {
     {"alignment", "powers", 0, alignment_powers,
      "every power of two up to the heap's max_align, sizes 1..2048 (a few beyond 4096): aligned, inside the pool, "
@@ -843,6 +981,11 @@ const struct hb_case hb_cases[] = {
      "check() catches one byte written past a block's end"},
     {"overwrite", "before_start", HB_CAP_DETECT_OVERWRITE, overwrite_before_start,
      "check() catches one byte written before a block's start"},
+    {"geometry", "lengths", 0, geometry_lengths,
+     "initial blocks of every length around a power of two (HB_DEFAULT_ALIGN steps over 32 x word bits bytes) and "
+     "at powers of two +/- HB_DEFAULT_ALIGN and a page: filled to the last byte, holed at the end, largest_free asked"},
+    {"geometry", "pages", HB_CAP_EXPAND, geometry_pages,
+     "memory-manager limits of 1, 2, 7, 8, 9, 16, 17 and 32 pages: grown and filled to the last byte, holed, drained"},
 };
 
 const size_t hb_case_count = sizeof hb_cases / sizeof hb_cases[0];

@@ -19,6 +19,9 @@ const char *const fx_tags[4] = {"conformance:a", "conformance:b", "driver:dma", 
    assume more).  They hold a pattern that must survive. */
 #define INITIAL_OFFSET HB_DEFAULT_ALIGN
 #define OFFSET_FILL 0x3Cu
+/* The bytes of the initial block's pages past a shortened initial block
+   (fx_recreate_len) hold this pattern, which must survive too. */
+#define TAIL_FILL 0xC3u
 
 static const char *fail_context;
 /* Set while the heap is verified right after an operation (after_op,
@@ -152,6 +155,36 @@ void fx_recreate(struct fx *f)
           f->initial, f->initial_len);
 }
 
+static void fx_stats_noted(struct fx *f, struct hb_stats *s);
+
+void fx_recreate_len(struct fx *f, size_t len)
+{
+    CHECK(len <= f->initial_room, "suite bug: an initial block of %zu bytes in %zu", len, f->initial_room);
+    memset((unsigned char *)f->initial + len, TAIL_FILL, f->initial_room - len);
+    f->initial_len = len;
+    fx_recreate(f);
+    struct hb_stats st;
+    fx_note_op("stats right after create", len, 0, f->initial);
+    fx_stats_noted(f, &st);
+    CHECK(st.pool_bytes == len,
+          "create over %zu bytes at %p: stats say the pool is %zu bytes; a heap's pool is exactly the blocks it was "
+          "given",
+          len, f->initial, st.pool_bytes);
+}
+
+/* Where the bytes of the initial block's pages past what create was given
+   stop holding their pattern: the offset past the end of the initial block,
+   or SIZE_MAX when they are intact (the first `upto` bytes are looked at). */
+static size_t tail_written(const struct fx *f, size_t upto)
+{
+    const unsigned char *tail = (const unsigned char *)f->initial + f->initial_len;
+    size_t n = f->initial_room - f->initial_len;
+    for (size_t i = 0; i < n && i < upto; i++)
+        if (tail[i] != TAIL_FILL)
+            return i;
+    return SIZE_MAX;
+}
+
 static size_t lower_bound(const struct fx *f, const void *p);
 
 /* The memory manager takes a block back (from contract, or from a free that
@@ -195,6 +228,7 @@ void fx_setup(struct fx *f, const struct fx_opts *o)
     memset(block, OFFSET_FILL, INITIAL_OFFSET);
     f->initial = block + INITIAL_OFFSET;
     f->initial_len = init_pages * HB_PAGE_SIZE - INITIAL_OFFSET;
+    f->initial_room = f->initial_len;
     f->cap = 64;
     f->live = malloc(f->cap * sizeof *f->live);
     CHECK(f->live != NULL, "out of host memory");
@@ -403,6 +437,10 @@ static void check_edges_after(struct fx *f, const char *op, size_t size, size_t 
         CHECK(pre[i] == OFFSET_FILL,
               "%s(%p) (size %zu, align %zu) wrote %zu bytes before the start of its initial block", op, ptr, size,
               align, INITIAL_OFFSET - i);
+    size_t past = tail_written(f, EDGE);
+    CHECK(past == SIZE_MAX,
+          "%s(%p) (size %zu, align %zu) wrote past the end of its initial block %p+%zu (at offset %zu past it)", op,
+          ptr, size, align, f->initial, f->initial_len, past);
 }
 
 /* The bytes just outside the initial block, in O(1): a write one past its
@@ -548,6 +586,24 @@ static void check_served_from_largest(struct fx *f, const struct hb_stats *befor
         f->header = f->header_seen;
 }
 
+/* alloc returned [p, p+len): it lies inside a block the memory manager
+   lent the heap, and inside what create was given of the initial block. */
+static void check_inside(const struct fx *f, unsigned char *p, size_t len, size_t size, size_t align)
+{
+    /* Past the end of what create was given first: a block that runs on
+       into the rest of the initial block's pages, or beyond them, is that. */
+    uintptr_t a = (uintptr_t)p, end = (uintptr_t)f->initial + f->initial_len;
+    size_t tail = f->initial_room - f->initial_len; /* not given to the heap */
+    CHECK(!(tail && a < end + tail && (a >= end || len > end - a)),
+          "alloc(size %zu, align %zu) returned %p+%zu, past the end of the initial block %p+%zu (by %zu bytes)", size,
+          align, (void *)p, len, f->initial, f->initial_len, (size_t)(a + len - end));
+    CHECK(hb_mm_owns(f->mm, p, len),
+          "alloc(size %zu, align %zu) returned %p+%zu, which is not inside any block the memory manager lent the heap",
+          size, align, (void *)p, len);
+    CHECK(!(p < (unsigned char *)f->initial && p + len > (unsigned char *)f->initial - INITIAL_OFFSET),
+          "alloc(size %zu, align %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
+}
+
 void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
 {
     struct hb_stats before;
@@ -596,6 +652,7 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
               size, align, (void *)p, s.span);
     }
     if (f->ops->usable_size) {
+        check_inside(f, p, s.span, size, align); /* the requested bytes, before what usable_size adds */
         fx_note_op("usable_size", size, align, p);
         size_t usable = f->ops->usable_size(f->h, p);
         CHECK(usable >= s.span, "alloc(size %zu, align %zu) = %p: usable size %zu is less than asked", size, align,
@@ -607,8 +664,7 @@ void *fx_alloc(struct fx *f, size_t size, size_t align, const char *tag)
               size, align, (void *)p, usable);
         s.span = usable;
     }
-    CHECK(!(p < (unsigned char *)f->initial && p + s.span > (unsigned char *)f->initial - INITIAL_OFFSET),
-          "alloc(size %zu, align %zu) returned %p, before the initial block %p", size, align, (void *)p, f->initial);
+    check_inside(f, p, s.span, size, align);
     size_t at = lower_bound(f, p);
     if (at > 0) {
         const struct shadow *prev = &f->live[at - 1];
@@ -724,9 +780,9 @@ static void stats_agree(struct fx *f, const struct hb_stats *sp)
     CHECK(s.pool_bytes == sum,
           "stats identity broken: pool %zu != meta %zu + header %zu + padding %zu + granted %zu + free %zu (= %zu)",
           s.pool_bytes, s.meta_bytes, s.header_bytes, s.padding_bytes, s.granted_bytes, s.free_bytes, sum);
-    CHECK(s.pool_bytes == c.bytes_out - INITIAL_OFFSET,
-          "stats say the pool is %zu bytes; the memory manager lent the heap %zu", s.pool_bytes,
-          c.bytes_out - INITIAL_OFFSET);
+    size_t lent = c.bytes_out - INITIAL_OFFSET - (f->initial_room - f->initial_len);
+    CHECK(s.pool_bytes == lent, "stats say the pool is %zu bytes; the memory manager lent the heap %zu", s.pool_bytes,
+          lent);
     CHECK(s.blocks == c.blocks_out, "stats say %zu blocks; the memory manager lent %zu", s.blocks, c.blocks_out);
     CHECK(s.live == f->nlive + f->raw_live, "stats say %zu live allocations; %zu are live", s.live,
           f->nlive + f->raw_live);
@@ -758,6 +814,9 @@ void fx_verify_guards(struct fx *f)
     for (size_t i = 0; i < INITIAL_OFFSET; i++)
         CHECK(pre[i] == OFFSET_FILL, "the heap wrote %zu bytes before the start of its initial block",
               INITIAL_OFFSET - i);
+    size_t past = tail_written(f, SIZE_MAX);
+    CHECK(past == SIZE_MAX, "the heap wrote past the end of its initial block %p+%zu (at offset %zu past it)",
+          f->initial, f->initial_len, past);
 }
 
 void fx_verify(struct fx *f)

@@ -65,7 +65,8 @@ struct op {
     uint8_t flag;  /* SETUP: checked_ops; EXPAND: 1 when it succeeded; ALLOC, FREE: raw; CONTRACT: all */
     uint8_t fx;    /* the fixture (heap) it applies to, in order of setup */
     uint32_t id;   /* ALLOC, FREE, FREE_AGAIN, BADFREE_IN, POKE_CHECK: allocation id */
-    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; EXPAND, MM_LIMIT: bytes; BADFREE_ABS: address */
+    uint64_t a, b; /* ALLOC: size, align; SETUP: initial, max; CREATE: length; EXPAND, MM_LIMIT: bytes;
+                      BADFREE_ABS: address */
     int64_t c;     /* SETUP: arena pages; BADFREE_*, POKE_CHECK: offset */
 };
 
@@ -267,6 +268,7 @@ static hb_heap *rec_create(void *block, size_t len, const struct hb_config *cfg)
         struct op *o = append(RP_CREATE);
         if (o) {
             o->fx = (uint8_t)k;
+            o->a = len;
             commit();
         }
     }
@@ -595,7 +597,10 @@ static void play_one(struct fixtures *x, const struct hb_replay *r, const struct
     case RP_SETUP:
         return;
     case RP_CREATE:
-        fx_recreate(f);
+        if (o->a)
+            fx_recreate_len(f, (size_t)o->a);
+        else
+            fx_recreate(f);
         fx_stats(f, &x->fresh[o->fx]);
         forget_fixture(m, o->fx);
         return;
@@ -1083,7 +1088,10 @@ static void write_op(FILE *fp, const struct hb_replay *r, const struct op *o)
                 o->c, o->tag == HB_MM_SCATTERED ? "scattered" : "contiguous", o->flag);
         return;
     case RP_CREATE:
-        fprintf(fp, "create");
+        if (o->a)
+            fprintf(fp, "create %" PRIu64, o->a);
+        else
+            fprintf(fp, "create");
         return;
     case RP_ALLOC:
         fprintf(fp, "%salloc #%" PRIu32 " %" PRIu64 " %" PRIu64 " ", o->flag & HB_REPLAY_RAW ? "raw-" : "", o->id, o->a,
@@ -1345,6 +1353,12 @@ static int parse_line(struct parser *p, char **w, size_t nw, struct op *o)
             return perr(p, "%s", "contract wants nothing, or all");
         o->kind = RP_CONTRACT;
         o->flag = nw == 2;
+        return 0;
+    }
+    if (nw == 2 && !strcmp(k, "create")) {
+        if (parse_u64(w[1], &o->a) || !o->a)
+            return perr(p, "create wants: create [BYTES] (a positive length), not '%s'", w[1]);
+        o->kind = RP_CREATE;
         return 0;
     }
     static const struct {

@@ -53,7 +53,7 @@
  *                                    succeed and grow the pool by BYTES (fx_expand)
  *   contract [all]                   its result must match what the manager got back;
  *                                    all: only the initial block may remain (fx_contract)
- *   create                           rebuild the heap over its initial block
+ *   create [BYTES]                   rebuild the heap over its initial block (its first BYTES)
  *   verify                           the whole heap against the shadow (fx_verify)
  *   poke-check #ID +|-OFFSET         flip the byte at block ID + OFFSET: check() must
  *                                    report HB_ECORRUPT, then HB_OK once it is back

@@ -80,7 +80,7 @@ static void usage(FILE *f)
         "Options that take a value also take it as --option=VALUE.\n"
         "  --heap NAME        a registered heap, or a broken or hostile test heap (default: every registered heap)\n"
         "  --group GROUP      only this case group (alignment, overflow, integrity, free, expansion,\n"
-        "                     accounting, overwrite, stress)\n"
+        "                     accounting, overwrite, stress, geometry)\n"
         "  --case GROUP.CASE  only this case\n"
         "  --seed N           seed of every random sequence (default 1, or HB_SEED; printed with each failure)\n"
         "  --timeout SECONDS  a case running longer is killed and counts as hung (default 60, at most %g)\n"

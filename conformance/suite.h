@@ -47,7 +47,9 @@ struct fx {
     hb_heap *h;
     hb_mm *mm;
     void *initial;
-    size_t initial_len;
+    size_t initial_len;  /* what create was given */
+    size_t initial_room; /* the initial block's bytes in its pages; those past
+                            initial_len hold a pattern that must survive */
     uint64_t seed;
     struct hb_rng rng;
     struct shadow *live; /* sorted by address */
@@ -75,6 +77,9 @@ void fx_setup(struct fx *f, const struct fx_opts *o);
 void fx_teardown(struct fx *f);
 /* Rebuild the heap over the same initial block (for many short runs). */
 void fx_recreate(struct fx *f);
+/* Rebuild it over the first len bytes of the initial block (at most
+   initial_room): a pool of any length, not only whole pages. */
+void fx_recreate_len(struct fx *f, size_t len);
 
 /* Failure: print "FAIL: ..." and end the case (exit status 1). */
 _Noreturn void fx_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

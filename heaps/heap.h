@@ -167,8 +167,9 @@ struct hb_heap_ops {
     size_t min_initial;  /* smallest initial block create accepts */
 
     /* Build a heap inside [block, block+len).  NULL if it cannot (block too
-       small or misaligned).  The config is copied; it need not outlive the
-       call. */
+       small or misaligned); every len from min_initial on is taken, a
+       multiple of nothing, and the pool is exactly those len bytes.  The
+       config is copied; it need not outlive the call. */
     hb_heap *(*create)(void *block, size_t len, const struct hb_config *cfg);
     void *(*alloc)(hb_heap *h, size_t size, size_t align, const char *tag);
     int (*free)(hb_heap *h, void *ptr);

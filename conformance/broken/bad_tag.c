@@ -42,4 +42,4 @@ const struct hb_broken_heap hb_broken_bad_tag = {
     "overflow.fill_until_null integrity.random integrity.small_blocks integrity.two_heaps free.null "
     "free.permutations free.drain expansion.scattered expansion.contiguous expansion.large_request "
     "expansion.explicit expansion.oom_too_early expansion.contract_keeps_live accounting.shadow "
-    "accounting.full_heap stress.random stress.counters_wrap"};
+    "accounting.full_heap stress.random stress.counters_wrap geometry.lengths geometry.pages"};

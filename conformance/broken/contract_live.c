@@ -96,7 +96,7 @@ static const struct hb_heap_ops ops = {"broken_contract_live",
                                        "contract returns a live block",
                                        BB_CAPS,
                                        1u << 20,
-                                       512,
+                                       sizeof(struct record) + HB_DEFAULT_ALIGN + 512, /* >= RECORD_BYTES + 512 */
                                        rec_create,
                                        bb_alloc,
                                        bb_free,

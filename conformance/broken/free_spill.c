@@ -32,4 +32,4 @@ const struct hb_broken_heap hb_broken_free_spill = {
     &ops, "free writes one byte past the end of the initial block",
     "alignment.powers alignment.default alignment.nearly_full alignment.size_zero "
     "overflow.fill_until_null integrity.random integrity.small_blocks integrity.check_looks "
-    "integrity.two_heaps free.permutations accounting.shadow accounting.full_heap stress.random"};
+    "integrity.two_heaps free.permutations accounting.shadow accounting.full_heap stress.random geometry.lengths"};

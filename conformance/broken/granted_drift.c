@@ -48,4 +48,4 @@ const struct hb_broken_heap hb_broken_granted_drift = {
     "alignment.powers alignment.default overflow.huge_sizes overflow.fill_until_null integrity.random "
     "integrity.check_looks integrity.two_heaps free.permutations free.drain expansion.scattered "
     "expansion.contiguous expansion.explicit expansion.contract_keeps_live accounting.shadow "
-    "stress.random stress.counters_wrap"};
+    "stress.random stress.counters_wrap geometry.lengths geometry.pages"};

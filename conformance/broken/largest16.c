@@ -25,5 +25,6 @@ static const struct hb_heap_ops ops = {"broken_largest16",
                                        bb_check,
                                        bb_usable_size};
 
-const struct hb_broken_heap hb_broken_largest16 = {&ops, "stats report at most 65 535 bytes as the largest free extent",
-                                                   "overflow.fill_until_null stress.counters_wrap"};
+const struct hb_broken_heap hb_broken_largest16 = {
+    &ops, "stats report at most 65 535 bytes as the largest free extent",
+    "overflow.fill_until_null stress.counters_wrap geometry.lengths geometry.pages"};

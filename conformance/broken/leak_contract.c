@@ -26,5 +26,6 @@ static const struct hb_heap_ops ops = {"broken_leak_contract",
                                        bb_check,
                                        bb_usable_size};
 
-const struct hb_broken_heap hb_broken_leak_contract = {&ops, "contract keeps one empty block but reports it returned",
-                                                       "expansion.scattered expansion.contiguous expansion.explicit"};
+const struct hb_broken_heap hb_broken_leak_contract = {
+    &ops, "contract keeps one empty block but reports it returned",
+    "expansion.scattered expansion.contiguous expansion.explicit geometry.pages"};

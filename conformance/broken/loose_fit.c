@@ -30,4 +30,4 @@ static const struct hb_heap_ops ops = {"broken_loose_fit",
 
 const struct hb_broken_heap hb_broken_loose_fit = {
     &ops, "declares exact fit but refuses a request that fills its largest free extent exactly",
-    "accounting.exact_fit"};
+    "accounting.exact_fit geometry.lengths geometry.pages"};

@@ -30,4 +30,5 @@ static const struct hb_heap_ops ops = {"broken_past_pool",
 
 const struct hb_broken_heap hb_broken_past_pool = {
     &ops, "writes and allocates past the end of its pool when full",
-    "alignment.nearly_full overflow.fill_until_null expansion.oom_too_early accounting.full_heap"};
+    "alignment.nearly_full overflow.fill_until_null expansion.oom_too_early accounting.full_heap geometry.lengths "
+    "geometry.pages"};

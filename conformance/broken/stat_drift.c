@@ -31,4 +31,4 @@ const struct hb_broken_heap hb_broken_stat_drift = {
     &ops, "does not count frees of blocks larger than 2 KiB",
     "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.two_heaps free.permutations "
     "free.drain expansion.scattered expansion.contiguous expansion.explicit expansion.contract_keeps_live "
-    "accounting.shadow stress.random stress.counters_wrap"};
+    "accounting.shadow stress.random stress.counters_wrap geometry.lengths geometry.pages"};

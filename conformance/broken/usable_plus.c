@@ -29,4 +29,4 @@ const struct hb_broken_heap hb_broken_usable_plus = {
     "integrity.check_looks integrity.two_heaps free.null free.permutations free.drain expansion.scattered "
     "expansion.contiguous expansion.large_request expansion.explicit expansion.oom_too_early "
     "expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random "
-    "stress.counters_wrap"};
+    "stress.counters_wrap geometry.lengths geometry.pages"};

@@ -1,0 +1,32 @@
+/* Bug: the bitmap heap (heaps/bitmap.c) without the length test of a free
+   run that reaches the end of a block, in its search for runs longer than
+   a word of chunks.  That run is open at the end of the map only when the
+   block's chunk count is a multiple of the word size, so the heap then
+   hands out a run that goes past the end of its block.  Only a pool of that
+   geometry shows it. */
+#define BM_END_RUN_FITS(b, s, n) ((s) < (b)->nchunks)
+#define hb_heap_bitmap hb_bitmap_end_run_inner
+#include "../broken.h"
+#include "../../heaps/bitmap.c" /* NOLINT(bugprone-suspicious-include): the heap itself, one test changed */
+
+static const struct hb_heap_ops ops = {"broken_bitmap_end_run",
+                                       "bitmap without the end-of-block run length test",
+                                       HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK |
+                                           HB_CAP_DETECT_BAD_FREE | HB_CAP_EXACT_FIT,
+                                       BM_MAX_ALIGN,
+                                       1024,
+                                       bm_create,
+                                       bm_alloc,
+                                       bm_free,
+                                       bm_expand,
+                                       bm_contract,
+                                       bm_stats,
+                                       bm_walk,
+                                       bm_check,
+                                       bm_usable_size};
+
+const struct hb_broken_heap hb_broken_bitmap_end_run = {
+    &ops,
+    "a free run open at the end of a block whose chunk count is a multiple of the word size is taken whatever "
+    "its length",
+    "geometry.lengths"};
