@@ -51,6 +51,7 @@ struct options {
     uint64_t seed;
     double timeout;
     int expect;
+    int targeted;            /* a broken heap runs only the cases it targets */
     const char *replay_file; /* --replay */
     const char *replay_dir;  /* where failing cases write their replay files */
     int no_replay;
@@ -88,6 +89,8 @@ static void usage(FILE *f)
         "  --no-replay        write no replay files\n"
         "  --replay FILE      replay a file written by a failing case: what the case did, checked as it did\n"
         "  --expect-failures  pass when exactly the cases the broken heap targets fail (writes no replays)\n"
+        "  --targeted         with --expect-failures: run only the cases the broken heap targets (they must\n"
+        "                     fail), not the others (which must pass)\n"
         "  --check-replays    replay every replay file written: it must fail as its case did (the same check,\n"
         "                     signal or sanitizer error); a broken heap runs only the cases it targets, which\n"
         "                     must fail; prints what the replay files came to\n"
@@ -233,6 +236,8 @@ static void parse_options(int argc, char **argv, struct options *o)
             exit(0);
         } else if (!strcmp(a, "--expect-failures")) {
             o->expect = 1;
+        } else if (!strcmp(a, "--targeted")) {
+            o->targeted = 1;
         } else if (!strcmp(a, "--check-replays")) {
             o->check_replays = 1;
         } else if (!strcmp(a, "--no-replay")) {
@@ -267,6 +272,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         if (takes_value && !eq)
             i++;
     }
+    if (o->targeted && !o->expect)
+        usage_error("%s", "--targeted goes with --expect-failures");
     if (o->check_replays && (o->no_replay || o->expect))
         usage_error("%s", "--check-replays writes replay files: no --no-replay or --expect-failures with it");
     if (o->replay_file && (o->nheaps != 1 || o->group || o->only || o->expect || o->check_replays))
@@ -525,8 +532,8 @@ static int run_heap(const struct options *opt, const struct hb_heap_ops *ops, co
             continue;
         char label[128];
         snprintf(label, sizeof label, "%s.%s", c->group, c->name);
-        if (opt->check_replays && broken && !listed(broken->expect, label))
-            continue; /* its replays are what is checked: the cases that fail on it */
+        if ((opt->check_replays || opt->targeted) && broken && !listed(broken->expect, label))
+            continue; /* its replays, or its catches, are what is checked: the cases that fail on it */
         enum outcome o;
         if ((ops->caps & c->needs) != c->needs) {
             o = SKIP;
