@@ -27,6 +27,10 @@
 # (ctest --test-dir build/mips32 -L mips32).
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Tests run two per core: many of them wait (a hang killed at its timeout, a
+# timer interrupt, a QEMU start), and the waits overlap the work (host
+# tests 72 s -> 55 s, x86 47 s -> 37 s on a quiet 2-core machine).
+TEST_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
 ARCHES ?= host x86 mips32 mips32be
 HEAPS ?=
 WORKLOADS ?=
@@ -76,7 +80,7 @@ test: deps
 # changed), build, run its tests.
 test-%: build-%
 	@rm -f $(BUILD)/$*/ctest-junit.xml
-	ctest --test-dir $(BUILD)/$* --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml $(ctest_heaps)
+	ctest --test-dir $(BUILD)/$* --output-on-failure -j $(TEST_JOBS) --output-junit ctest-junit.xml $(ctest_heaps)
 
 build-%: configure-%
 	cmake --build $(BUILD)/$* -j $(JOBS)
