@@ -69,12 +69,14 @@ static void alignment_powers(struct fx *f)
     size_t aligns[32];
     size_t n = test_aligns(f, aligns);
     /* A fixed-pool heap gets the whole budget up front: 16 live blocks at
-       the largest alignment need more than 64 KiB. */
+       the largest alignment need more than 64 KiB.  At most 16 blocks are
+       live, so the heap is verified after every operation (the first case
+       a heap meets names the operation that broke it). */
     size_t budget = 8 * KiB * KiB + 3 * aligns[n - 1];
     if (fx_has(f, HB_CAP_EXPAND))
-        setup(f, 64 * KiB, budget, HB_MM_SCATTERED, 0);
+        setup(f, 64 * KiB, budget, HB_MM_SCATTERED, 1);
     else
-        setup(f, budget, 0, HB_MM_SCATTERED, 0);
+        setup(f, budget, 0, HB_MM_SCATTERED, 1);
     for (size_t i = 0; i < n; i++) {
         size_t a = aligns[i];
         size_t step = a > 4096 ? 511 : 1; /* alignments beyond a page: a few sizes only */
@@ -90,7 +92,7 @@ static void alignment_powers(struct fx *f)
 
 static void alignment_default(struct fx *f)
 {
-    setup(f, 64 * KiB, 4 * KiB * KiB, HB_MM_SCATTERED, 0);
+    setup(f, 64 * KiB, 4 * KiB * KiB, HB_MM_SCATTERED, 1);
     for (size_t size = 0; size <= 2048; size++) {
         fx_alloc_expect(f, size, 0, NULL, 1, "the heap has room");
         if (f->nlive == 16)

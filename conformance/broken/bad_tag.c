@@ -38,7 +38,8 @@ static const struct hb_heap_ops ops = {"broken_bad_tag",
 
 const struct hb_broken_heap hb_broken_bad_tag = {
     &ops, "walk reports a tag pointer that cannot be read",
-    "alignment.nearly_full alignment.invalid alignment.size_zero overflow.huge_sizes "
+    "alignment.powers alignment.default alignment.nearly_full alignment.invalid alignment.size_zero "
+    "overflow.huge_sizes "
     "overflow.fill_until_null integrity.random integrity.small_blocks integrity.two_heaps free.null "
     "free.permutations free.drain expansion.scattered expansion.contiguous expansion.large_request "
     "expansion.explicit expansion.oom_too_early expansion.contract_keeps_live accounting.shadow "
