@@ -9,11 +9,13 @@
  *   Sizes below 16 * ALIGN (256 bytes on x86, 128 on MIPS32) form class
  *   fl = 0 with one bin per ALIGN step.  Classes are numbered as one index,
  *   slot = fl * 16 + sl, computed with one clz (mapping_insert/_search).
- *   Bitmaps say which lists are non-empty: bit 31 - slot % 32 of word
+ *   Bitmaps say which lists are non-empty: position slot % 32 of word
  *   slot / 32 (so one uint32_t word holds the 16-bin second levels of two
- *   consecutive first-level classes), and a top word with one bit per word
- *   (bit 31 - w).  Finding a list that surely fits is a mask and one or two
- *   clz (bits run from the top because MIPS32 has clz but no ctz): alloc
+ *   consecutive first-level classes), and a top word with one position per
+ *   word.  Finding a list that surely fits is a mask and one or two scans
+ *   for the lowest set position: clz on MIPS32, which has no ctz, so there
+ *   position n is bit 31 - n; bsf on x86, where position n is bit n and
+ *   bts/btr set and clear a slot's bit in one instruction.  alloc
  *   rounds the request up to the next bin boundary ("good fit", not best fit), takes
  *   the head of the first non-empty list at or above it, and splits off the
  *   tail.  free merges at once with free physical neighbours, found through
@@ -88,19 +90,19 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 114 on MIPS32, <= 113 on i386; aligned alloc
- *   <= 142 on MIPS32, <= 138 on i386 (align-mixed); free <= 118 on MIPS32,
- *   <= 128 on i386 (the NULL, alignment and hull tests are one compare of
+ *   workload): plain alloc <= 114 on MIPS32, <= 104 on i386; aligned alloc
+ *   <= 142 on MIPS32, <= 128 on i386 (align-mixed); free <= 118 on MIPS32,
+ *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
- *   are missed by the aligned alloc and by free.  Where the aligned path's
+ *   are missed by the aligned alloc, and by free on MIPS32.  Where the aligned path's
  *   instructions go on MIPS32: entry checks 16, class and two-level search
  *   about 35, taking the head (emptying its list clears two bitmap words)
  *   20, the gap and its parking 25, filing the tail about 32, counters 10.
- *   A free that merges on both sides pays the entry checks (23, most of
+ *   A free that merges on both sides pays the entry checks (30, most of
  *   them the bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals
  *   that each may empty a list (about 25 each) and one insertion (about
- *   35); i386 adds a 12-instruction prologue and epilogue and spills for
- *   want of registers.
+ *   35); on i386 the bit-string instructions make a list's emptying or
+ *   filling about 8 instructions, and the four saved registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -191,8 +193,8 @@ struct tlsf_pool {
 
 struct hb_heap {
     tlsf_block *heads[TLSF_SLOTS];      /* slot = fl * SL_COUNT + sl; first, so a head's address is h + slot words */
-    uint32_t top_bitmap;                /* bit 31 - w: bitmap[w] is not 0 */
-    uint32_t bitmap[TLSF_BITMAP_WORDS]; /* bit 31 - slot % 32 of word slot / 32: list not empty */
+    uint32_t top_bitmap;                /* position w (see pos_bit): bitmap[w] is not 0 */
+    uint32_t bitmap[TLSF_BITMAP_WORDS]; /* position slot % 32 of word slot / 32: list not empty */
     size_t used;                        /* chunk bytes of live blocks: granted = used - live * WORD */
     size_t frees;                       /* modulo 2^width: live = allocs - frees stays exact */
     size_t allocs;                      /* modulo 2^width, with allocs_carry on 32-bit */
@@ -278,10 +280,6 @@ static inline unsigned fls32(uint32_t x)
 {
     return (unsigned)__builtin_clz(x) ^ 31u; /* = 31 - clz; the form x86 turns into one bsr */
 }
-static inline unsigned clz32(uint32_t x)
-{
-    return (unsigned)__builtin_clz(x);
-}
 
 /* ---- mapping ----------------------------------------------------------- */
 
@@ -319,20 +317,40 @@ static inline unsigned slot_word(unsigned slot)
 {
     return slot >> 5;
 }
-/* Bits run from the top: the lowest non-empty slot at or above another is
-   a count of leading zeros, one instruction on MIPS32 (which has no ctz). */
+/* Bit order in a bitmap word.  MIPS32 has clz but no ctz, so there the
+   bits run from the top (position n is bit 31 - n) and the lowest set
+   position is a count of leading zeros.  x86 has bsf (ctz) and bit-string
+   instructions, so there position n is bit n. */
+#if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__))
+#define TLSF_BITS_FROM_TOP 0
+#else
+#define TLSF_BITS_FROM_TOP 1
+#endif
+static inline uint32_t pos_bit(unsigned n)
+{
+    return TLSF_BITS_FROM_TOP ? 0x80000000u >> n : 1u << n;
+}
+/* Positions n..31 (n < 32). */
+static inline uint32_t pos_from(unsigned n)
+{
+    return TLSF_BITS_FROM_TOP ? ~0u >> n : ~0u << n;
+}
+/* The lowest and the highest set position of a non-zero word. */
+static inline unsigned pos_first(uint32_t x)
+{
+    return (unsigned)(TLSF_BITS_FROM_TOP ? __builtin_clz(x) : __builtin_ctz(x));
+}
+static inline unsigned pos_last(uint32_t x)
+{
+    return TLSF_BITS_FROM_TOP ? 31u - (unsigned)__builtin_ctz(x) : fls32(x);
+}
 static inline uint32_t slot_bit(unsigned slot)
 {
-    return 0x80000000u >> (slot & 31);
+    return pos_bit(slot & 31);
 }
 static inline uint32_t word_bit(unsigned w)
 {
-    return 0x80000000u >> w;
-}
-/* ~(0x80000000 >> n): one rotate on x86 and MIPS32r2. */
-static inline uint32_t clear_mask(unsigned n)
-{
-    return (0x7fffffffu >> n) | (0x7fffffffu << (-n & 31));
+    return pos_bit(w);
 }
 
 /* The smallest chunk that mapping_search sends to the bin it picks. */
@@ -354,31 +372,66 @@ static inline size_t search_rounded(size_t chunk)
 static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
 {
     unsigned w = slot_word(slot);
-    uint32_t map = h->bitmap[w] & (~0u >> (slot & 31));
+    uint32_t map = h->bitmap[w] & pos_from(slot & 31);
     if (!map) {
-        uint32_t top = h->top_bitmap & (~0u >> (w + 1));
+        uint32_t top = h->top_bitmap & pos_from(w + 1);
         if (!top)
             return TLSF_NO_SLOT;
-        w = clz32(top);
+        w = pos_first(top);
         map = h->bitmap[w];
     }
-    return (w << 5) + clz32(map);
+    return (w << 5) + pos_first(map);
 }
 
+/* x86 sets and clears bitmap bits with bts/btr, which take a register
+   index into a bit string that may run past the word (as the Linux
+   kernel's __set_bit does): one instruction and one register where the
+   plain form needs a shifted constant, a word index and a
+   read-modify-write (and i386 runs short of registers for those). */
+#if !TLSF_BITS_FROM_TOP
+static inline void slot_bit_set(hb_heap *h, unsigned slot)
+{
+    __asm__("btsl %1, %0" : "+m"(h->bitmap) : "r"(slot) : "cc");
+}
+static inline void slot_bit_clear(hb_heap *h, unsigned slot)
+{
+    __asm__("btrl %1, %0" : "+m"(h->bitmap) : "r"(slot) : "cc");
+}
+static inline void word_bit_set(hb_heap *h, unsigned w)
+{
+    __asm__("btsl %1, %0" : "+m"(h->top_bitmap) : "r"(w) : "cc");
+}
+static inline void word_bit_clear(hb_heap *h, unsigned w)
+{
+    __asm__("btrl %1, %0" : "+m"(h->top_bitmap) : "r"(w) : "cc");
+}
+#endif
+
 /* The list's bit is set (it held a block).  MIPS toggles it off (one
-   constant, shifted twice); x86 masks it off with a rotated constant,
-   which GCC keeps in fewer registers on i386. */
+   constant, shifted twice); x86 clears it with btr. */
 static inline void list_mark_empty(hb_heap *h, unsigned slot)
 {
     unsigned w = slot_word(slot);
-#if defined(__mips__)
+#if !TLSF_BITS_FROM_TOP
+    slot_bit_clear(h, slot);
+    if (!h->bitmap[w])
+        word_bit_clear(h, w);
+#else
     h->bitmap[w] ^= slot_bit(slot);
     if (!h->bitmap[w])
         h->top_bitmap ^= word_bit(w);
+#endif
+}
+
+/* The list was empty: its bits are clear. */
+static inline void list_mark_filled(hb_heap *h, unsigned slot)
+{
+#if !TLSF_BITS_FROM_TOP
+    slot_bit_set(h, slot);
+    word_bit_set(h, slot_word(slot));
 #else
-    h->bitmap[w] &= clear_mask(slot & 31);
-    if (!h->bitmap[w])
-        h->top_bitmap &= clear_mask(w);
+    h->bitmap[slot_word(slot)] |= slot_bit(slot);
+    h->top_bitmap |= word_bit(slot_word(slot));
 #endif
 }
 
@@ -390,12 +443,10 @@ static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
     b->next_free = next;
     b->pprev = head;
     *head = b;
-    if (next) {
+    if (next)
         next->pprev = &b->next_free;
-    } else { /* the list was empty: its bits were clear */
-        h->bitmap[slot_word(slot)] |= slot_bit(slot);
-        h->top_bitmap |= word_bit(slot_word(slot));
-    }
+    else
+        list_mark_filled(h, slot);
 }
 
 /* A free block on no list: an alignment gap, counted as padding.  It
@@ -939,8 +990,8 @@ static void tlsf_stats(const hb_heap *h, struct hb_stats *s)
     s->padding_bytes = h->parked_bytes;
     s->free_bytes = h->pool_bytes - h->meta_bytes - h->used - h->parked_bytes;
     if (h->top_bitmap) {
-        unsigned w = 31u - (unsigned)__builtin_ctz(h->top_bitmap); /* the highest word: the lowest bit */
-        unsigned top = (w << 5) + (31u - (unsigned)__builtin_ctz(h->bitmap[w]));
+        unsigned w = pos_last(h->top_bitmap);
+        unsigned top = (w << 5) + pos_last(h->bitmap[w]);
         for (const tlsf_block *b = h->heads[top]; b; b = b->next_free)
             if (block_size(b) > s->largest_free)
                 s->largest_free = block_size(b);
@@ -1042,9 +1093,9 @@ static const char *check_lists(const hb_heap *h, size_t free_blocks, size_t *lis
     for (unsigned w = 0; w < TLSF_BITMAP_WORDS; w++)
         if (!(h->top_bitmap & word_bit(w)) != !h->bitmap[w])
             return "bitmap: top bit disagrees with its word";
-    if (h->top_bitmap & (~0u >> TLSF_BITMAP_WORDS))
+    if (h->top_bitmap & pos_from(TLSF_BITMAP_WORDS))
         return "bitmap: top bits beyond the last word";
-    if (TLSF_SLOTS % 32 && h->bitmap[TLSF_BITMAP_WORDS - 1] & (~0u >> (TLSF_SLOTS % 32)))
+    if (TLSF_SLOTS % 32 && h->bitmap[TLSF_BITMAP_WORDS - 1] & pos_from(TLSF_SLOTS % 32))
         return "bitmap: bits beyond the last size class";
     for (unsigned slot = 0; slot < TLSF_SLOTS; slot++) {
         tlsf_block *const *link = &h->heads[slot];
