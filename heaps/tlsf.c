@@ -90,8 +90,8 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 114 on MIPS32, <= 104 on i386; aligned alloc
- *   <= 142 on MIPS32, <= 128 on i386 (align-mixed); free <= 118 on MIPS32,
+ *   workload): plain alloc <= 112 on MIPS32, <= 104 on i386; aligned alloc
+ *   <= 140 on MIPS32, <= 128 on i386 (align-mixed); free <= 117 on MIPS32,
  *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
  *   are missed by the aligned alloc, and by free on MIPS32.  Where the aligned path's
@@ -281,6 +281,16 @@ static inline unsigned fls32(uint32_t x)
     return (unsigned)__builtin_clz(x) ^ 31u; /* = 31 - clz; the form x86 turns into one bsr */
 }
 
+/* Bit order in a bitmap word.  MIPS32 has clz but no ctz, so there the
+   bits run from the top (position n is bit 31 - n) and the lowest set
+   position is a count of leading zeros.  x86 has bsf (ctz) and bit-string
+   instructions, so there position n is bit n. */
+#if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__))
+#define TLSF_BITS_FROM_TOP 0
+#else
+#define TLSF_BITS_FROM_TOP 1
+#endif
+
 /* ---- mapping ----------------------------------------------------------- */
 
 /*
@@ -296,13 +306,25 @@ static inline unsigned fls32(uint32_t x)
 static inline unsigned mapping(size_t chunk, int search)
 {
     uint32_t c = (uint32_t)chunk;
-    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
-    unsigned shift = f - TLSF_SL_LOG2;
     /* rounding up, ceil(c / 2^shift), is ((c - 1) >> shift) + 1 (c > 0);
        the constants are summed apart so that they fold into one add */
-    uint32_t t = search ? (c - 1) >> shift : c >> shift;
+    uint32_t x = search ? c - 1 : c;
     unsigned base = search ? 1u - (TLSF_FL_SHIFT << TLSF_SL_LOG2) : 0u - (TLSF_FL_SHIFT << TLSF_SL_LOG2);
+#if TLSF_BITS_FROM_TOP
+    /* With clz native, z = 31 - f and t = x >> (f - SL_LOG2) is the top
+       SL_LOG2 + 1 bits of x << z (x < 2^(f + 1)): no subtraction for f. */
+    unsigned z = (unsigned)__builtin_clz(c | (1u << TLSF_FL_SHIFT));
+    uint32_t t = (x << z) >> (31 - TLSF_SL_LOG2);
+    unsigned slot = t - (z << TLSF_SL_LOG2) + ((31u << TLSF_SL_LOG2) + base);
+    /* No instruction: the slot is formed once, not once more inside the
+       head's address with the constant moved into the load offset. */
+    __asm__("" : "+r"(slot));
+    return slot;
+#else
+    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
+    uint32_t t = x >> (f - TLSF_SL_LOG2);
     return (f << TLSF_SL_LOG2) + t + base;
+#endif
 }
 
 static inline unsigned mapping_insert(size_t chunk)
@@ -317,15 +339,6 @@ static inline unsigned slot_word(unsigned slot)
 {
     return slot >> 5;
 }
-/* Bit order in a bitmap word.  MIPS32 has clz but no ctz, so there the
-   bits run from the top (position n is bit 31 - n) and the lowest set
-   position is a count of leading zeros.  x86 has bsf (ctz) and bit-string
-   instructions, so there position n is bit n. */
-#if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__))
-#define TLSF_BITS_FROM_TOP 0
-#else
-#define TLSF_BITS_FROM_TOP 1
-#endif
 static inline uint32_t pos_bit(unsigned n)
 {
     return TLSF_BITS_FROM_TOP ? 0x80000000u >> n : 1u << n;
