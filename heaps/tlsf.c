@@ -90,8 +90,8 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 112 on MIPS32, <= 104 on i386; aligned alloc
- *   <= 140 on MIPS32, <= 128 on i386 (align-mixed); free <= 117 on MIPS32,
+ *   workload): plain alloc <= 110 on MIPS32, <= 104 on i386; aligned alloc
+ *   <= 138 on MIPS32, <= 128 on i386 (align-mixed); free <= 117 on MIPS32,
  *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
  *   are missed by the aligned alloc, and by free on MIPS32.  Where the aligned path's
@@ -382,18 +382,31 @@ static inline size_t search_rounded(size_t chunk)
 /* The first non-empty list at or above slot, or TLSF_NO_SLOT (a set bit
    means a non-empty list: the caller reads its head without a test).  Two
    bitmap words and two clz at most. */
+/* bitmap[w].  On MIPS the offset is formed apart: GCC otherwise computes
+   the address as (w + SLOTS) * 4 + 4 past the heads, one add more. */
+static inline uint32_t bitmap_word(const hb_heap *h, size_t w)
+{
+#if TLSF_BITS_FROM_TOP
+    size_t off = w * sizeof(uint32_t);
+    __asm__("" : "+r"(off));
+    return *(const uint32_t *)((const char *)h + offsetof(struct hb_heap, bitmap) + off);
+#else
+    return h->bitmap[w];
+#endif
+}
+
 static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
 {
-    unsigned w = slot_word(slot);
-    uint32_t map = h->bitmap[w] & pos_from(slot & 31);
+    size_t w = slot_word(slot);
+    uint32_t map = bitmap_word(h, w) & pos_from(slot & 31);
     if (!map) {
-        uint32_t top = h->top_bitmap & pos_from(w + 1);
+        uint32_t top = h->top_bitmap & pos_from((unsigned)w + 1);
         if (!top)
             return TLSF_NO_SLOT;
         w = pos_first(top);
-        map = h->bitmap[w];
+        map = bitmap_word(h, w);
     }
-    return (w << 5) + pos_first(map);
+    return ((unsigned)w << 5) + pos_first(map);
 }
 
 /* x86 sets and clears bitmap bits with bts/btr, which take a register
