@@ -44,8 +44,9 @@
  *   Free lists are hlists: removal needs no class lookup, and a list
  *   empties exactly when a block whose pprev points into the heads has no
  *   successor; the head slot then names the bitmap bit to clear.
- *   Parked gaps: the free block below an aligned payload is on no list.
- *   Its pprev points at its own next_free (NULL), so block_remove takes it
+ *   Parked gaps: a free block left beside an aligned block (the gap below
+ *   its payload, or the tail above it when it was carved from the end of
+ *   its free block) is on no list.  Its pprev points at its own next_free (NULL), so block_remove takes it
  *   off like a one-block list whose head is no class head.  It is merged
  *   like any free block when either neighbour is freed; until then its
  *   bytes are padding (stats.padding_bytes), not free: alloc cannot reach
@@ -64,8 +65,9 @@
  * Metadata
  *   Per allocation: 1 word (4 bytes on 32-bit, 8 on 64-bit); chunks are
  *   rounded to ALIGN, the rounding is usable (granted).  An aligned block
- *   may leave a parked gap below it: under align + the minimum chunk,
- *   padding until a neighbour is freed.
+ *   may leave a parked gap below or above it, under align: padding until
+ *   a neighbour is freed (a tail below the minimum chunk stays with the
+ *   block, granted).
  *   Minimum chunk: 4 words rounded to ALIGN: 16 bytes (i386, MIPS32),
  *   32 (x86-64).
  *   Global: struct hb_heap, 1716 bytes on i386, 1784 on MIPS32, 3336 on
@@ -78,11 +80,14 @@
  * Worst-case cost
  *   alloc and free: O(1), no loops: one clz for the class, at most two clz
  *   for the search, two list removals and one insertion.  An aligned alloc
- *   (align > ALIGN) searches once for size + align + the minimum chunk,
- *   takes the head of that list, parks the leading gap (a few stores, no
- *   list) and splits off the tail: one removal and one insertion,
- *   straight-line, in the same function as the plain path (a call between
- *   them cost a prologue).  The paths that reach the memory manager or
+ *   (align > ALIGN) searches once for chunk + align (+ the minimum chunk
+ *   where a gap can be below it, MIN > ALIGN: MIPS32, x86-64), takes the
+ *   head of that list, parks the leading gap (a few stores, no list) and
+ *   splits off the tail; a gap below the minimum chunk, which could only
+ *   be parked by moving on by align, has the block carved from the end
+ *   instead (the leading part filed, the tail parked or kept).  One
+ *   removal and one insertion either way, in the same function as the
+ *   plain path (a call between them cost a prologue).  The paths that reach the memory manager or
  *   refuse a request are out of line and called through a pointer in the
  *   heap (no call by name, so MIPS PIC code needs no gp set-up on the fast
  *   paths); a set bitmap bit means a non-empty list, so the head is read
@@ -91,7 +96,7 @@
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
  *   workload): plain alloc <= 108 on MIPS32, <= 100 on i386; aligned alloc
- *   <= 129 on MIPS32, <= 127 on i386 (align-mixed); free <= 115 on MIPS32,
+ *   <= 131 on MIPS32, <= 123 on i386 (align-mixed); free <= 115 on MIPS32,
  *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
  *   are missed by the aligned alloc, and by free on MIPS32.  Where the aligned path's
@@ -168,6 +173,11 @@
 #define TLSF_REQUEST_MAX (((size_t)1 << TLSF_REQUEST_LOG2) - 1)
 #define TLSF_MAX_ALIGN ((size_t)65536)
 #define TLSF_POOL_SEGS 8
+/* An aligned search asks for chunk + align + TLSF_GAP_EXTRA.  A leading
+   gap is at most align - ALIGN; where a gap can be below the minimum chunk
+   (MIN > ALIGN) such a block is carved from the end, and the search leaves
+   room for a leading part of at least the minimum chunk. */
+#define TLSF_GAP_EXTRA (TLSF_MIN_CHUNK > TLSF_ALIGN ? TLSF_MIN_CHUNK : 0)
 
 _Static_assert(sizeof(size_t) == sizeof(void *), "one header word holds a size or a pointer");
 _Static_assert(TLSF_ALIGN % TLSF_WORD == 0 && (1u << TLSF_ALIGN_LOG2) == TLSF_ALIGN, "ALIGN: power of two >= word");
@@ -788,20 +798,51 @@ static inline void *carve_tail(hb_heap *h, tlsf_block *b, size_t have, size_t ch
     return grant(h, b, have);
 }
 
+/* b (free, off the lists, predecessor used, size `have`): carve the
+   aligned block from its end instead.  The payload is the highest `align`
+   boundary that leaves `chunk` bytes below the end; the leading part, at
+   least the minimum chunk (see TLSF_GAP_EXTRA), is filed where b was; the
+   tail (under align) is kept with the block when below the minimum chunk,
+   else parked. */
+static inline void *carve_from_end(hb_heap *h, tlsf_block *b, size_t have, size_t chunk, size_t align, uint32_t one)
+{
+    tlsf_block *end = block_at(b, have);
+    /* the payload is x rounded down to align: the tail is what rounding drops */
+    size_t tail = ((uintptr_t)end - chunk + TLSF_WORD) & (align - 1);
+    tlsf_block *a = block_at(end, 0 - chunk - tail);
+    size_t lead = (uintptr_t)a - (uintptr_t)b;
+    b->size = lead | TLSF_FREE;
+    block_set_prev_phys(a, b);
+    block_insert_k(h, b, lead, one);
+    if (tail < TLSF_MIN_CHUNK) {
+        chunk += tail;
+        end->size &= ~TLSF_PREV_FREE;
+    } else {
+        tlsf_block *t = block_at(a, chunk);
+        t->size = tail | TLSF_FREE;
+        block_set_prev_phys(end, t);
+        block_park(h, t, tail);
+    }
+    a->size = chunk | TLSF_PREV_FREE;
+    return grant(h, a, chunk);
+}
+
 /* b (free, off the lists, predecessor used): carve a leading free block so
-   that the payload lands on `align` (a gap below the minimum chunk moves on
-   by `align`), keep `chunk` bytes and file the tail.  Straight-line: the
-   gap is parked, the tail split once; the path without a gap is apart, so
-   that the longest one (a gap) takes no branch. */
-static inline void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_t align, uint32_t one)
+   that the payload lands on `align`, keep `chunk` bytes and file the tail.
+   Straight-line: the gap is parked, the tail split once; the paths without
+   a gap, or with one below the minimum chunk (which could only be parked
+   by moving on by `align`: the block is carved from the end instead), are
+   apart, so that the longest one takes no branch there. */
+static inline __attribute__((always_inline)) void *carve_aligned(hb_heap *h, tlsf_block *b, size_t chunk, size_t align,
+                                                                 uint32_t one)
 {
     size_t have = listed_block_size(b);
     size_t gap = -(uintptr_t)block_to_ptr(b) & (align - 1);
     /* gap is a multiple of ALIGN: never below the minimum chunk if that is ALIGN */
-    if (TLSF_MIN_CHUNK > TLSF_ALIGN ? gap < TLSF_MIN_CHUNK : !gap) {
+    if (__builtin_expect(TLSF_MIN_CHUNK > TLSF_ALIGN ? gap < TLSF_MIN_CHUNK : !gap, 0)) {
         if (!gap)
             return carve_tail(h, b, have, chunk, 0, one);
-        gap += align;
+        return carve_from_end(h, b, have, chunk, align, one);
     }
     tlsf_block *a = block_at(b, gap);
     block_set_prev_phys(a, b);
@@ -825,7 +866,7 @@ static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size
         tlsf_block *b = take_block_grown(h, chunk);
         return b ? grant(h, b, block_split(h, b, chunk)) : alloc_fail(h);
     }
-    tlsf_block *b = take_block_grown(h, chunk + align + TLSF_MIN_CHUNK);
+    tlsf_block *b = take_block_grown(h, chunk + align + TLSF_GAP_EXTRA);
     return b ? carve_aligned(h, b, chunk, align, TLSF_ONE) : alloc_fail(h);
 }
 
@@ -839,7 +880,7 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     size_t chunk = chunk_for_request(size);
     if (align > TLSF_ALIGN) {
         /* a power of two no larger than TLSF_MAX_ALIGN (2^16) */
-        size_t need = chunk + align + TLSF_MIN_CHUNK;
+        size_t need = chunk + align + TLSF_GAP_EXTRA;
         if ((align & (align - 1)) | (align >> 17))
             return h->slow(h, 0, 0);
         unsigned slot = find_suitable_slot(h, mapping_search(need));
