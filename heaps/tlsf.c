@@ -99,15 +99,19 @@
  *   <= 131 on MIPS32, <= 123 on i386 (align-mixed); free <= 115 on MIPS32,
  *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
- *   are missed by the aligned alloc, and by free on MIPS32.  Where the aligned path's
- *   instructions go on MIPS32: entry checks 16, class and two-level search
- *   about 35, taking the head (emptying its list clears two bitmap words)
- *   20, the gap and its parking 25, filing the tail about 32, counters 10.
- *   A free that merges on both sides pays the entry checks (30, most of
- *   them the bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals
- *   that each may empty a list (about 25 each) and one insertion (about
- *   35); on i386 the bit-string instructions make a list's emptying or
- *   filling about 8 instructions, and the four saved registers cost 8.
+ *   are missed by the aligned alloc on both, and by free on MIPS32.
+ *   Where the aligned path's instructions go on MIPS32: entry checks 17,
+ *   class 9 and two-level search 19, taking the head 7 (and 14 more when
+ *   its list empties: a bitmap word and the top word toggled), the gap
+ *   and its parking 22, filing the tail about 30 (12 of them setting the
+ *   two bitmap words when its list was empty), counters 13; carving from
+ *   the end (a gap below the minimum chunk) costs a few more.  A free
+ *   that merges on both sides pays the entry checks (30, most of them the
+ *   bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals that each
+ *   may empty a list (about 25 each: 4 to tell a class head from a link
+ *   or a parked gap, 14 for the bitmaps) and one insertion (about 33);
+ *   on i386 bts/btr make a list's emptying or filling about 8
+ *   instructions, and the four saved registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -470,10 +474,6 @@ static inline void list_mark_empty_k(hb_heap *h, unsigned slot, uint32_t one)
     if (!h->bitmap[w])
         h->top_bitmap ^= one >> w;
 #endif
-}
-static inline void list_mark_empty(hb_heap *h, unsigned slot)
-{
-    list_mark_empty_k(h, slot, TLSF_ONE);
 }
 
 /* The list was empty: its bits are clear. */
