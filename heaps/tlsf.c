@@ -12,7 +12,7 @@
  *   Bitmaps say which lists are non-empty: position slot % 32 of word
  *   slot / 32 (so one uint32_t word holds the 16-bin second levels of two
  *   consecutive first-level classes), and a top word with one position per
- *   word.  Finding a list that surely fits is a mask and one or two scans
+ *   word.  Finding a list that surely fits is a shift and one or two scans
  *   for the lowest set position: clz on MIPS32, which has no ctz, so there
  *   position n is bit 31 - n; bsf on x86, where position n is bit n and
  *   bts/btr set and clear a slot's bit in one instruction.  alloc
@@ -46,8 +46,9 @@
  *   successor; the head slot then names the bitmap bit to clear.
  *   Parked gaps: a free block left beside an aligned block (the gap below
  *   its payload, or the tail above it when it was carved from the end of
- *   its free block) is on no list.  Its pprev points at its own next_free (NULL), so block_remove takes it
- *   off like a one-block list whose head is no class head.  It is merged
+ *   its free block) is on no list.  Its pprev points at its own next_free
+ *   (NULL), so block_remove takes it off like a one-block list whose head
+ *   is no class head.  It is merged
  *   like any free block when either neighbour is freed; until then its
  *   bytes are padding (stats.padding_bytes), not free: alloc cannot reach
  *   them, so largest_free and free_bytes leave them out.
@@ -87,11 +88,11 @@
  *   be parked by moving on by align, has the block carved from the end
  *   instead (the leading part filed, the tail parked or kept).  One
  *   removal and one insertion either way, in the same function as the
- *   plain path (a call between them cost a prologue).  The paths that reach the memory manager or
- *   refuse a request are out of line and called through a pointer in the
- *   heap (no call by name, so MIPS PIC code needs no gp set-up on the fast
- *   paths); a set bitmap bit means a non-empty list, so the head is read
- *   without a test.
+ *   plain path (a call between them cost a prologue).  The paths that
+ *   reach the memory manager or refuse a request are out of line and
+ *   called through a pointer in the heap (no call by name, so MIPS PIC
+ *   code needs no gp set-up on the fast paths); a set bitmap bit means a
+ *   non-empty list, so the head is read without a test.
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
