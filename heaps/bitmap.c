@@ -130,11 +130,11 @@ struct bm_block {
     size_t nchunks;
     size_t nwords;
     size_t free_chunks;
-    size_t hint; /* search start: every chunk below it is used (0..nchunks) */
-    size_t miss; /* no free run of this many chunks: a search for it failed since the last free here */
-    void *mem;   /* the block as given */
-    size_t len;
-    size_t pages; /* 0: the initial block, never given back */
+    size_t hint;   /* search start: every chunk below it is used (0..nchunks) */
+    size_t miss;   /* no free run of this many chunks: a search for it failed since the last free here */
+    void *mem;     /* the first segment's start (the descriptor) */
+    uintptr_t end; /* one past the last segment */
+    size_t nsegs;  /* segments; the page counts of all but the first follow the head bits */
 };
 
 _Static_assert(sizeof(struct bm_block) == 12 * sizeof(void *), "the essay's per-block descriptor size");
@@ -403,72 +403,171 @@ static inline void note_miss(struct bm_block *b, const struct bm_req *r)
 
 /* ---- block layout -------------------------------------------------- */
 
+/* A block is [descriptor][chunks][free bits][head bits][segment pages]:
+   the maps and the segment table (the tail, whole words) sit at its end, so
+   a block grows by the memory that begins where it ends without moving a
+   chunk. */
+
 static inline size_t words_for(size_t nchunks)
 {
     return (nchunks + BM_W - 1) / BM_W;
 }
 
-/* Where chunk 0 goes when the maps for n chunks start at maps. */
-static inline uintptr_t chunk_base(uintptr_t maps, size_t n, size_t chunk)
+/* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
+static inline size_t tail_words(size_t n, size_t nsegs)
 {
-    return hb_align_up(maps + 2 * words_for(n) * sizeof(bm_word), chunk);
+    return 2 * words_for(n) + nsegs - 1;
 }
 
-static int layout_fits(uintptr_t maps, uintptr_t end, size_t n, size_t chunk)
+/* The page counts of b's segments after the first, in address order (the
+   first is what the others leave of the block: a whole number of pages, or
+   the block create() was given). */
+static inline bm_word *segs_of(const struct bm_block *b)
 {
-    uintptr_t base = chunk_base(maps, n, chunk);
-    return base >= maps && base <= end && n <= (end - base) / chunk;
+    return b->heads + b->nwords;
 }
 
-/* The most chunks that fit, with their maps, in [maps, end). */
-static size_t chunks_that_fit(uintptr_t maps, uintptr_t end, size_t chunk)
+/* Where the tail of n chunks and nsegs segments starts in a block ending at
+   end; the caller has seen that it fits above base. */
+static inline uintptr_t tail_at(uintptr_t end, size_t n, size_t nsegs)
 {
-    if (end <= maps)
+    return hb_align_down(end - tail_words(n, nsegs) * sizeof(bm_word), sizeof(bm_word));
+}
+
+static int layout_fits(uintptr_t base, uintptr_t end, size_t n, size_t nsegs, size_t chunk)
+{
+    if (end < base || n > (end - base) / chunk)
         return 0;
-    size_t avail = end - maps, per = 8 * chunk + 2; /* 8 chunks cost 8*chunk + 2 map bytes */
+    size_t tail = tail_words(n, nsegs) * sizeof(bm_word);
+    return tail <= end - base && n <= (tail_at(end, n, nsegs) - base) / chunk;
+}
+
+/* The most chunks from base on that fit, with the tail, below end. */
+static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_t chunk)
+{
+    if (end <= base)
+        return 0;
+    size_t avail = end - base, per = 8 * chunk + 2; /* 8 chunks cost 8*chunk + 2 map bytes */
     size_t n = avail / per * 8 + avail % per * 8 / per;
-    while (n && !layout_fits(maps, end, n, chunk))
+    while (n && !layout_fits(base, end, n, nsegs, chunk))
         n--;
-    while (layout_fits(maps, end, n + 1, chunk))
+    while (layout_fits(base, end, n + 1, nsegs, chunk))
         n++;
     return n;
 }
 
-/* Lay out a block whose maps start at `maps` (after its descriptor). */
-static int init_block(const hb_heap *h, struct bm_block *b, void *mem, size_t len, size_t pages, uintptr_t maps)
+/* Point b's maps at tail and record its chunk count. */
+static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n)
 {
-    uintptr_t end = (uintptr_t)mem + len;
-    size_t n = chunks_that_fit(maps, end, h->chunk);
+    b->nchunks = n;
+    b->nwords = words_for(n);
+    b->freebits = (bm_word *)tail;
+    b->heads = b->freebits + b->nwords;
+}
+
+/* Lay out a block of one segment over [mem, end) with a descriptor of
+   `descriptor` bytes at mem. */
+static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t end, size_t descriptor)
+{
+    uintptr_t base = hb_align_up((uintptr_t)mem + descriptor, h->chunk);
+    if (base < (uintptr_t)mem)
+        return 0;
+    size_t n = chunks_that_fit(base, end, 1, h->chunk);
     if (n == 0)
         return 0;
     b->next = NULL;
-    b->nchunks = n;
-    b->nwords = words_for(n);
-    b->freebits = (bm_word *)maps;
-    b->heads = b->freebits + b->nwords;
-    b->base = chunk_base(maps, n, h->chunk);
+    b->base = base;
+    set_geometry(b, tail_at(end, n, 1), n);
     memset(b->freebits, 0, 2 * b->nwords * sizeof(bm_word));
     set_free_bits(b->freebits, 0, n);
     b->free_chunks = n;
     b->hint = 0;
     b->miss = BM_NONE;
     b->mem = mem;
-    b->len = len;
-    b->pages = pages;
+    b->end = end;
+    b->nsegs = 1;
     return 1;
 }
 
-static inline uintptr_t maps_after(uintptr_t at, size_t descriptor)
+/* Grow b by the `pages` pages that begin where it ends: the tail moves to
+   the new end (a word at a time, the new words cleared), and the old tail,
+   the gap below it and the new memory below the new tail become free
+   chunks.  0 (b unchanged) when the tail would not move up. */
+static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
 {
-    return hb_align_up(at + descriptor, sizeof(bm_word));
+    size_t len = pages * h->cfg.page_size;
+    uintptr_t end = b->end + len;
+    if (pages > SIZE_MAX / h->cfg.page_size || end < b->end)
+        return 0;
+    size_t n = chunks_that_fit(b->base, end, b->nsegs + 1, h->chunk);
+    uintptr_t tail = n ? tail_at(end, n, b->nsegs + 1) : 0;
+    if (n < b->nchunks || tail < (uintptr_t)b->freebits)
+        return 0;
+    bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
+    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n);
+    size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw;
+    /* Upward, highest array first: no copy overwrites a source still to be read. */
+    memmove(nsg, sg, (b->nsegs - 1) * sizeof(bm_word));
+    memmove(nhd, hd, nw * sizeof(bm_word));
+    memmove(nf, f, nw * sizeof(bm_word));
+    memset(nf + nw, 0, add * sizeof(bm_word));
+    memset(nhd + nw, 0, add * sizeof(bm_word));
+    nsg[b->nsegs++ - 1] = pages;
+    set_geometry(b, tail, n);
+    set_free_bits(b->freebits, old_n, n - old_n);
+    b->free_chunks += n - old_n;
+    b->miss = BM_NONE;
+    b->end = end;
+    h->nblocks++;
+    h->pool += len;
+    return 1;
+}
+
+/* Give back b's last segment when the chunks that stay can hold the tail
+   below it in chunks that are free: the tail moves down, the chunks at and
+   above the new tail leave the map.  The bytes returned, or 0. */
+static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
+{
+    if (b->nsegs < 2)
+        return 0;
+    size_t k = b->nsegs - 1, pages = segs_of(b)[k - 1];
+    size_t len = pages * h->cfg.page_size;
+    uintptr_t end = b->end - len;
+    size_t n = chunks_that_fit(b->base, end, k, h->chunk);
+    if (n == 0 || n > b->nchunks || first_used(b, n, b->nchunks) != b->nchunks)
+        return 0;
+    uintptr_t tail = tail_at(end, n, k);
+    if (tail > (uintptr_t)b->freebits)
+        return 0;
+    bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
+    size_t nw = words_for(n);
+    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nsg = nhd + nw;
+    /* Downward, lowest array first: no copy overwrites a source still to be read. */
+    memmove(nf, f, nw * sizeof(bm_word));
+    memmove(nhd, hd, nw * sizeof(bm_word));
+    memmove(nsg, sg, (k - 1) * sizeof(bm_word));
+    if (n % BM_W) { /* chunks n.. are free and no heads: clear their free bits */
+        nf[nw - 1] &= low_bits(n % BM_W);
+        nhd[nw - 1] &= low_bits(n % BM_W);
+    }
+    b->free_chunks -= b->nchunks - n;
+    set_geometry(b, tail, n);
+    if (b->hint > n)
+        b->hint = n;
+    b->end = end;
+    b->nsegs = k;
+    h->nblocks--;
+    h->pool -= len;
+    h->cfg.put_pages(h->cfg.mm, (void *)end, pages);
+    return len;
 }
 
 /* A block of the pool from the memory manager or expand(): its descriptor
    at its start.  NULL when it cannot hold a single chunk. */
-static struct bm_block *add_block(hb_heap *h, void *mem, size_t len, size_t pages)
+static struct bm_block *add_block(hb_heap *h, void *mem, size_t len)
 {
     struct bm_block *b = mem;
-    if (!init_block(h, b, mem, len, pages, maps_after((uintptr_t)mem, sizeof *b)))
+    if (!init_block(h, b, mem, (uintptr_t)mem + len, sizeof *b))
         return NULL;
     struct bm_block *last = &h->first;
     while (last->next)
@@ -479,19 +578,30 @@ static struct bm_block *add_block(hb_heap *h, void *mem, size_t len, size_t page
     return b;
 }
 
-/* Does a page-aligned block of `pages` pages hold an aligned run for r?
-   Above the page size the block's address modulo align is unknown, so the
-   worst offset is assumed. */
+/* Take a memory manager block of `pages` pages into the pool: it extends
+   the block that ends where it begins, if any and if it can, else it is a
+   block of its own.  The block that received it, or NULL. */
+static struct bm_block *attach(hb_heap *h, void *mem, size_t pages)
+{
+    for (struct bm_block *b = &h->first; b; b = b->next)
+        if (b->end == (uintptr_t)mem && extend_block(h, b, pages))
+            return b;
+    return add_block(h, mem, pages * h->cfg.page_size);
+}
+
+/* Does a page-aligned block of `pages` pages, a block of its own, hold an
+   aligned run for r?  Above the page size the block's address modulo align
+   is unknown, so the worst offset is assumed. */
 static int pages_serve(const hb_heap *h, size_t pages, const struct bm_req *r)
 {
     size_t ps = h->cfg.page_size;
-    uintptr_t maps = maps_after(0, sizeof(struct bm_block));
-    size_t n = chunks_that_fit(maps, pages * ps, h->chunk);
+    uintptr_t base = hb_align_up(sizeof(struct bm_block), h->chunk);
+    size_t n = chunks_that_fit(base, pages * ps, 1, h->chunk);
     size_t off;
     if (r->align <= h->chunk)
         off = 0;
     else if (r->align <= ps)
-        off = ((r->align - (chunk_base(maps, n, h->chunk) & (r->align - 1))) & (r->align - 1)) >> h->shift;
+        off = ((r->align - (base & (r->align - 1))) & (r->align - 1)) >> h->shift;
     else
         off = r->step - 1;
     return off < n && r->n <= n - off;
@@ -514,21 +624,75 @@ static size_t pages_for(const hb_heap *h, const struct bm_req *r, size_t min_pag
     return pages;
 }
 
-/* Grow the pool by a block from the memory manager that serves r. */
-static struct bm_block *grow(hb_heap *h, const struct bm_req *r)
+/* Free chunks at the top of b's map: the run an extension of b joins. */
+static size_t top_free_run(const struct bm_block *b)
+{
+    size_t k = b->nwords - 1, valid = b->nchunks - k * BM_W; /* 1..W map bits in word k */
+    size_t run = leading_ones(b->freebits[k] << (BM_W - valid));
+    if (run < valid)
+        return run;
+    while (k-- > 0) {
+        size_t top = leading_ones(b->freebits[k]);
+        run += top;
+        if (top < BM_W)
+            break;
+    }
+    return run;
+}
+
+/* The fewest pages that, added where b ends, make b serve r; 0 when the
+   block's end cannot move that far.  pages_for has bounded r. */
+static size_t extension_pages(const hb_heap *h, const struct bm_block *b, const struct bm_req *r)
+{
+    size_t ps = h->cfg.page_size, chunk = h->chunk;
+    size_t s = first_aligned_from(b->nchunks - top_free_run(b), r->step, aligned_offset(h, b, r->align));
+    size_t want = s + r->n; /* chunks the block must hold */
+    if (want <= b->nchunks)
+        return 1;
+    /* Bytes past the last chunk, a little more than the extra chunks and the
+       larger tail take; then at most a page or two of correction. */
+    size_t bytes = (want - b->nchunks) * chunk + tail_words(want, b->nsegs + 1) * sizeof(bm_word) + chunk;
+    size_t have = b->end - (b->base + (b->nchunks << h->shift));
+    size_t pages = bytes > have ? (bytes - have + ps - 1) / ps : 1;
+    if (pages > (UINTPTR_MAX - b->end) / ps)
+        return 0;
+    while (pages > 1 && chunks_that_fit(b->base, b->end + (pages - 1) * ps, b->nsegs + 1, chunk) >= want)
+        pages--;
+    while (chunks_that_fit(b->base, b->end + pages * ps, b->nsegs + 1, chunk) < want)
+        if (++pages > (UINTPTR_MAX - b->end) / ps)
+            return 0;
+    return pages;
+}
+
+/* Grow the pool for r by a memory manager block.  The block the manager
+   lends next usually begins where the pool's highest block ends: unless
+   `fresh`, ask for what extends that block to serve r when that is less
+   than what serves r as a block of its own.  Either may fail to serve r
+   (the lent block lands elsewhere, or an extension's alignment offset
+   differs): the caller searches and asks again, fresh. */
+static struct bm_block *grow(hb_heap *h, const struct bm_req *r, int fresh)
 {
     if (!h->cfg.get_pages || !h->cfg.page_size)
         return NULL;
     size_t need = pages_for(h, r, 1);
     if (!need)
         return NULL;
-    size_t want = pages_for(h, r, BM_GROW_PAGES);
+    if (!fresh) {
+        const struct bm_block *top = &h->first;
+        for (const struct bm_block *b = h->first.next; b; b = b->next)
+            if (b->end > top->end)
+                top = b;
+        size_t ext = extension_pages(h, top, r);
+        if (ext && ext < need)
+            need = ext;
+    }
+    size_t want = need > BM_GROW_PAGES ? need : BM_GROW_PAGES;
     void *mem = h->cfg.get_pages(h->cfg.mm, want);
     if (!mem && want > need)
         mem = h->cfg.get_pages(h->cfg.mm, want = need);
     if (!mem)
         return NULL;
-    struct bm_block *b = add_block(h, mem, want * h->cfg.page_size, want);
+    struct bm_block *b = attach(h, mem, want);
     if (!b && h->cfg.put_pages) /* cannot happen: pages_for checked the layout */
         h->cfg.put_pages(h->cfg.mm, mem, want);
     return b;
@@ -583,13 +747,16 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
             note_miss(b, &r);
         }
     }
-    struct bm_block *b = grow(h, &r);
-    size_t s = b ? find_in_block(h, b, &r) : BM_NONE;
-    if (s == BM_NONE) {
-        h->failures++;
-        return NULL;
+    for (int fresh = 0;; fresh = 1) {
+        struct bm_block *b = grow(h, &r, fresh);
+        if (!b) {
+            h->failures++;
+            return NULL;
+        }
+        size_t s = find_in_block(h, b, &r);
+        if (s != BM_NONE)
+            return take_run(h, b, s, r.n);
     }
-    return take_run(h, b, s, r.n);
 }
 
 /* ---- free ---------------------------------------------------------- */
@@ -706,7 +873,7 @@ static hb_heap *bm_create(void *block, size_t len, const struct hb_config *cfg)
         h->cfg = *cfg;
     h->chunk = chunk;
     h->shift = (size_t)__builtin_ctzl((unsigned long)chunk);
-    if (!init_block(h, &h->first, block, len, 0, maps_after((uintptr_t)block, sizeof *h)))
+    if (!init_block(h, &h->first, block, (uintptr_t)block + len, sizeof *h))
         return NULL;
     h->cur = &h->first;
     h->nblocks = 1;
@@ -720,7 +887,7 @@ static int bm_expand(hb_heap *h, void *block, size_t len)
     if (!block || !hb_is_pow2(ps) || (uintptr_t)block % ps || len < ps || len % ps ||
         (uintptr_t)block + len < (uintptr_t)block)
         return HB_EINVAL;
-    return add_block(h, block, len, len / ps) ? HB_OK : HB_EINVAL;
+    return attach(h, block, len / ps) ? HB_OK : HB_EINVAL;
 }
 
 static size_t bm_contract(hb_heap *h)
@@ -729,19 +896,22 @@ static size_t bm_contract(hb_heap *h)
     if (!h->cfg.put_pages)
         return 0;
     struct bm_block **link = &h->first.next;
-    while (*link) {
-        struct bm_block *b = *link;
-        if (b->free_chunks != b->nchunks) {
+    for (struct bm_block *b = &h->first; b; b = *link) {
+        size_t n;
+        while ((n = trim_last_segment(h, b)) != 0)
+            returned += n;
+        if (b == &h->first || b->nsegs > 1 || b->free_chunks != b->nchunks) {
             link = &b->next;
             continue;
         }
         *link = b->next;
         if (h->cur == b)
             h->cur = &h->first;
+        size_t len = b->end - (uintptr_t)b->mem, pages = len / h->cfg.page_size;
         h->nblocks--;
-        h->pool -= b->len;
-        returned += b->len;
-        h->cfg.put_pages(h->cfg.mm, b->mem, b->pages);
+        h->pool -= len;
+        returned += len;
+        h->cfg.put_pages(h->cfg.mm, b->mem, pages);
     }
     return returned;
 }
@@ -750,10 +920,10 @@ static size_t bm_contract(hb_heap *h)
 
 /* Bytes of a block's own metadata: descriptor (the whole struct hb_heap for
    the initial block), free-bit and head-bit words. */
-static size_t block_meta(const struct bm_block *b)
+static size_t block_meta(const hb_heap *h, const struct bm_block *b)
 {
-    size_t descriptor = b->pages ? sizeof(struct bm_block) : sizeof(struct hb_heap);
-    return descriptor + 2 * b->nwords * sizeof(bm_word);
+    size_t descriptor = b == &h->first ? sizeof(struct hb_heap) : sizeof(struct bm_block);
+    return descriptor + tail_words(b->nchunks, b->nsegs) * sizeof(bm_word);
 }
 
 static size_t longest_free_run(const struct bm_block *b)
@@ -773,7 +943,7 @@ static void bm_stats(const hb_heap *h, struct hb_stats *s)
     memset(s, 0, sizeof *s);
     size_t free_chunks = 0, chunk_bytes = 0, largest = 0;
     for (const struct bm_block *b = &h->first; b; b = b->next) {
-        s->meta_bytes += block_meta(b);
+        s->meta_bytes += block_meta(h, b);
         chunk_bytes += b->nchunks << h->shift;
         free_chunks += b->free_chunks;
         size_t run = longest_free_run(b);
@@ -809,20 +979,44 @@ static int bm_walk(const hb_heap *h, hb_walk_fn fn, void *ctx)
     return HB_OK;
 }
 
-/* Invariants of one block: its layout lies inside it, the maps agree (a
+/* The layout of one block: the descriptor, as many chunks as fit and the
+   tail at the end, every segment a whole number of pages (the initial
+   block's first one excepted), adding up to the block. */
+static const char *check_layout(const hb_heap *h, const struct bm_block *b)
+{
+    uintptr_t mem = (uintptr_t)b->mem, end = b->end, tail = (uintptr_t)b->freebits;
+    size_t descriptor = b == &h->first ? sizeof(struct hb_heap) : sizeof(struct bm_block);
+    if (b->nchunks == 0 || b->nwords != words_for(b->nchunks))
+        return "block map size inconsistent with its chunk count";
+    if (end < mem || end - mem < descriptor || b->base != hb_align_up(mem + descriptor, h->chunk) ||
+        b->nsegs == 0 || b->nsegs - 1 > (end - mem) / sizeof(bm_word) || b->heads != b->freebits + b->nwords)
+        return "block descriptor outside its block or misaligned";
+    if (!layout_fits(b->base, end, b->nchunks, b->nsegs, h->chunk) || tail != tail_at(end, b->nchunks, b->nsegs) ||
+        b->nchunks != chunks_that_fit(b->base, end, b->nsegs, h->chunk))
+        return "block chunks or maps not where its length puts them";
+    const bm_word *segs = segs_of(b);
+    size_t ps = h->cfg.page_size, pages = 0, limit = ps ? (end - mem) / ps : 0;
+    for (size_t k = 0; k + 1 < b->nsegs; k++) {
+        if (segs[k] == 0 || segs[k] > limit - pages)
+            return "block segments larger than the block";
+        pages += segs[k];
+    }
+    size_t first = end - mem - pages * ps; /* the first segment's bytes */
+    if (first == 0 || (b != &h->first && (!ps || first % ps)))
+        return "block segments do not add up to the block";
+    return NULL;
+}
+
+/* Invariants of one block: its layout (check_layout), the maps agree (a
    head bit only on a used chunk, every used chunk after a free one or at
    the start is a head, no bit set past nchunks), the counted free chunks
    match the bits, the hint is inside the map.  Adds its used chunks and
    its allocations (head bits) to the totals. */
 static const char *check_block(const hb_heap *h, const struct bm_block *b, size_t *used, size_t *runs)
 {
-    uintptr_t mem = (uintptr_t)b->mem, end = mem + b->len;
-    uintptr_t maps = (uintptr_t)b->freebits;
-    if (b->nchunks == 0 || b->nwords != words_for(b->nchunks))
-        return "block map size inconsistent with its chunk count";
-    if (maps < mem || maps % sizeof(bm_word) || b->heads != b->freebits + b->nwords ||
-        b->base != chunk_base(maps, b->nchunks, h->chunk) || b->base > end || b->nchunks > (end - b->base) >> h->shift)
-        return "block layout outside its block or misaligned";
+    const char *why = check_layout(h, b);
+    if (why)
+        return why;
     if (b->hint > b->nchunks || first_free(b, 0) < b->hint)
         return "search hint past a free chunk or past the end of the map";
     if (b->miss != BM_NONE && longest_free_run(b) >= b->miss)
@@ -849,21 +1043,22 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
 
 static int bm_check(const hb_heap *h, char *msg, size_t msg_len)
 {
-    size_t used = 0, runs = 0, nblocks = 0, pool = 0;
+    size_t used = 0, runs = 0, nblocks = 0, nsegs = 0, pool = 0;
     int cur_found = 0;
     for (const struct bm_block *b = &h->first; b; b = b->next) {
         if (++nblocks > h->nblocks)
             return hb_report(msg, msg_len, "block list longer than the block count (cycle?)");
-        if ((b == &h->first) != (b->pages == 0))
-            return hb_report(msg, msg_len, "only the initial block may have no page count");
+        if (b->nsegs > h->nblocks)
+            return hb_report(msg, msg_len, "block with more segments than the block count");
         const char *why = check_block(h, b, &used, &runs);
         if (why)
             return hb_report(msg, msg_len, why);
-        pool += b->len;
+        pool += b->end - (uintptr_t)b->mem;
+        nsegs += b->nsegs;
         cur_found |= b == h->cur;
     }
-    if (nblocks != h->nblocks) /* NOLINT(clang-analyzer-core.NullDereference): as in bm_stats */
-        return hb_report(msg, msg_len, "block count differs from the block list");
+    if (nsegs != h->nblocks) /* NOLINT(clang-analyzer-core.NullDereference): as in bm_stats */
+        return hb_report(msg, msg_len, "block count differs from the segments of the block list");
     if (pool != h->pool)
         return hb_report(msg, msg_len, "pool size differs from the sum of block lengths");
     if (!cur_found)
