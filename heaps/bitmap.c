@@ -121,11 +121,19 @@ typedef unsigned long bm_word; /* a machine word on ILP32 and LP64 targets */
 #define BM_MAX_ALIGN ((size_t)1 << 16)
 #define BM_GROW_PAGES ((size_t)8)
 #define BM_DEFAULT_CHUNK ((size_t)16)
+#define BM_REGION_SHIFT 11 /* a search region: 2048 chunks (32 or 64 map words) */
+#define BM_REGION ((size_t)1 << BM_REGION_SHIFT)
+#define BM_REGION_WORDS (BM_REGION / BM_W)
+#define BM_RNONE ((uint16_t)0xffff)
+
+_Static_assert(BM_REGION % BM_W == 0 && BM_REGION < BM_RNONE, "a region is whole map words; a region mark holds "
+                                                              "a run length of up to a region");
 
 struct bm_block {
     struct bm_block *next;
     bm_word *freebits; /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
     bm_word *heads;    /* bit i of word i/W: chunk i is the first of an allocation */
+    uint16_t *rmiss; /* region marks (see skip_region); one past the last region: 0 */
     uintptr_t base;    /* address of chunk 0, aligned to the chunk size */
     size_t nchunks;
     size_t nwords;
@@ -137,7 +145,7 @@ struct bm_block {
     size_t nsegs;  /* segments; the page counts of all but the first follow the head bits */
 };
 
-_Static_assert(sizeof(struct bm_block) == 12 * sizeof(void *), "the essay's per-block descriptor size");
+_Static_assert(sizeof(struct bm_block) == 13 * sizeof(void *), "the essay's per-block descriptor size");
 
 struct hb_heap {
     struct bm_block first; /* the initial block's descriptor */
@@ -261,6 +269,48 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
     return step == 1 ? BM_ALL : (BM_ALL / low_bits(step)) << off;
 }
 
+/* ---- region marks ------------------------------------------------ */
+
+/* Region marks.  rmiss[r] = m: no free run of m chunks (m <= BM_REGION)
+   starts in region r (chunks r * BM_REGION on), as long as no chunk of
+   region r + 1 was freed since: a free clears the marks of its own regions
+   only, so a mark counts while the next region's mark is set too (the
+   mark past the last region is 0).  A region can be marked again only by
+   a search that went through it, or from a hint inside the next region,
+   below which every chunk is used: so two set marks in a row mean no free
+   in the second since the first was set. */
+static inline int skip_region(const struct bm_block *b, size_t r, size_t n)
+{
+    return b->rmiss[r] <= n && b->rmiss[r + 1] != BM_RNONE;
+}
+
+/* Region r was searched in vain for a free run of n <= BM_REGION chunks:
+   keep the smaller claim while the old one counts, else this one. */
+static inline void mark_region(uint16_t *m, size_t n)
+{
+    if (m[0] > n || m[1] == BM_RNONE)
+        m[0] = (uint16_t)n;
+}
+
+/* The map word after the region of word k (or nwords). */
+static inline size_t region_end(const struct bm_block *b, size_t k)
+{
+    size_t end = (k / BM_REGION_WORDS + 1) * BM_REGION_WORDS;
+    return end < b->nwords ? end : b->nwords;
+}
+
+/* The first map word at or after k in a region not skipped for n, or
+   nwords. */
+static inline size_t skip_regions(const struct bm_block *b, size_t k, size_t n)
+{
+    while (skip_region(b, k / BM_REGION_WORDS, n)) {
+        k = (k / BM_REGION_WORDS + 1) * BM_REGION_WORDS;
+        if (k >= b->nwords)
+            return b->nwords;
+    }
+    return k;
+}
+
 /* ---- searches: each returns the first fitting start at or after `from`
         (below it every chunk is used), or BM_NONE; bits past nchunks are
         0, so no fit reaches past the map and no search needs a limit ---- */
@@ -308,10 +358,14 @@ static size_t find_short(const struct bm_block *b, size_t from, size_t n, bm_wor
 /* n > W and step < W: a fit spans at least one word boundary, so only runs
    that touch a word's top or bottom matter: track the run open at each
    boundary (whole words of free or used chunks cost one test). */
-static size_t find_long(const struct bm_block *b, size_t from, size_t n, size_t step, size_t off)
+static size_t find_long(struct bm_block *b, size_t from, size_t n, size_t step, size_t off)
 {
-    size_t k = from / BM_W, run = BM_NONE;
-    bm_word w = b->freebits[k] & (BM_ALL << (from % BM_W));
+    int marks = step == 1 && n <= BM_REGION; /* what the region marks can say */
+    size_t k0 = from / BM_W, k = skip_regions(b, k0, n), run = BM_NONE;
+    if (k == b->nwords)
+        return BM_NONE;
+    size_t stop = region_end(b, k);
+    bm_word w = b->freebits[k] & (k == k0 ? BM_ALL << (from % BM_W) : BM_ALL);
     for (;;) {
         size_t base = k * BM_W;
         if (w == BM_ALL) {
@@ -329,8 +383,17 @@ static size_t find_long(const struct bm_block *b, size_t from, size_t n, size_t 
             if (top)
                 run = base + BM_W - top;
         }
-        if (++k == b->nwords)
-            break;
+        if (++k == stop) {
+            if (k == b->nwords)
+                break;
+            if (run == BM_NONE) { /* a region searched in vain, no run pending */
+                if (marks)
+                    mark_region(&b->rmiss[k / BM_REGION_WORDS - 1], n);
+                if ((k = skip_regions(b, k, n)) == b->nwords)
+                    return BM_NONE;
+            }
+            stop = region_end(b, k);
+        }
         w = b->freebits[k];
     }
     if (run != BM_NONE) { /* open at the end of the map: nchunks is a multiple of W */
@@ -338,6 +401,8 @@ static size_t find_long(const struct bm_block *b, size_t from, size_t n, size_t 
         if (BM_END_RUN_FITS(b, s, n))
             return s;
     }
+    if (marks)
+        mark_region(&b->rmiss[(b->nwords - 1) / BM_REGION_WORDS], n);
     return BM_NONE;
 }
 
@@ -357,7 +422,7 @@ static size_t find_aligned(const struct bm_block *b, size_t from, size_t n, size
 
 /* First fit inside one block from its hint.  free_chunks >= n >= 1 puts
    the hint below nchunks. */
-static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap *h, const struct bm_block *b,
+static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap *h, struct bm_block *b,
                                                                   const struct bm_req *r)
 {
     if (b->free_chunks < r->n || r->n >= b->miss)
@@ -372,13 +437,18 @@ static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap 
 
 /* The common request, n <= W chunks with no alignment above the chunk
    size: the first start of n free chunks at or after the hint, a word at a
-   time (find_short without the aligned positions, inline).  The caller has
-   seen free_chunks >= n, so the hint is below nchunks. */
-static inline __attribute__((always_inline)) size_t find_small(const struct bm_block *b, size_t n)
+   time (find_short without the aligned positions, inline), skipping the
+   regions marked as holding no such start and marking those it searched
+   in vain.  The caller has seen free_chunks >= n, so the hint is below
+   nchunks. */
+static inline __attribute__((always_inline)) size_t find_small(struct bm_block *b, size_t n)
 {
     const bm_word *f = b->freebits;
-    size_t k = b->hint / BM_W;
-    bm_word lo = f[k] & (BM_ALL << (b->hint % BM_W));
+    size_t k0 = b->hint / BM_W, k = skip_regions(b, k0, n);
+    if (k == b->nwords)
+        return BM_NONE;
+    size_t stop = region_end(b, k);
+    bm_word lo = f[k] & (k == k0 ? BM_ALL << (b->hint % BM_W) : BM_ALL);
     for (;;) {
         if (lo) {
             bm_word starts = lo;
@@ -387,8 +457,12 @@ static inline __attribute__((always_inline)) size_t find_small(const struct bm_b
             if (starts)
                 return k * BM_W + ctz_word(starts);
         }
-        if (++k == b->nwords)
-            return BM_NONE;
+        if (++k == stop) { /* a region searched in vain */
+            mark_region(&b->rmiss[(k - 1) / BM_REGION_WORDS], n);
+            if (k == b->nwords || (k = skip_regions(b, k, n)) == b->nwords)
+                return BM_NONE;
+            stop = region_end(b, k);
+        }
         lo = f[k];
     }
 }
@@ -413,10 +487,18 @@ static inline size_t words_for(size_t nchunks)
     return (nchunks + BM_W - 1) / BM_W;
 }
 
+/* Words of the region marks of a block of n chunks (one per region and
+   the 0 past the last). */
+static inline size_t mark_words(size_t n)
+{
+    return ((((n + BM_REGION - 1) >> BM_REGION_SHIFT) + 1) * sizeof(uint16_t) + sizeof(bm_word) - 1) /
+           sizeof(bm_word);
+}
+
 /* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
 static inline size_t tail_words(size_t n, size_t nsegs)
 {
-    return 2 * words_for(n) + nsegs - 1;
+    return 2 * words_for(n) + mark_words(n) + nsegs - 1;
 }
 
 /* The page counts of b's segments after the first, in address order (the
@@ -424,7 +506,7 @@ static inline size_t tail_words(size_t n, size_t nsegs)
    the block create() was given). */
 static inline bm_word *segs_of(const struct bm_block *b)
 {
-    return b->heads + b->nwords;
+    return b->heads + b->nwords + mark_words(b->nchunks);
 }
 
 /* Where the tail of n chunks and nsegs segments starts in a block ending at
@@ -447,8 +529,10 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
 {
     if (end <= base)
         return 0;
-    size_t avail = end - base, per = 8 * chunk + 2; /* 8 chunks cost 8*chunk + 2 map bytes */
-    size_t n = avail / per * 8 + avail % per * 8 / per;
+    /* A region of chunks costs its bytes, 2 map bits a chunk and a mark;
+       the estimate is a few chunks off at most (rounding to words). */
+    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(uint16_t);
+    size_t n = avail / per * BM_REGION + avail % per * BM_REGION / per;
     while (n && !layout_fits(base, end, n, nsegs, chunk))
         n--;
     while (layout_fits(base, end, n + 1, nsegs, chunk))
@@ -456,13 +540,19 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
     return n;
 }
 
-/* Point b's maps at tail and record its chunk count. */
+/* Point b's maps at tail and record its chunk count; the region marks
+   say nothing yet. */
 static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n)
 {
     b->nchunks = n;
     b->nwords = words_for(n);
     b->freebits = (bm_word *)tail;
     b->heads = b->freebits + b->nwords;
+    b->rmiss = (uint16_t *)(void *)(b->heads + b->nwords);
+    size_t regions = (n + BM_REGION - 1) >> BM_REGION_SHIFT;
+    for (size_t r = 0; r < regions; r++)
+        b->rmiss[r] = BM_RNONE;
+    b->rmiss[regions] = 0;
 }
 
 /* Lay out a block of one segment over [mem, end) with a descriptor of
@@ -504,9 +594,10 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     if (n < b->nchunks || tail < (uintptr_t)b->freebits)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n);
+    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n) + mark_words(n);
     size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw;
-    /* Upward, highest array first: no copy overwrites a source still to be read. */
+    /* Upward, highest array first: no copy overwrites a source still to be
+       read (the region marks start over in set_geometry). */
     memmove(nsg, sg, (b->nsegs - 1) * sizeof(bm_word));
     memmove(nhd, hd, nw * sizeof(bm_word));
     memmove(nf, f, nw * sizeof(bm_word));
@@ -548,7 +639,7 @@ static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
     size_t nw = words_for(n);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nsg = nhd + nw;
+    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nsg = nhd + nw + mark_words(n);
     /* Downward, lowest array first: no copy overwrites a source still to be read. */
     memmove(nf, f, nw * sizeof(bm_word));
     memmove(nhd, hd, nw * sizeof(bm_word));
@@ -818,11 +909,14 @@ static size_t release_run(struct bm_block *b, size_t i)
     bm_word *f = b->freebits, *hd = b->heads, stop;
     size_t k = i / BM_W, last = b->nwords - 1;
     hd[k] &= ~((bm_word)1 << (i % BM_W));
+    /* Runs may now start in the run's regions (and the one before: skip_region). */
+    b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
     bm_word run = BM_ALL << (i % BM_W); /* the chunks of word k from i on */
     while (!(stop = (f[k] | hd[k]) & run) && k < last) {
         f[k] |= run;
         run = BM_ALL;
-        k++;
+        if (++k % BM_REGION_WORDS == 0)
+            b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
     }
     size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
     f[k] |= run & low_bits(end);
@@ -996,7 +1090,8 @@ static const char *check_layout(const hb_heap *h, const struct bm_block *b)
     if (b->nchunks == 0 || b->nwords != words_for(b->nchunks))
         return "block map size inconsistent with its chunk count";
     if (end < mem || end - mem < descriptor || b->base != hb_align_up(mem + descriptor, h->chunk) || b->nsegs == 0 ||
-        b->nsegs - 1 > (end - mem) / sizeof(bm_word) || b->heads != b->freebits + b->nwords)
+        b->nsegs - 1 > (end - mem) / sizeof(bm_word) || b->heads != b->freebits + b->nwords ||
+        (const void *)b->rmiss != (const void *)(b->heads + b->nwords))
         return "block descriptor outside its block or misaligned";
     if (!layout_fits(b->base, end, b->nchunks, b->nsegs, h->chunk) || tail != tail_at(end, b->nchunks, b->nsegs) ||
         b->nchunks != chunks_that_fit(b->base, end, b->nsegs, h->chunk))
@@ -1014,11 +1109,22 @@ static const char *check_layout(const hb_heap *h, const struct bm_block *b)
     return NULL;
 }
 
+/* Does a free run of m chunks start in region r of b? */
+static int run_starts_in(const struct bm_block *b, size_t r, size_t m)
+{
+    size_t lo = r << BM_REGION_SHIFT, hi = b->nchunks - lo > BM_REGION ? lo + BM_REGION : b->nchunks;
+    for (size_t i = first_free(b, lo); i < hi; i = first_free(b, first_used(b, i, b->nchunks)))
+        if (first_used(b, i, b->nchunks) - i >= m)
+            return 1;
+    return 0;
+}
+
 /* Invariants of one block: its layout (check_layout), the maps agree (a
    head bit only on a used chunk, every used chunk after a free one or at
    the start is a head, no bit set past nchunks), the counted free chunks
-   match the bits, the hint is inside the map.  Adds its used chunks and
-   its allocations (head bits) to the totals. */
+   match the bits, the hint is inside the map, the miss marks of the block
+   and its regions are true.  Adds its used chunks and its allocations
+   (head bits) to the totals. */
 static const char *check_block(const hb_heap *h, const struct bm_block *b, size_t *used, size_t *runs)
 {
     const char *why = check_layout(h, b);
@@ -1028,6 +1134,13 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
         return "search hint past a free chunk or past the end of the map";
     if (b->miss != BM_NONE && longest_free_run(b) >= b->miss)
         return "block marked as missing a free run that it holds";
+    size_t r = 0;
+    for (; r << BM_REGION_SHIFT < b->nchunks; r++)
+        if (b->rmiss[r] != BM_RNONE && (b->rmiss[r] > BM_REGION || (skip_region(b, r, b->rmiss[r]) &&
+                                                                     run_starts_in(b, r, b->rmiss[r]))))
+            return "region marked as missing a free run that starts in it";
+    if (b->rmiss[r] != 0)
+        return "no zero mark past the last region";
     size_t free_bits = 0, head_bits = 0;
     for (size_t k = 0; k < b->nwords; k++) {
         if (b->heads[k] & b->freebits[k])
