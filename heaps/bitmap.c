@@ -133,19 +133,18 @@ struct bm_block {
     struct bm_block *next;
     bm_word *freebits; /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
     bm_word *heads;    /* bit i of word i/W: chunk i is the first of an allocation */
-    uint16_t *rmiss; /* region marks (see skip_region); one past the last region: 0 */
+    uint16_t *rmiss;   /* region marks (see skip_region); one past the last region: 0 */
     uintptr_t base;    /* address of chunk 0, aligned to the chunk size */
     size_t nchunks;
     size_t nwords;
     size_t free_chunks;
     size_t hint;   /* search start: every chunk below it is used (0..nchunks) */
-    size_t miss;   /* no free run of this many chunks: a search for it failed since the last free here */
     void *mem;     /* the first segment's start (the descriptor) */
     uintptr_t end; /* one past the last segment */
     size_t nsegs;  /* segments; the page counts of all but the first follow the head bits */
 };
 
-_Static_assert(sizeof(struct bm_block) == 13 * sizeof(void *), "the essay's per-block descriptor size");
+_Static_assert(sizeof(struct bm_block) == 12 * sizeof(void *), "the essay's per-block descriptor size");
 
 struct hb_heap {
     struct bm_block first; /* the initial block's descriptor */
@@ -425,7 +424,7 @@ static size_t find_aligned(const struct bm_block *b, size_t from, size_t n, size
 static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap *h, struct bm_block *b,
                                                                   const struct bm_req *r)
 {
-    if (b->free_chunks < r->n || r->n >= b->miss)
+    if (b->free_chunks < r->n)
         return BM_NONE;
     size_t off = aligned_offset(h, b, r->align);
     if (r->step >= BM_W)
@@ -444,11 +443,8 @@ static inline __attribute__((always_inline)) size_t find_in_block(const hb_heap 
 static inline __attribute__((always_inline)) size_t find_small(struct bm_block *b, size_t n)
 {
     const bm_word *f = b->freebits;
-    size_t k0 = b->hint / BM_W, k = skip_regions(b, k0, n);
-    if (k == b->nwords)
-        return BM_NONE;
-    size_t stop = region_end(b, k);
-    bm_word lo = f[k] & (k == k0 ? BM_ALL << (b->hint % BM_W) : BM_ALL);
+    size_t k = b->hint / BM_W, stop = k + 1; /* the hint's word first, then the regions */
+    bm_word lo = f[k] & (BM_ALL << (b->hint % BM_W));
     for (;;) {
         if (lo) {
             bm_word starts = lo;
@@ -457,22 +453,15 @@ static inline __attribute__((always_inline)) size_t find_small(struct bm_block *
             if (starts)
                 return k * BM_W + ctz_word(starts);
         }
-        if (++k == stop) { /* a region searched in vain */
-            mark_region(&b->rmiss[(k - 1) / BM_REGION_WORDS], n);
+        if (++k == stop) {
+            if (k % BM_REGION_WORDS == 0 || k == b->nwords) /* a region searched in vain */
+                mark_region(&b->rmiss[(k - 1) / BM_REGION_WORDS], n);
             if (k == b->nwords || (k = skip_regions(b, k, n)) == b->nwords)
                 return BM_NONE;
             stop = region_end(b, k);
         }
         lo = f[k];
     }
-}
-
-/* Remember that b holds no free run of n chunks (only unaligned searches
-   prove that), until the next free into b. */
-static inline void note_miss(struct bm_block *b, const struct bm_req *r)
-{
-    if (r->step == 1 && r->n < b->miss && r->n <= b->free_chunks)
-        b->miss = r->n;
 }
 
 /* ---- block layout -------------------------------------------------- */
@@ -491,8 +480,7 @@ static inline size_t words_for(size_t nchunks)
    the 0 past the last). */
 static inline size_t mark_words(size_t n)
 {
-    return ((((n + BM_REGION - 1) >> BM_REGION_SHIFT) + 1) * sizeof(uint16_t) + sizeof(bm_word) - 1) /
-           sizeof(bm_word);
+    return ((((n + BM_REGION - 1) >> BM_REGION_SHIFT) + 1) * sizeof(uint16_t) + sizeof(bm_word) - 1) / sizeof(bm_word);
 }
 
 /* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
@@ -572,7 +560,6 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t
     set_free_bits(b->freebits, 0, n);
     b->free_chunks = n;
     b->hint = 0;
-    b->miss = BM_NONE;
     b->mem = mem;
     b->end = end;
     b->nsegs = 1;
@@ -607,7 +594,6 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     set_geometry(b, tail, n);
     set_free_bits(b->freebits, old_n, n - old_n);
     b->free_chunks += n - old_n;
-    b->miss = BM_NONE;
     b->end = end;
     h->nblocks++;
     h->pool += len;
@@ -822,12 +808,11 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
        the chunk size, so any valid one) takes find_small. */
     if (r.n <= BM_W && align <= h->chunk && !(align & (align - 1))) {
         for (struct bm_block *b = &h->first; b; b = b->next) {
-            if (b->free_chunks < r.n || r.n >= b->miss)
+            if (b->free_chunks < r.n)
                 continue;
             size_t s = find_small(b, r.n);
             if (s != BM_NONE)
                 return take_run(h, b, s, r.n);
-            b->miss = r.n; /* note_miss's case: unaligned, n < miss, n <= free_chunks */
         }
         r.align = h->chunk; /* every chunk start has it */
         r.step = 1;
@@ -842,7 +827,6 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
             size_t s = find_in_block(h, b, &r);
             if (s != BM_NONE)
                 return take_run(h, b, s, r.n);
-            note_miss(b, &r);
         }
     }
     for (int fresh = 0;; fresh = 1) {
@@ -935,7 +919,6 @@ static int bm_free(hb_heap *h, void *ptr)
     b->free_chunks += n;
     if (i < b->hint)
         b->hint = i;
-    b->miss = BM_NONE;
     h->cur = b;
     h->live--;
     h->granted_chunks -= n;
@@ -1122,8 +1105,8 @@ static int run_starts_in(const struct bm_block *b, size_t r, size_t m)
 /* Invariants of one block: its layout (check_layout), the maps agree (a
    head bit only on a used chunk, every used chunk after a free one or at
    the start is a head, no bit set past nchunks), the counted free chunks
-   match the bits, the hint is inside the map, the miss marks of the block
-   and its regions are true.  Adds its used chunks and its allocations
+   match the bits, the hint is inside the map, the marks of its regions
+   are true.  Adds its used chunks and its allocations
    (head bits) to the totals. */
 static const char *check_block(const hb_heap *h, const struct bm_block *b, size_t *used, size_t *runs)
 {
@@ -1132,12 +1115,10 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
         return why;
     if (b->hint > b->nchunks || first_free(b, 0) < b->hint)
         return "search hint past a free chunk or past the end of the map";
-    if (b->miss != BM_NONE && longest_free_run(b) >= b->miss)
-        return "block marked as missing a free run that it holds";
     size_t r = 0;
     for (; r << BM_REGION_SHIFT < b->nchunks; r++)
-        if (b->rmiss[r] != BM_RNONE && (b->rmiss[r] > BM_REGION || (skip_region(b, r, b->rmiss[r]) &&
-                                                                     run_starts_in(b, r, b->rmiss[r]))))
+        if (b->rmiss[r] != BM_RNONE &&
+            (b->rmiss[r] > BM_REGION || (skip_region(b, r, b->rmiss[r]) && run_starts_in(b, r, b->rmiss[r]))))
             return "region marked as missing a free run that starts in it";
     if (b->rmiss[r] != 0)
         return "no zero mark past the last region";
