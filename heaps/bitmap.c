@@ -31,76 +31,121 @@
  *   an allocation found at the hint moves it past itself, a free below it
  *   pulls it back, and the search starts there.  Blocks are searched oldest
  *   first, so new blocks drain and can be contracted.  (A true next-fit
- *   hint, the OSDev original's, measured worse: on the bench's churn
- *   workload a footprint of 3.6x the peak live bytes against 1.5x.)  When
- *   no block can serve, the heap asks cfg.get_pages for a block (at least
- *   BM_GROW_PAGES pages, or exactly what the request needs if the manager
- *   refuses that) and returns NULL only when the manager refuses.
+ *   hint, the OSDev original's, measured worse on the bench's churn
+ *   workload: a footprint of 3.6x the peak live bytes.)
+ *   Region marks keep a search off what it already searched in vain: the
+ *   chunks fall into regions of 2048 (BM_REGION), and a region's mark m
+ *   says that no free run of m chunks starts in it.  A search that leaves
+ *   a region without a fit (and with no run still open, for the long
+ *   search) marks it with its n; searches for n >= m skip it.  A free
+ *   clears the marks of the regions it touches; a run starting in a region
+ *   may reach into the next, so a mark counts only while the next region's
+ *   mark is set too (see skip_region for why that suffices).
+ *   Growth: when no block can serve, the heap asks cfg.get_pages for pages
+ *   and returns NULL only when the manager refuses.  Pages that begin
+ *   exactly where a block ends (the bench's memory manager places them so)
+ *   extend that block: its tail (the maps, region marks and segment table
+ *   at its end) moves to the new end, and the old tail, the gap below it
+ *   and the new memory become free chunks, so runs span the old boundary
+ *   and the free run at the block's top joins the new memory.  Other pages
+ *   start a block of their own.  The request is sized for extending the
+ *   block that ends highest when that is less than a block of its own
+ *   (both at least BM_GROW_PAGES, or exactly what is needed if the manager
+ *   refuses that); if the pages land elsewhere, or an extension's
+ *   alignment offset does not serve, the heap asks again, sized for a
+ *   block of its own.  expand() takes adjacent memory the same way.
+ *   Contract gives back, last first, every segment at a block's end whose
+ *   chunks are free and below which the remaining chunks hold the tail in
+ *   free chunks (the tail moves down), then every block other than the
+ *   initial one that is one free segment: each memory-manager block goes
+ *   back whole, as lent.
  *
  * Invariants
  *   A head bit is set only on a used chunk; a used chunk at index 0 or
  *   after a free chunk is a head; no bit is set past nchunks; free_chunks
- *   counts the free bits; every chunk below the hint is used.
+ *   counts the free bits; every chunk below the hint is used; a block
+ *   holds as many chunks as fit between its descriptor and its tail, and
+ *   its segments add up to it; a region mark that counts is true.
  *
  * Data structures
- *   struct hb_heap at the start of the initial block holds the globals and
- *   the initial block's descriptor.  Every other block starts with its own
- *   struct bm_block.  After the descriptor: the free-bit words, the
- *   head-bit words, then (rounded up to the chunk size) the chunks.  Blocks
- *   are a singly linked list; free finds a pointer's block by a range test.
+ *   A block: [descriptor][chunks][free bits][head bits][region marks]
+ *   [segment pages].  struct hb_heap at the start of the initial block
+ *   holds the globals and the initial block's descriptor; every other
+ *   block starts with a struct bm_block.  Chunk 0 is the first chunk-aligned
+ *   address after the descriptor; the tail (whole words) ends at the
+ *   block's end.  A block is one or more segments, memory-manager blocks in
+ *   address order: the first is what the others leave (the initial block's
+ *   is the block create() was given), the others' page counts follow the
+ *   region marks.  Blocks are a singly linked list; free finds a pointer's
+ *   block by a range test.
  *
  * Metadata (C = chunk size)
  *   Per allocation: no header; the maps cost 2 bits per chunk whether used
- *   or not, i.e. 0.25/C of the pool (1.6% at C=16, 0.8% at C=32), reported
- *   as meta_bytes.  Rounding a request up to whole chunks is part of
- *   granted (usable size is the whole run).  Global: struct hb_heap
- *   (globals + the initial block's descriptor); per extra block a struct
- *   bm_block of 12 words (48 bytes on 32-bit targets, 96 on 64-bit).  The
- *   gap before the first chunk (chunk alignment) and the tail too small
- *   for a chunk are reported as padding_bytes.
+ *   or not, i.e. 0.25/C of the pool (1.6% at C=16, 0.8% at C=32), the
+ *   region marks 2 bytes per 2048 chunks and 2 more per block, rounded up
+ *   to a word, a segment after the first one word: all reported as
+ *   meta_bytes.  Rounding a request up to whole chunks is part of granted
+ *   (usable size is the whole run).  Global: struct hb_heap (globals + the
+ *   initial block's descriptor); per extra block (not per segment) a
+ *   struct bm_block of 12 words (48 bytes on 32-bit targets, 96 on
+ *   64-bit).  The gap before the first chunk (chunk alignment) and the
+ *   room between the last chunk and the tail (under a chunk and a word)
+ *   are reported as padding_bytes.
  *
- * Worst-case cost (N chunks in the block searched, W = 32 or 64, B blocks)
+ * Worst-case cost (N chunks in the block searched, W = 32 or 64, B blocks,
+ * R = N / 2048 regions)
  *   alloc: O(N/W * log2 n) per block searched for n <= W chunks (n = 1: one
  *   ctz per word), O(N/W) for longer runs and for large alignments; in all
  *   O(B + total chunks / W * log W).  A block with too few free chunks is
- *   skipped in O(1), and so is one where a search for as many or fewer
- *   chunks failed since the last free into it (the `miss` mark).
- *   Expansion adds one get_pages call (two if the manager refuses the
- *   larger one).  free: O(1) when the pointer lies in the block touched
- *   last, else O(B) to find its block; then O(n/W) for an n-chunk run (its
- *   end and its free bits, a word at a time).  walk/check/stats: O(N/W)
- *   per block plus O(1) per allocation.
+ *   skipped in O(1), a marked region in O(1) (unaligned requests of up to
+ *   2048 chunks mark regions; every search skips them).  Growth adds one or
+ *   two get_pages calls (three or four when the pages land elsewhere) and,
+ *   to extend a block, O(N/W + segments) to move its tail.  free: O(1)
+ *   when the pointer lies in the block touched last, else O(B) to find its
+ *   block; then O(n/W) for an n-chunk run (its end, its free bits and the
+ *   marks of its regions, a word at a time).  contract: O(N/W + segments)
+ *   per segment given back.  walk/stats: O(N/W) per block plus O(1) per
+ *   allocation; check: the same plus O(N/W) per marked region.
  *   Measured (guest instructions in the heap, call sequence subtracted;
- *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 1 123 on
- *   MIPS32 and 953 on x86 at 10^4 live blocks (growth-10000); 13 564 over
- *   every workload, freeing a 482 KiB run (30 837 chunks) among 173 blocks
- *   on trace-awk (MIPS32); alloc median 218 on churn, 131 on fill-16-same
- *   (MIPS32).  On the host (x86-64, -O3: build/host-bench of make bench),
- *   instructions per call, inclusive, as `valgrind --tool=callgrind
- *   --trace-children=yes hb-bench --heap bitmap,malloc --workload
- *   fill-16-same --no-quality --no-minpool --repetitions 2` counts them in
- *   the speed children: alloc 110 and free 84, against 132 and 116 for
- *   glibc malloc through its wrapper (alloc+free 0.78x).
+ *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 1 040 on
+ *   MIPS32 and 800 on x86 at 10^4 live blocks (growth-10000); 17 475 over
+ *   every workload, freeing a 482 KiB run (30 837 chunks) on trace-awk
+ *   (MIPS32); alloc median 128 on fill-16-same, 260 on churn, and on the
+ *   traces, where every allocation searches one map of several MiB, 3 401
+ *   on trace-awk, 1 425 on trace-gcc, 5 479 on trace-python3 (MIPS32); free
+ *   median 94 (MIPS32).  On the host (x86-64, -O3: build/host-bench of
+ *   make bench), instructions per call, inclusive, as `valgrind
+ *   --tool=callgrind --trace-children=yes hb-bench --heap bitmap,malloc
+ *   --workload fill-16-same --no-quality --no-minpool --repetitions 2`
+ *   counts them in the speed children: alloc 106.5 and free 91.1, against
+ *   158.5 and 108.9 for glibc malloc through its wrapper.
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
  *   detected, but every chunk pays map bytes even when the pool is empty,
- *   and small requests round up to a whole chunk.  A request larger than
- *   any block's contiguous free space needs a new block: blocks are never
- *   merged, even when the memory manager hands out adjacent ones.
+ *   and small requests round up to a whole chunk.  Blocks that the memory
+ *   manager hands out adjacent become one block, so their free space is
+ *   one address range: fill-256 and fill-4096 end at external
+ *   fragmentation 0 at peak and trace-gcc at 0.05, against 0.94, 0.98 and
+ *   0.66 for a block per memory-manager block, which leaves a tail too
+ *   short for the next request at each boundary.  Blocks that are not
+ *   adjacent stay apart, and a block never grows downwards nor bridges two
+ *   blocks.  The price is one large map: the region marks keep a search to
+ *   the regions that may hold a fit, but a free anywhere in a region clears
+ *   its mark, and on the traces, whose frees fall all over the map, the
+ *   median allocation still searches several regions (figures above).
  *   Alignment above the chunk size costs only the search, never slack
  *   chunks; max_align is 64 KiB (BM_MAX_ALIGN): larger alignments would
  *   make a fresh block for a small request mostly slack.
  *   The maps cost so little that a block is nearly all chunks and the pool
  *   grows only when live data need it, so the free bytes are mostly the
- *   holes a workload's own frees leave, spread over the blocks; external
- *   fragmentation (1 - largest free extent / free bytes) then reads high
- *   where no placement helps: 0.70 mean on list (16-byte nodes, rounds of
- *   1 000 random unlinks) on the host, with a footprint of 1.02x.  Best
- *   fit over every free run measured lower on churn (footprint 1.22x
- *   against 1.52x, mean extfrag 0.51 against 0.65) and the traces, at the
- *   price of a scan of every block on every allocation; first fit stops at
- *   the first run.
+ *   holes a workload's own frees leave; external fragmentation (1 -
+ *   largest free extent / free bytes) then reads high where no placement
+ *   helps: 0.70 mean on list (16-byte nodes, rounds of 1 000 random
+ *   unlinks) on the host, with a footprint of 1.02x, and its maximum comes
+ *   just before the pool grows, when the few free bytes left are holes.
+ *   First fit stops at the first run; best fit over every free run would
+ *   scan every region on every allocation.
  *
  * Capabilities lacking
  *   TAGS and REQUESTED: keeping a tag or a size per allocation needs a
