@@ -622,8 +622,10 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     if (pages > SIZE_MAX / h->cfg.page_size || end < b->end)
         return 0;
     size_t n = chunks_that_fit(b->base, end, b->nsegs + 1, h->chunk);
-    uintptr_t tail = n ? tail_at(end, n, b->nsegs + 1) : 0;
-    if (n < b->nchunks || tail < (uintptr_t)b->freebits)
+    if (n == 0 || n < b->nchunks)
+        return 0;
+    uintptr_t tail = tail_at(end, n, b->nsegs + 1);
+    if (tail < (uintptr_t)b->freebits)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
     bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n) + mark_words(n);
