@@ -564,6 +564,27 @@ static void expansion_contract_keeps_live(struct fx *f)
     contract_to_initial(f);
 }
 
+/* Contract over contiguous blocks, which a heap may have merged: the upper
+   half of the live blocks (by address) freed, contract gives back what it
+   can and keeps the rest intact; then every other block of the lower half,
+   and contract again. */
+static void expansion_contract_contiguous(struct fx *f)
+{
+    setup(f, 16 * KiB, 512 * KiB, HB_MM_CONTIGUOUS, 0);
+    grow_until_refused(f);
+    for (size_t keep = f->nlive / 2, i = f->nlive; i-- > keep;)
+        fx_free_index(f, i);
+    fx_contract(f, 0);
+    fx_verify(f);
+    for (size_t i = f->nlive; i-- > 0;)
+        if (i % 2)
+            fx_free_index(f, i);
+    fx_contract(f, 0);
+    fx_verify(f);
+    fx_free_all(f);
+    contract_to_initial(f);
+}
+
 /* Out of memory too early: the heap is full and the memory manager has
    room for a block that serves the request (twice its pages plus two), but
    less than a heap may like to ask for first.  fx_alloc fails a NULL while
@@ -970,6 +991,8 @@ const struct hb_case hb_cases[] = {
      "a full heap serves a request while the memory manager can lend the block it needs (no giving up early)"},
     {"expansion", "contract_keeps_live", HB_CAP_EXPAND | HB_CAP_CONTRACT, expansion_contract_keeps_live,
      "contract keeps blocks holding live allocations intact and returns the rest"},
+    {"expansion", "contract_contiguous", HB_CAP_EXPAND | HB_CAP_CONTRACT, expansion_contract_contiguous,
+     "over contiguous blocks (which a heap may merge), contract returns the free end and keeps live blocks intact"},
     {"accounting", "shadow", 0, accounting_shadow,
      "stats equal a shadow count after every operation, errors and free(NULL) included"},
     {"accounting", "full_heap", 0, accounting_full_heap, "stats stay exact on a full heap that refuses requests"},

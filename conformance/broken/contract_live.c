@@ -108,4 +108,4 @@ static const struct hb_heap_ops ops = {"broken_contract_live",
                                        bb_usable_size};
 
 const struct hb_broken_heap hb_broken_contract_live = {&ops, "contract gives back a block that holds a live allocation",
-                                                       "expansion.contract_keeps_live"};
+                                                       "expansion.contract_keeps_live expansion.contract_contiguous"};

@@ -40,4 +40,5 @@ static const struct hb_heap_ops ops = {"broken_early_oom",
 
 const struct hb_broken_heap hb_broken_early_oom = {
     &ops, "asks for 32 pages, and returns NULL when refused while fewer would serve",
-    "expansion.scattered expansion.contiguous expansion.oom_too_early expansion.contract_keeps_live geometry.pages"};
+    "expansion.scattered expansion.contiguous expansion.contract_contiguous expansion.oom_too_early "
+    "expansion.contract_keeps_live geometry.pages"};

@@ -33,5 +33,6 @@ const struct hb_broken_heap hb_broken_free_smash = {
     "alignment.powers alignment.default alignment.nearly_full alignment.size_zero overflow.huge_sizes "
     "overflow.fill_until_null integrity.random integrity.small_blocks integrity.check_looks "
     "integrity.two_heaps free.permutations free.drain expansion.scattered expansion.contiguous "
+    "expansion.contract_contiguous "
     "expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random "
     "stress.counters_wrap geometry.lengths geometry.pages"};

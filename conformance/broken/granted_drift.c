@@ -47,5 +47,6 @@ const struct hb_broken_heap hb_broken_granted_drift = {
     &ops, "free of a block of 1000 bytes or more leaves its bytes granted",
     "alignment.powers alignment.default overflow.huge_sizes overflow.fill_until_null integrity.random "
     "integrity.check_looks integrity.two_heaps free.permutations free.drain expansion.scattered "
-    "expansion.contiguous expansion.explicit expansion.contract_keeps_live accounting.shadow "
+    "expansion.contiguous expansion.contract_contiguous expansion.explicit expansion.contract_keeps_live "
+    "accounting.shadow "
     "stress.random stress.counters_wrap geometry.lengths geometry.pages"};

@@ -16,5 +16,6 @@ static const struct hb_heap_ops ops = {
 const struct hb_broken_heap hb_broken_misalign = {
     &ops, "returns default-aligned blocks whatever alignment is asked",
     "alignment.powers alignment.nearly_full alignment.invalid alignment.size_zero integrity.random "
-    "integrity.two_heaps free.drain expansion.scattered expansion.contiguous expansion.large_request "
+    "integrity.two_heaps free.drain expansion.scattered expansion.contiguous expansion.contract_contiguous "
+    "expansion.large_request "
     "expansion.oom_too_early expansion.contract_keeps_live accounting.shadow stress.random"};

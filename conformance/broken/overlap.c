@@ -32,6 +32,7 @@ const struct hb_broken_heap hb_broken_overlap = {
     "alignment.powers alignment.default alignment.nearly_full alignment.invalid alignment.size_zero "
     "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.small_blocks "
     "integrity.check_looks integrity.two_heaps free.null free.permutations free.drain expansion.scattered "
-    "expansion.contiguous expansion.large_request expansion.explicit expansion.oom_too_early "
+    "expansion.contiguous expansion.contract_contiguous expansion.large_request expansion.explicit "
+    "expansion.oom_too_early "
     "expansion.contract_keeps_live accounting.shadow accounting.full_heap stress.random "
     "stress.counters_wrap geometry.lengths geometry.pages"};

@@ -30,5 +30,6 @@ static const struct hb_heap_ops ops = {
 const struct hb_broken_heap hb_broken_stat_drift = {
     &ops, "does not count frees of blocks larger than 2 KiB",
     "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.two_heaps free.permutations "
-    "free.drain expansion.scattered expansion.contiguous expansion.explicit expansion.contract_keeps_live "
+    "free.drain expansion.scattered expansion.contiguous expansion.contract_contiguous expansion.explicit "
+    "expansion.contract_keeps_live "
     "accounting.shadow stress.random stress.counters_wrap geometry.lengths geometry.pages"};

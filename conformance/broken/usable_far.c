@@ -27,5 +27,6 @@ static const struct hb_heap_ops ops = {"broken_usable_far",
 const struct hb_broken_heap hb_broken_usable_far = {
     &ops, "usable_size of a block of 3000 bytes or more adds 16 MiB",
     "overflow.huge_sizes overflow.fill_until_null integrity.random integrity.two_heaps free.permutations "
-    "free.drain expansion.scattered expansion.contiguous expansion.large_request expansion.explicit "
+    "free.drain expansion.scattered expansion.contiguous expansion.contract_contiguous expansion.large_request "
+    "expansion.explicit "
     "expansion.oom_too_early accounting.shadow stress.random stress.counters_wrap geometry.lengths geometry.pages"};
