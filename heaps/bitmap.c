@@ -174,12 +174,20 @@ typedef unsigned long bm_word; /* a machine word on ILP32 and LP64 targets */
 _Static_assert(BM_REGION % BM_W == 0 && BM_REGION < BM_RNONE, "a region is whole map words; a region mark holds "
                                                               "a run length of up to a region");
 
+/* What a block keeps per region of its chunks (see skip_region). */
+struct bm_region {
+    uint16_t miss; /* a free run of `miss` chunks starts nowhere in the region */
+    uint16_t free; /* free chunks in the region (0..BM_REGION) */
+};
+
+_Static_assert(sizeof(struct bm_region) == 4, "the essay's bytes per region");
+
 struct bm_block {
     struct bm_block *next;
-    bm_word *freebits; /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
-    bm_word *heads;    /* bit i of word i/W: chunk i is the first of an allocation */
-    uint16_t *rmiss;   /* region marks (see skip_region); one past the last region: 0 */
-    uintptr_t base;    /* address of chunk 0, aligned to the chunk size */
+    bm_word *freebits;     /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
+    bm_word *heads;        /* bit i of word i/W: chunk i is the first of an allocation */
+    struct bm_region *reg; /* per region (see skip_region); one past the last region: {0, 0} */
+    uintptr_t base;        /* address of chunk 0, aligned to the chunk size */
     size_t nchunks;
     size_t nwords;
     size_t free_chunks;
@@ -315,25 +323,51 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
 
 /* ---- region marks ------------------------------------------------ */
 
-/* Region marks.  rmiss[r] = m: no free run of m chunks (m <= BM_REGION)
-   starts in region r (chunks r * BM_REGION on), as long as no chunk of
-   region r + 1 was freed since: a free clears the marks of its own regions
-   only, so a mark counts while the next region's mark is set too (the
-   mark past the last region is 0).  A region can be marked again only by
-   a search that went through it, or from a hint inside the next region,
-   below which every chunk is used: so two set marks in a row mean no free
-   in the second since the first was set. */
+/* Region marks.  reg[r].miss = m: no m free chunks in a row start in
+   region r (chunks r * BM_REGION on), counting a free run that begins
+   before r from r's first chunk on, as a search that starts at r does.
+   Such a stretch lies in r and r + 1, so a free clears the marks of the
+   regions it touches after its first and of the one before it when it
+   joins a free neighbour (release_run); an extension clears the last two
+   regions' marks.  BM_RNONE: no claim. */
+static inline int marked(const struct bm_block *b, size_t r, size_t n)
+{
+    return b->reg[r].miss <= n;
+}
+
+/* Region counts.  reg[r].free is the number of free chunks in region r
+   (0 past the last region).  A free run of n chunks that starts in r lies
+   in r and r + 1 unless it covers r + 1 whole, so none starts in r when r
+   has no free chunk, or when r + 1 has a used chunk (or is the last
+   region, or past it) and the two regions hold fewer than n free chunks
+   between them.  This holds for any n and any alignment. */
 static inline int skip_region(const struct bm_block *b, size_t r, size_t n)
 {
-    return b->rmiss[r] <= n && b->rmiss[r + 1] != BM_RNONE;
+    size_t here = b->reg[r].free, next = b->reg[r + 1].free;
+    return here == 0 || (here + next < n && next < BM_REGION) || marked(b, r, n);
 }
 
 /* Region r was searched in vain for a free run of n <= BM_REGION chunks:
-   keep the smaller claim while the old one counts, else this one. */
-static inline void mark_region(uint16_t *m, size_t n)
+   keep the smaller claim. */
+static inline void mark_region(struct bm_region *m, size_t n)
 {
-    if (m[0] > n || m[1] == BM_RNONE)
-        m[0] = (uint16_t)n;
+    if (m->miss > n)
+        m->miss = (uint16_t)n;
+}
+
+/* Chunks i .. i+n-1 (n >= 1) became free (add) or used (!add): move the
+   counts of the regions they lie in. */
+static void count_run(struct bm_region *reg, size_t i, size_t n, int add)
+{
+    size_t r = i >> BM_REGION_SHIFT, in = BM_REGION - (i & (BM_REGION - 1)); /* chunks of region r from i on */
+    for (;;) {
+        size_t take = n < in ? n : in;
+        reg[r].free = (uint16_t)(add ? reg[r].free + take : reg[r].free - take);
+        if ((n -= take) == 0)
+            return;
+        r++;
+        in = BM_REGION;
+    }
 }
 
 /* The map word after the region of word k (or nwords). */
@@ -432,7 +466,7 @@ static size_t find_long(struct bm_block *b, size_t from, size_t n, size_t step, 
                 break;
             if (run == BM_NONE) { /* a region searched in vain, no run pending */
                 if (marks)
-                    mark_region(&b->rmiss[k / BM_REGION_WORDS - 1], n);
+                    mark_region(&b->reg[k / BM_REGION_WORDS - 1], n);
                 if ((k = skip_regions(b, k, n)) == b->nwords)
                     return BM_NONE;
             }
@@ -446,7 +480,7 @@ static size_t find_long(struct bm_block *b, size_t from, size_t n, size_t step, 
             return s;
     }
     if (marks)
-        mark_region(&b->rmiss[(b->nwords - 1) / BM_REGION_WORDS], n);
+        mark_region(&b->reg[(b->nwords - 1) / BM_REGION_WORDS], n);
     return BM_NONE;
 }
 
@@ -500,7 +534,7 @@ static inline __attribute__((always_inline)) size_t find_small(struct bm_block *
         }
         if (++k == stop) {
             if (k % BM_REGION_WORDS == 0 || k == b->nwords) /* a region searched in vain */
-                mark_region(&b->rmiss[(k - 1) / BM_REGION_WORDS], n);
+                mark_region(&b->reg[(k - 1) / BM_REGION_WORDS], n);
             if (k == b->nwords || (k = skip_regions(b, k, n)) == b->nwords)
                 return BM_NONE;
             stop = region_end(b, k);
@@ -521,17 +555,22 @@ static inline size_t words_for(size_t nchunks)
     return (nchunks + BM_W - 1) / BM_W;
 }
 
-/* Words of the region marks of a block of n chunks (one per region and
-   the 0 past the last). */
-static inline size_t mark_words(size_t n)
+static inline size_t regions_for(size_t nchunks)
 {
-    return ((((n + BM_REGION - 1) >> BM_REGION_SHIFT) + 1) * sizeof(uint16_t) + sizeof(bm_word) - 1) / sizeof(bm_word);
+    return (nchunks + BM_REGION - 1) >> BM_REGION_SHIFT;
+}
+
+/* Words of the region records of a block of n chunks (one per region and
+   the {0, 0} past the last). */
+static inline size_t region_words(size_t n)
+{
+    return ((regions_for(n) + 1) * sizeof(struct bm_region) + sizeof(bm_word) - 1) / sizeof(bm_word);
 }
 
 /* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
 static inline size_t tail_words(size_t n, size_t nsegs)
 {
-    return 2 * words_for(n) + mark_words(n) + nsegs - 1;
+    return 2 * words_for(n) + region_words(n) + nsegs - 1;
 }
 
 /* The page counts of b's segments after the first, in address order (the
@@ -539,7 +578,7 @@ static inline size_t tail_words(size_t n, size_t nsegs)
    the block create() was given). */
 static inline bm_word *segs_of(const struct bm_block *b)
 {
-    return b->heads + b->nwords + mark_words(b->nchunks);
+    return b->heads + b->nwords + region_words(b->nchunks);
 }
 
 /* Where the tail of n chunks and nsegs segments starts in a block ending at
@@ -564,7 +603,7 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
         return 0;
     /* A region of chunks costs its bytes, 2 map bits a chunk and a mark;
        the estimate is a few chunks off at most (rounding to words). */
-    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(uint16_t);
+    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(struct bm_region);
     size_t n = avail / per * BM_REGION + avail % per * BM_REGION / per;
     while (n && !layout_fits(base, end, n, nsegs, chunk))
         n--;
@@ -574,18 +613,20 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
 }
 
 /* Point b's maps at tail and record its chunk count; the region marks
-   say nothing yet. */
-static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n)
+   from region `keep` on say nothing yet, the record past the last region
+   is {0, 0}.  The caller sets the region counts. */
+static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n, size_t keep)
 {
     b->nchunks = n;
     b->nwords = words_for(n);
     b->freebits = (bm_word *)tail;
     b->heads = b->freebits + b->nwords;
-    b->rmiss = (uint16_t *)(void *)(b->heads + b->nwords);
-    size_t regions = (n + BM_REGION - 1) >> BM_REGION_SHIFT;
-    for (size_t r = 0; r < regions; r++)
-        b->rmiss[r] = BM_RNONE;
-    b->rmiss[regions] = 0;
+    b->reg = (struct bm_region *)(void *)(b->heads + b->nwords);
+    size_t regions = regions_for(n);
+    for (size_t r = keep; r < regions; r++)
+        b->reg[r].miss = BM_RNONE;
+    b->reg[regions].miss = 0;
+    b->reg[regions].free = 0;
 }
 
 /* Lay out a block of one segment over [mem, end) with a descriptor of
@@ -600,9 +641,12 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t
         return 0;
     b->next = NULL;
     b->base = base;
-    set_geometry(b, tail_at(end, n, 1), n);
+    set_geometry(b, tail_at(end, n, 1), n, 0);
     memset(b->freebits, 0, 2 * b->nwords * sizeof(bm_word));
     set_free_bits(b->freebits, 0, n);
+    for (size_t r = 0; r < regions_for(n); r++)
+        b->reg[r].free = 0;
+    count_run(b->reg, 0, n, 1);
     b->free_chunks = n;
     b->hint = 0;
     b->mem = mem;
@@ -628,18 +672,24 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     if (tail < (uintptr_t)b->freebits)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n) + mark_words(n);
-    size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw;
+    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nrg = nhd + words_for(n);
+    bm_word *nsg = nrg + region_words(n);
+    size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw, old_r = regions_for(old_n);
     /* Upward, highest array first: no copy overwrites a source still to be
-       read (the region marks start over in set_geometry). */
+       read (set_geometry clears the marks of the last two old regions and
+       the new ones, the counts of the new chunks are added below). */
     memmove(nsg, sg, (b->nsegs - 1) * sizeof(bm_word));
+    memmove(nrg, b->reg, old_r * sizeof(struct bm_region));
     memmove(nhd, hd, nw * sizeof(bm_word));
     memmove(nf, f, nw * sizeof(bm_word));
     memset(nf + nw, 0, add * sizeof(bm_word));
     memset(nhd + nw, 0, add * sizeof(bm_word));
     nsg[b->nsegs++ - 1] = pages;
-    set_geometry(b, tail, n);
+    set_geometry(b, tail, n, old_r > 2 ? old_r - 2 : 0);
+    for (size_t r = old_r; r < regions_for(n); r++)
+        b->reg[r].free = 0;
     set_free_bits(b->freebits, old_n, n - old_n);
+    count_run(b->reg, old_n, n - old_n, 1);
     b->free_chunks += n - old_n;
     b->end = end;
     h->nblocks++;
@@ -672,17 +722,23 @@ static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
     size_t nw = words_for(n);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nsg = nhd + nw + mark_words(n);
+    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nrg = nhd + nw, *nsg = nrg + region_words(n);
     /* Downward, lowest array first: no copy overwrites a source still to be read. */
     memmove(nf, f, nw * sizeof(bm_word));
     memmove(nhd, hd, nw * sizeof(bm_word));
+    memmove(nrg, b->reg, regions_for(n) * sizeof(struct bm_region));
     memmove(nsg, sg, (k - 1) * sizeof(bm_word));
     if (n % BM_W) { /* chunks n.. are free and no heads: clear their free bits */
         nf[nw - 1] &= low_bits(n % BM_W);
         nhd[nw - 1] &= low_bits(n % BM_W);
     }
     b->free_chunks -= b->nchunks - n;
-    set_geometry(b, tail, n);
+    if (n % BM_REGION) { /* the free chunks from n on in n's region, which stays, leave the map */
+        struct bm_region *last = (struct bm_region *)(void *)nrg + (n >> BM_REGION_SHIFT);
+        size_t top = (n | (BM_REGION - 1)) + 1;
+        last->free = (uint16_t)(last->free - ((b->nchunks < top ? b->nchunks : top) - n));
+    }
+    set_geometry(b, tail, n, regions_for(n));
     if (b->hint > n)
         b->hint = n;
     b->end = end;
@@ -836,6 +892,11 @@ static inline __attribute__((always_inline)) void *take_run(hb_heap *h, struct b
 {
     b->heads[s / BM_W] |= (bm_word)1 << (s % BM_W);
     clear_free_bits(b->freebits, s, n);
+    size_t r = s >> BM_REGION_SHIFT;
+    if ((s + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
+        b->reg[r].free = (uint16_t)(b->reg[r].free - n);
+    else
+        count_run(b->reg, s, n, 0);
     b->free_chunks -= n;
     if (s == b->hint)
         b->hint = s + n;
@@ -934,24 +995,37 @@ static size_t run_length(const struct bm_block *b, size_t i)
 
 /* Free the allocation whose head is i in one pass a word at a time: clear
    its head bit and set the free bits of its chunks up to the next free
-   chunk or head (or the end of the map).  Returns its length in chunks. */
+   chunk or head (or the end of the map).  Returns its length in chunks.
+   The marks: the run's part in each region after its first is a new free
+   run for that region (clear its mark); a run freed between used chunks
+   (or the map's ends) is otherwise a free run of its own, which only the
+   mark of its first region may deny (mark it one longer); one that joins a
+   free neighbour starts in its region or the one before (clear both). */
 static size_t release_run(struct bm_block *b, size_t i)
 {
     bm_word *f = b->freebits, *hd = b->heads, stop;
     size_t k = i / BM_W, last = b->nwords - 1;
+    int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
     hd[k] &= ~((bm_word)1 << (i % BM_W));
-    /* Runs may now start in the run's regions (and the one before: skip_region). */
-    b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
     bm_word run = BM_ALL << (i % BM_W); /* the chunks of word k from i on */
     while (!(stop = (f[k] | hd[k]) & run) && k < last) {
         f[k] |= run;
         run = BM_ALL;
-        if (++k % BM_REGION_WORDS == 0)
-            b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
+        k++;
     }
     size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
     f[k] |= run & low_bits(end);
-    return k * BM_W + end - i;
+    size_t n = k * BM_W + end - i, r = i >> BM_REGION_SHIFT;
+    for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
+        b->reg[q].miss = BM_RNONE; /* the run's part from q's first chunk on */
+    if (joins || (stop && ((f[k] >> end) & 1u))) {
+        b->reg[r].miss = BM_RNONE;
+        if (joins && r)
+            b->reg[r - 1].miss = BM_RNONE;
+    } else if (b->reg[r].miss <= n) {
+        b->reg[r].miss = n < BM_REGION ? (uint16_t)(n + 1) : BM_RNONE;
+    }
+    return n;
 }
 
 static int bm_free(hb_heap *h, void *ptr)
@@ -963,6 +1037,11 @@ static int bm_free(hb_heap *h, void *ptr)
     if (i == BM_NONE)
         return HB_EBADPTR;
     size_t n = release_run(b, i);
+    size_t r = i >> BM_REGION_SHIFT;
+    if ((i + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
+        b->reg[r].free = (uint16_t)(b->reg[r].free + n);
+    else
+        count_run(b->reg, i, n, 1);
     b->free_chunks += n;
     if (i < b->hint)
         b->hint = i;
@@ -1121,7 +1200,7 @@ static const char *check_layout(const hb_heap *h, const struct bm_block *b)
         return "block map size inconsistent with its chunk count";
     if (end < mem || end - mem < descriptor || b->base != hb_align_up(mem + descriptor, h->chunk) || b->nsegs == 0 ||
         b->nsegs - 1 > (end - mem) / sizeof(bm_word) || b->heads != b->freebits + b->nwords ||
-        (const void *)b->rmiss != (const void *)(b->heads + b->nwords))
+        (const void *)b->reg != (const void *)(b->heads + b->nwords))
         return "block descriptor outside its block or misaligned";
     if (!layout_fits(b->base, end, b->nchunks, b->nsegs, h->chunk) || tail != tail_at(end, b->nchunks, b->nsegs) ||
         b->nchunks != chunks_that_fit(b->base, end, b->nsegs, h->chunk))
@@ -1163,12 +1242,17 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
     if (b->hint > b->nchunks || first_free(b, 0) < b->hint)
         return "search hint past a free chunk or past the end of the map";
     size_t r = 0;
-    for (; r << BM_REGION_SHIFT < b->nchunks; r++)
-        if (b->rmiss[r] != BM_RNONE &&
-            (b->rmiss[r] > BM_REGION || (skip_region(b, r, b->rmiss[r]) && run_starts_in(b, r, b->rmiss[r]))))
+    for (; r << BM_REGION_SHIFT < b->nchunks; r++) {
+        size_t m = b->reg[r].miss, free_bits = 0;
+        if (m != BM_RNONE && (m > BM_REGION || run_starts_in(b, r, m)))
             return "region marked as missing a free run that starts in it";
-    if (b->rmiss[r] != 0)
-        return "no zero mark past the last region";
+        for (size_t k = r * BM_REGION_WORDS; k < (r + 1) * BM_REGION_WORDS && k < b->nwords; k++)
+            free_bits += popcount_word(b->freebits[k]);
+        if (b->reg[r].free != free_bits)
+            return "region free-chunk count differs from its free bits";
+    }
+    if (b->reg[r].miss != 0 || b->reg[r].free != 0)
+        return "no zero mark and count past the last region";
     size_t free_bits = 0, head_bits = 0;
     for (size_t k = 0; k < b->nwords; k++) {
         if (b->heads[k] & b->freebits[k])
