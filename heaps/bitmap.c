@@ -995,8 +995,8 @@ static size_t run_length(const struct bm_block *b, size_t i)
 
 /* Free the allocation whose head is i in one pass a word at a time: clear
    its head bit and set the free bits of its chunks up to the next free
-   chunk or head (or the end of the map).  Returns its length in chunks.
-   The marks: the run's part in each region after its first is a new free
+   chunk or head (or the end of the map), and count them in their regions.
+   Returns its length in chunks.  The marks: the run's part in each region after its first is a new free
    run for that region (clear its mark); a run freed between used chunks
    (or the map's ends) is otherwise a free run of its own, which only the
    mark of its first region may deny (mark it one longer); one that joins a
@@ -1005,7 +1005,6 @@ static size_t release_run(struct bm_block *b, size_t i)
 {
     bm_word *f = b->freebits, *hd = b->heads, stop;
     size_t k = i / BM_W, last = b->nwords - 1;
-    int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
     hd[k] &= ~((bm_word)1 << (i % BM_W));
     bm_word run = BM_ALL << (i % BM_W); /* the chunks of word k from i on */
     while (!(stop = (f[k] | hd[k]) & run) && k < last) {
@@ -1016,14 +1015,23 @@ static size_t release_run(struct bm_block *b, size_t i)
     size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
     f[k] |= run & low_bits(end);
     size_t n = k * BM_W + end - i, r = i >> BM_REGION_SHIFT;
-    for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
-        b->reg[q].miss = BM_RNONE; /* the run's part from q's first chunk on */
+    struct bm_region *g = b->reg + r;
+    if ((i + n - 1) >> BM_REGION_SHIFT == r) { /* the common case: inside one region */
+        g->free = (uint16_t)(g->free + n);
+    } else {
+        count_run(b->reg, i, n, 1);
+        for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
+            b->reg[q].miss = BM_RNONE; /* the run's part from q's first chunk on */
+    }
+    if (g->miss == BM_RNONE && (r == 0 || g[-1].miss == BM_RNONE))
+        return n; /* no claim left that the run may break */
+    int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
     if (joins || (stop && ((f[k] >> end) & 1u))) {
-        b->reg[r].miss = BM_RNONE;
+        g->miss = BM_RNONE;
         if (joins && r)
-            b->reg[r - 1].miss = BM_RNONE;
-    } else if (b->reg[r].miss <= n) {
-        b->reg[r].miss = n < BM_REGION ? (uint16_t)(n + 1) : BM_RNONE;
+            g[-1].miss = BM_RNONE;
+    } else if (g->miss <= n) {
+        g->miss = n < BM_REGION ? (uint16_t)(n + 1) : BM_RNONE;
     }
     return n;
 }
@@ -1037,11 +1045,6 @@ static int bm_free(hb_heap *h, void *ptr)
     if (i == BM_NONE)
         return HB_EBADPTR;
     size_t n = release_run(b, i);
-    size_t r = i >> BM_REGION_SHIFT;
-    if ((i + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
-        b->reg[r].free = (uint16_t)(b->reg[r].free + n);
-    else
-        count_run(b->reg, i, n, 1);
     b->free_chunks += n;
     if (i < b->hint)
         b->hint = i;
