@@ -33,21 +33,32 @@
  *   first, so new blocks drain and can be contracted.  (A true next-fit
  *   hint, the OSDev original's, measured worse on the bench's churn
  *   workload: a footprint of 3.6x the peak live bytes.)
- *   Region marks keep a search off what it already searched in vain: the
- *   chunks fall into regions of 2048 (BM_REGION), and a region's mark m
- *   says that no free run of m chunks starts in it.  A search that leaves
- *   a region without a fit (and with no run still open, for the long
- *   search) marks it with its n; searches for n >= m skip it.  A free
- *   clears the marks of the regions it touches; a run starting in a region
- *   may reach into the next, so a mark counts only while the next region's
- *   mark is set too (see skip_region for why that suffices).
+ *   Per-region records keep a search off regions that cannot hold the
+ *   start of a fit, each in O(1): the chunks fall into regions of 2048
+ *   (BM_REGION), and each region keeps its free-chunk count and a mark.
+ *   A run of n chunks starting in region r lies in r and r + 1 unless it
+ *   covers r + 1 whole, so r is skipped when it has no free chunk, or when
+ *   r + 1 is not wholly free and the two hold fewer than n free chunks
+ *   (exact for any n and any alignment).  The mark m says that no free run
+ *   of m chunks starts in the region (a run from the region before counted
+ *   from the region's first chunk, as a search that skipped that region
+ *   sees it).  A search that leaves a region without a fit (and with no
+ *   run still open, for the long search) marks it with its n; searches for
+ *   n >= m skip it.  A free that lands between used chunks is a free run
+ *   of its own: it raises its first region's mark past its length if the
+ *   mark denied it, so the mark survives the frees that cannot make a fit;
+ *   a free that joins a free neighbour clears the marks of its region and
+ *   the one before; either clears the marks of the further regions it
+ *   reaches.  Alloc and free move the counts of the regions a run spans.
  *   Growth: when no block can serve, the heap asks cfg.get_pages for pages
  *   and returns NULL only when the manager refuses.  Pages that begin
  *   exactly where a block ends (the bench's memory manager places them so)
  *   extend that block: its tail (the maps, region marks and segment table
  *   at its end) moves to the new end, and the old tail, the gap below it
  *   and the new memory become free chunks, so runs span the old boundary
- *   and the free run at the block's top joins the new memory.  Other pages
+ *   and the free run at the block's top joins the new memory; the region
+ *   records move with the tail, the marks of the last two old regions are
+ *   cleared.  Other pages
  *   start a block of their own.  The request is sized for extending the
  *   block that ends highest when that is less than a block of its own
  *   (both at least BM_GROW_PAGES, or exactly what is needed if the manager
@@ -65,16 +76,16 @@
  *   after a free chunk is a head; no bit is set past nchunks; free_chunks
  *   counts the free bits; every chunk below the hint is used; a block
  *   holds as many chunks as fit between its descriptor and its tail, and
- *   its segments add up to it; a region mark that counts is true.
+ *   its segments add up to it; a region's count is the free bits in it; a
+ *   region's mark is true.
  *
  * Data structures
- *   A block: [descriptor][chunks][free bits][head bits][region marks]
- *   [segment pages].  struct hb_heap at the start of the initial block
- *   holds the globals and the initial block's descriptor; every other
- *   block starts with a struct bm_block.  Chunk 0 is the first chunk-aligned
- *   address after the descriptor; the tail (whole words) ends at the
- *   block's end.  A block is one or more segments, memory-manager blocks in
- *   address order: the first is what the others leave (the initial block's
+ *   A block: [descriptor][chunks][free bits][head bits][region records]
+ *   [segment pages]; a region record is the mark and the count, 2 bytes
+ *   each (struct bm_region), one per region and a {0, 0} past the last.  struct hb_heap at the start of the initial
+ * block holds the globals and the initial block's descriptor; every other block starts with a struct bm_block.  Chunk 0
+ * is the first chunk-aligned address after the descriptor; the tail (whole words) ends at the block's end.  A block is
+ * one or more segments, memory-manager blocks in address order: the first is what the others leave (the initial block's
  *   is the block create() was given), the others' page counts follow the
  *   region marks.  Blocks are a singly linked list; free finds a pointer's
  *   block by a range test.
@@ -82,8 +93,8 @@
  * Metadata (C = chunk size)
  *   Per allocation: no header; the maps cost 2 bits per chunk whether used
  *   or not, i.e. 0.25/C of the pool (1.6% at C=16, 0.8% at C=32), the
- *   region marks 2 bytes per 2048 chunks and 2 more per block, rounded up
- *   to a word, a segment after the first one word: all reported as
+ *   region records 4 bytes per 2048 chunks and 4 more per block, rounded
+ *   up to a word, a segment after the first one word: all reported as
  *   meta_bytes.  Rounding a request up to whole chunks is part of granted
  *   (usable size is the whole run).  Global: struct hb_heap (globals + the
  *   initial block's descriptor); per extra block (not per segment) a
@@ -169,25 +180,24 @@ typedef unsigned long bm_word; /* a machine word on ILP32 and LP64 targets */
 #define BM_REGION_SHIFT 11 /* a search region: 2048 chunks (32 or 64 map words) */
 #define BM_REGION ((size_t)1 << BM_REGION_SHIFT)
 #define BM_REGION_WORDS (BM_REGION / BM_W)
-#define BM_RNONE ((uint16_t)0xffff)
 
-_Static_assert(BM_REGION % BM_W == 0 && BM_REGION < BM_RNONE, "a region is whole map words; a region mark holds "
-                                                              "a run length of up to a region");
+/* A region record (see skip_region): the region's free chunks in the low
+   12 bits, its mark (an index into bm_miss_len) in the top 4. */
+typedef uint16_t bm_rec;
+#define BM_COUNT ((bm_rec)0x0fff)
+#define BM_MARK_SHIFT 12
+#define BM_RNONE ((bm_rec)0xf000) /* the mark that claims nothing */
 
-/* What a block keeps per region of its chunks (see skip_region). */
-struct bm_region {
-    uint16_t miss; /* a free run of `miss` chunks starts nowhere in the region */
-    uint16_t free; /* free chunks in the region (0..BM_REGION) */
-};
-
-_Static_assert(sizeof(struct bm_region) == 4, "the essay's bytes per region");
+_Static_assert(BM_REGION % BM_W == 0 && BM_REGION <= BM_COUNT, "a region is whole map words; a record counts the "
+                                                               "free chunks of a whole region");
+_Static_assert(sizeof(bm_rec) == 2, "the essay's bytes per region");
 
 struct bm_block {
     struct bm_block *next;
-    bm_word *freebits;     /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
-    bm_word *heads;        /* bit i of word i/W: chunk i is the first of an allocation */
-    struct bm_region *reg; /* per region (see skip_region); one past the last region: {0, 0} */
-    uintptr_t base;        /* address of chunk 0, aligned to the chunk size */
+    bm_word *freebits; /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
+    bm_word *heads;    /* bit i of word i/W: chunk i is the first of an allocation */
+    bm_rec *reg;       /* per region (see skip_region); one past the last region: 0 */
+    uintptr_t base;    /* address of chunk 0, aligned to the chunk size */
     size_t nchunks;
     size_t nwords;
     size_t free_chunks;
@@ -323,46 +333,60 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
 
 /* ---- region marks ------------------------------------------------ */
 
-/* Region marks.  reg[r].miss = m: no m free chunks in a row start in
-   region r (chunks r * BM_REGION on), counting a free run that begins
-   before r from r's first chunk on, as a search that starts at r does.
-   Such a stretch lies in r and r + 1, so a free clears the marks of the
-   regions it touches after its first and of the one before it when it
-   joins a free neighbour (release_run); an extension clears the last two
-   regions' marks.  BM_RNONE: no claim. */
+/* Region marks.  Mark c of region r says that no bm_miss_len[c] free
+   chunks in a row start in r (chunks r * BM_REGION on), counting a free
+   run that begins before r from r's first chunk on, as a search that
+   starts at r does; the last mark claims nothing (BM_RNONE).  Such a
+   stretch lies in r and r + 1, so a free clears the marks of the regions
+   it touches after its first and of the one before it when it joins a free
+   neighbour (release_run); an extension clears the last two regions'
+   marks.  A claim that falls between two lengths is kept as the longer,
+   which is weaker and still true. */
+static const uint16_t bm_miss_len[16] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64, 0xffff};
+
 static inline int marked(const struct bm_block *b, size_t r, size_t n)
 {
-    return b->reg[r].miss <= n;
+    return bm_miss_len[b->reg[r] >> BM_MARK_SHIFT] <= n;
 }
 
-/* Region counts.  reg[r].free is the number of free chunks in region r
-   (0 past the last region).  A free run of n chunks that starts in r lies
-   in r and r + 1 unless it covers r + 1 whole, so none starts in r when r
-   has no free chunk, or when r + 1 has a used chunk (or is the last
-   region, or past it) and the two regions hold fewer than n free chunks
-   between them.  This holds for any n and any alignment. */
+/* The mark of the claim "no n free chunks in a row start here". */
+static inline bm_rec mark_for(size_t n)
+{
+    bm_rec c = 0;
+    while (c < 15 && bm_miss_len[c] < n)
+        c++;
+    return (bm_rec)(c << BM_MARK_SHIFT);
+}
+
+/* Region counts.  The low bits of reg[r] count the free chunks in region
+   r (the record past the last region is 0).  A free run of n chunks that
+   starts in r lies in r and r + 1 unless it covers r + 1 whole, so none
+   starts in r when r has no free chunk, or when r + 1 has a used chunk (or
+   is the last region, or past it) and the two regions hold fewer than n
+   free chunks between them.  This holds for any n and any alignment. */
 static inline int skip_region(const struct bm_block *b, size_t r, size_t n)
 {
-    size_t here = b->reg[r].free, next = b->reg[r + 1].free;
+    size_t here = b->reg[r] & BM_COUNT, next = b->reg[r + 1] & BM_COUNT;
     return here == 0 || (here + next < n && next < BM_REGION) || marked(b, r, n);
 }
 
 /* Region r was searched in vain for a free run of n <= BM_REGION chunks:
-   keep the smaller claim. */
-static inline void mark_region(struct bm_region *m, size_t n)
+   keep the stronger claim. */
+static inline void mark_region(bm_rec *m, size_t n)
 {
-    if (m->miss > n)
-        m->miss = (uint16_t)n;
+    bm_rec c = mark_for(n);
+    if ((*m & BM_RNONE) > c)
+        *m = (bm_rec)((*m & BM_COUNT) | c);
 }
 
 /* Chunks i .. i+n-1 (n >= 1) became free (add) or used (!add): move the
    counts of the regions they lie in. */
-static void count_run(struct bm_region *reg, size_t i, size_t n, int add)
+static void count_run(bm_rec *reg, size_t i, size_t n, int add)
 {
     size_t r = i >> BM_REGION_SHIFT, in = BM_REGION - (i & (BM_REGION - 1)); /* chunks of region r from i on */
     for (;;) {
         size_t take = n < in ? n : in;
-        reg[r].free = (uint16_t)(add ? reg[r].free + take : reg[r].free - take);
+        reg[r] = (bm_rec)(add ? reg[r] + take : reg[r] - take);
         if ((n -= take) == 0)
             return;
         r++;
@@ -564,7 +588,7 @@ static inline size_t regions_for(size_t nchunks)
    the {0, 0} past the last). */
 static inline size_t region_words(size_t n)
 {
-    return ((regions_for(n) + 1) * sizeof(struct bm_region) + sizeof(bm_word) - 1) / sizeof(bm_word);
+    return ((regions_for(n) + 1) * sizeof(bm_rec) + sizeof(bm_word) - 1) / sizeof(bm_word);
 }
 
 /* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
@@ -603,7 +627,7 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
         return 0;
     /* A region of chunks costs its bytes, 2 map bits a chunk and a mark;
        the estimate is a few chunks off at most (rounding to words). */
-    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(struct bm_region);
+    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(bm_rec);
     size_t n = avail / per * BM_REGION + avail % per * BM_REGION / per;
     while (n && !layout_fits(base, end, n, nsegs, chunk))
         n--;
@@ -621,12 +645,11 @@ static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n, si
     b->nwords = words_for(n);
     b->freebits = (bm_word *)tail;
     b->heads = b->freebits + b->nwords;
-    b->reg = (struct bm_region *)(void *)(b->heads + b->nwords);
+    b->reg = (bm_rec *)(void *)(b->heads + b->nwords);
     size_t regions = regions_for(n);
     for (size_t r = keep; r < regions; r++)
-        b->reg[r].miss = BM_RNONE;
-    b->reg[regions].miss = 0;
-    b->reg[regions].free = 0;
+        b->reg[r] |= BM_RNONE;
+    b->reg[regions] = 0;
 }
 
 /* Lay out a block of one segment over [mem, end) with a descriptor of
@@ -645,7 +668,7 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t
     memset(b->freebits, 0, 2 * b->nwords * sizeof(bm_word));
     set_free_bits(b->freebits, 0, n);
     for (size_t r = 0; r < regions_for(n); r++)
-        b->reg[r].free = 0;
+        b->reg[r] = BM_RNONE;
     count_run(b->reg, 0, n, 1);
     b->free_chunks = n;
     b->hint = 0;
@@ -679,7 +702,7 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
        read (set_geometry clears the marks of the last two old regions and
        the new ones, the counts of the new chunks are added below). */
     memmove(nsg, sg, (b->nsegs - 1) * sizeof(bm_word));
-    memmove(nrg, b->reg, old_r * sizeof(struct bm_region));
+    memmove(nrg, b->reg, old_r * sizeof(bm_rec));
     memmove(nhd, hd, nw * sizeof(bm_word));
     memmove(nf, f, nw * sizeof(bm_word));
     memset(nf + nw, 0, add * sizeof(bm_word));
@@ -687,7 +710,7 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     nsg[b->nsegs++ - 1] = pages;
     set_geometry(b, tail, n, old_r > 2 ? old_r - 2 : 0);
     for (size_t r = old_r; r < regions_for(n); r++)
-        b->reg[r].free = 0;
+        b->reg[r] = BM_RNONE;
     set_free_bits(b->freebits, old_n, n - old_n);
     count_run(b->reg, old_n, n - old_n, 1);
     b->free_chunks += n - old_n;
@@ -726,7 +749,7 @@ static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
     /* Downward, lowest array first: no copy overwrites a source still to be read. */
     memmove(nf, f, nw * sizeof(bm_word));
     memmove(nhd, hd, nw * sizeof(bm_word));
-    memmove(nrg, b->reg, regions_for(n) * sizeof(struct bm_region));
+    memmove(nrg, b->reg, regions_for(n) * sizeof(bm_rec));
     memmove(nsg, sg, (k - 1) * sizeof(bm_word));
     if (n % BM_W) { /* chunks n.. are free and no heads: clear their free bits */
         nf[nw - 1] &= low_bits(n % BM_W);
@@ -734,9 +757,9 @@ static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
     }
     b->free_chunks -= b->nchunks - n;
     if (n % BM_REGION) { /* the free chunks from n on in n's region, which stays, leave the map */
-        struct bm_region *last = (struct bm_region *)(void *)nrg + (n >> BM_REGION_SHIFT);
+        bm_rec *last = (bm_rec *)(void *)nrg + (n >> BM_REGION_SHIFT);
         size_t top = (n | (BM_REGION - 1)) + 1;
-        last->free = (uint16_t)(last->free - ((b->nchunks < top ? b->nchunks : top) - n));
+        *last = (bm_rec)(*last - ((b->nchunks < top ? b->nchunks : top) - n));
     }
     set_geometry(b, tail, n, regions_for(n));
     if (b->hint > n)
@@ -894,7 +917,7 @@ static inline __attribute__((always_inline)) void *take_run(hb_heap *h, struct b
     clear_free_bits(b->freebits, s, n);
     size_t r = s >> BM_REGION_SHIFT;
     if ((s + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
-        b->reg[r].free = (uint16_t)(b->reg[r].free - n);
+        b->reg[r] = (bm_rec)(b->reg[r] - n);
     else
         count_run(b->reg, s, n, 0);
     b->free_chunks -= n;
@@ -1015,23 +1038,23 @@ static size_t release_run(struct bm_block *b, size_t i)
     size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
     f[k] |= run & low_bits(end);
     size_t n = k * BM_W + end - i, r = i >> BM_REGION_SHIFT;
-    struct bm_region *g = b->reg + r;
+    bm_rec *g = b->reg + r;
     if ((i + n - 1) >> BM_REGION_SHIFT == r) { /* the common case: inside one region */
-        g->free = (uint16_t)(g->free + n);
+        *g = (bm_rec)(*g + n);
     } else {
         count_run(b->reg, i, n, 1);
         for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
-            b->reg[q].miss = BM_RNONE; /* the run's part from q's first chunk on */
+            b->reg[q] |= BM_RNONE; /* the run's part from q's first chunk on */
     }
-    if (g->miss == BM_RNONE && (r == 0 || g[-1].miss == BM_RNONE))
+    if (*g >= BM_RNONE && (r == 0 || g[-1] >= BM_RNONE))
         return n; /* no claim left that the run may break */
     int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
     if (joins || (stop && ((f[k] >> end) & 1u))) {
-        g->miss = BM_RNONE;
+        *g |= BM_RNONE;
         if (joins && r)
-            g[-1].miss = BM_RNONE;
-    } else if (g->miss <= n) {
-        g->miss = n < BM_REGION ? (uint16_t)(n + 1) : BM_RNONE;
+            g[-1] |= BM_RNONE;
+    } else if (bm_miss_len[*g >> BM_MARK_SHIFT] <= n) {
+        *g = (bm_rec)((*g & BM_COUNT) | mark_for(n + 1));
     }
     return n;
 }
@@ -1246,15 +1269,15 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
         return "search hint past a free chunk or past the end of the map";
     size_t r = 0;
     for (; r << BM_REGION_SHIFT < b->nchunks; r++) {
-        size_t m = b->reg[r].miss, free_bits = 0;
-        if (m != BM_RNONE && (m > BM_REGION || run_starts_in(b, r, m)))
+        size_t m = bm_miss_len[b->reg[r] >> BM_MARK_SHIFT], free_bits = 0;
+        if ((b->reg[r] & BM_RNONE) != BM_RNONE && run_starts_in(b, r, m))
             return "region marked as missing a free run that starts in it";
         for (size_t k = r * BM_REGION_WORDS; k < (r + 1) * BM_REGION_WORDS && k < b->nwords; k++)
             free_bits += popcount_word(b->freebits[k]);
-        if (b->reg[r].free != free_bits)
+        if ((b->reg[r] & BM_COUNT) != free_bits)
             return "region free-chunk count differs from its free bits";
     }
-    if (b->reg[r].miss != 0 || b->reg[r].free != 0)
+    if (b->reg[r] != 0)
         return "no zero mark and count past the last region";
     size_t free_bits = 0, head_bits = 0;
     for (size_t k = 0; k < b->nwords; k++) {
