@@ -39,21 +39,23 @@
  *   A run of n chunks starting in region r lies in r and r + 1 unless it
  *   covers r + 1 whole, so r is skipped when it has no free chunk, or when
  *   r + 1 is not wholly free and the two hold fewer than n free chunks
- *   (exact for any n and any alignment).  The mark m says that no free run
+ *   (sound for any n and any alignment).  The mark m says that no free run
  *   of m chunks starts in the region (a run from the region before counted
  *   from the region's first chunk, as a search that skipped that region
- *   sees it).  A search that leaves a region without a fit (and with no
- *   run still open, for the long search) marks it with its n; searches for
- *   n >= m skip it.  A free that lands between used chunks is a free run
- *   of its own: it raises its first region's mark past its length if the
- *   mark denied it, so the mark survives the frees that cannot make a fit;
- *   a free that joins a free neighbour clears the marks of its region and
- *   the one before; either clears the marks of the further regions it
- *   reaches.  Alloc and free move the counts of the regions a run spans.
+ *   sees it); m is one of 1..8, 10, 12, 16, 24, 32, 48, 64, and a claim
+ *   between two of them is kept as the longer (weaker, still true).  A
+ *   search that leaves a region without a fit (and with no run still open,
+ *   for the long search) marks it with its n; searches for n >= m skip it.
+ *   A free that lands between used chunks is a free run of its own: it
+ *   raises its first region's mark past its length if the mark denied it,
+ *   so the mark survives the frees that cannot make a fit; a free that
+ *   joins a free neighbour clears the marks of its region and the one
+ *   before; either clears the marks of the further regions it reaches.
+ *   Alloc and free move the counts of the regions a run spans.
  *   Growth: when no block can serve, the heap asks cfg.get_pages for pages
  *   and returns NULL only when the manager refuses.  Pages that begin
  *   exactly where a block ends (the bench's memory manager places them so)
- *   extend that block: its tail (the maps, region marks and segment table
+ *   extend that block: its tail (the maps, region records and segment table
  *   at its end) moves to the new end, and the old tail, the gap below it
  *   and the new memory become free chunks, so runs span the old boundary
  *   and the free run at the block's top joins the new memory; the region
@@ -81,19 +83,22 @@
  *
  * Data structures
  *   A block: [descriptor][chunks][free bits][head bits][region records]
- *   [segment pages]; a region record is the mark and the count, 2 bytes
- *   each (struct bm_region), one per region and a {0, 0} past the last.  struct hb_heap at the start of the initial
- * block holds the globals and the initial block's descriptor; every other block starts with a struct bm_block.  Chunk 0
- * is the first chunk-aligned address after the descriptor; the tail (whole words) ends at the block's end.  A block is
- * one or more segments, memory-manager blocks in address order: the first is what the others leave (the initial block's
- *   is the block create() was given), the others' page counts follow the
- *   region marks.  Blocks are a singly linked list; free finds a pointer's
+ *   [segment pages]; a region record is 2 bytes (bm_rec): the region's
+ *   free chunks in 12 bits, its mark in 4; one per region and a 0 past the
+ *   last.  struct hb_heap at the start of the initial block holds the
+ *   globals and the initial block's descriptor; every other block starts
+ *   with a struct bm_block.  Chunk 0 is the first chunk-aligned address
+ *   after the descriptor; the tail (whole words) ends at the block's end.
+ *   A block is one or more segments, memory-manager blocks in address
+ *   order: the first is what the others leave (the initial block's is the
+ *   block create() was given), the others' page counts follow the
+ *   region records.  Blocks are a singly linked list; free finds a pointer's
  *   block by a range test.
  *
  * Metadata (C = chunk size)
  *   Per allocation: no header; the maps cost 2 bits per chunk whether used
  *   or not, i.e. 0.25/C of the pool (1.6% at C=16, 0.8% at C=32), the
- *   region records 4 bytes per 2048 chunks and 4 more per block, rounded
+ *   region records 2 bytes per 2048 chunks and 2 more per block, rounded
  *   up to a word, a segment after the first one word: all reported as
  *   meta_bytes.  Rounding a request up to whole chunks is part of granted
  *   (usable size is the whole run).  Global: struct hb_heap (globals + the
@@ -108,28 +113,31 @@
  *   alloc: O(N/W * log2 n) per block searched for n <= W chunks (n = 1: one
  *   ctz per word), O(N/W) for longer runs and for large alignments; in all
  *   O(B + total chunks / W * log W).  A block with too few free chunks is
- *   skipped in O(1), a marked region in O(1) (unaligned requests of up to
- *   2048 chunks mark regions; every search skips them).  Growth adds one or
+ *   skipped in O(1), and so is a region that its count or its mark rules
+ *   out (unaligned requests of up to 64 chunks mark regions; the small and
+ *   long searches skip them, whatever their alignment).  Growth adds one or
  *   two get_pages calls (three or four when the pages land elsewhere) and,
  *   to extend a block, O(N/W + segments) to move its tail.  free: O(1)
  *   when the pointer lies in the block touched last, else O(B) to find its
- *   block; then O(n/W) for an n-chunk run (its end, its free bits and the
- *   marks of its regions, a word at a time).  contract: O(N/W + segments)
- *   per segment given back.  walk/stats: O(N/W) per block plus O(1) per
- *   allocation; check: the same plus O(N/W) per marked region.
+ *   block; then O(n/W) for an n-chunk run (its end and its free bits, a
+ *   word at a time, and the records of its regions); alloc pays the same
+ *   per region for the counts.  contract: O(N/W + segments) per segment
+ *   given back.  walk/stats: O(N/W) per block plus O(1) per allocation;
+ *   check: the same plus O(N/W) per marked region.
  *   Measured (guest instructions in the heap, call sequence subtracted;
- *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 1 040 on
- *   MIPS32 and 800 on x86 at 10^4 live blocks (growth-10000); 17 475 over
- *   every workload, freeing a 482 KiB run (30 837 chunks) on trace-awk
- *   (MIPS32); alloc median 128 on fill-16-same, 260 on churn, and on the
- *   traces, where every allocation searches one map of several MiB, 3 401
- *   on trace-awk, 1 425 on trace-gcc, 5 479 on trace-python3 (MIPS32); free
- *   median 94 (MIPS32).  On the host (x86-64, -O3: build/host-bench of
- *   make bench), instructions per call, inclusive, as `valgrind
- *   --tool=callgrind --trace-children=yes hb-bench --heap bitmap,malloc
- *   --workload fill-16-same --no-quality --no-minpool --repetitions 2`
- *   counts them in the speed children: alloc 106.5 and free 91.1, against
- *   158.5 and 108.9 for glibc malloc through its wrapper.
+ *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 892 on MIPS32
+ *   and 761 on x86 at 10^4 live blocks (growth-10000); 13 842 over every
+ *   workload, freeing a 482 KiB run (30 837 chunks) on trace-awk (MIPS32);
+ *   alloc median 141 on fill-16-same, 286 on churn, and on the traces,
+ *   where every allocation searches one map of several MiB, 2 230 on
+ *   trace-awk, 874 on trace-gcc, 1 900 on trace-python3, 330 on trace-sort
+ *   (MIPS32); free median 122 on fill-16-same (MIPS32).  On the host
+ *   (x86-64, -O3: build/host-bench of make bench), instructions per call,
+ *   inclusive, as `valgrind --tool=callgrind --trace-children=yes hb-bench
+ *   --heap bitmap,malloc --workload fill-16-same --no-quality --no-minpool
+ *   --repetitions 2` counts them in the speed children: alloc 123.6 and
+ *   free 105.6, against 157.6 and 107.9 for glibc malloc through its
+ *   wrapper.
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
@@ -141,10 +149,14 @@
  *   0.66 for a block per memory-manager block, which leaves a tail too
  *   short for the next request at each boundary.  Blocks that are not
  *   adjacent stay apart, and a block never grows downwards nor bridges two
- *   blocks.  The price is one large map: the region marks keep a search to
- *   the regions that may hold a fit, but a free anywhere in a region clears
- *   its mark, and on the traces, whose frees fall all over the map, the
- *   median allocation still searches several regions (figures above).
+ *   blocks.  The price is one large map: the region records keep a search
+ *   to the regions that may hold a fit, but a region with enough free
+ *   chunks and no true mark is searched a word at a time, and on the
+ *   traces, whose frees fall all over the map, the median allocation still
+ *   searches a region or two (figures above); keeping the records costs
+ *   alloc about 13 and free about 28 instructions (fill-16-same,
+ *   MIPS32).  The marks take 4 bits, coarse above 8 chunks, so that a
+ *   region's record, count included, fits in 2 bytes of the tail.
  *   Alignment above the chunk size costs only the search, never slack
  *   chunks; max_align is 64 KiB (BM_MAX_ALIGN): larger alignments would
  *   make a fresh block for a small request mostly slack.
@@ -1278,7 +1290,7 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
             return "region free-chunk count differs from its free bits";
     }
     if (b->reg[r] != 0)
-        return "no zero mark and count past the last region";
+        return "no zero record past the last region";
     size_t free_bits = 0, head_bits = 0;
     for (size_t k = 0; k < b->nwords; k++) {
         if (b->heads[k] & b->freebits[k])
