@@ -33,21 +33,34 @@
  *   first, so new blocks drain and can be contracted.  (A true next-fit
  *   hint, the OSDev original's, measured worse on the bench's churn
  *   workload: a footprint of 3.6x the peak live bytes.)
- *   Region marks keep a search off what it already searched in vain: the
- *   chunks fall into regions of 2048 (BM_REGION), and a region's mark m
- *   says that no free run of m chunks starts in it.  A search that leaves
- *   a region without a fit (and with no run still open, for the long
- *   search) marks it with its n; searches for n >= m skip it.  A free
- *   clears the marks of the regions it touches; a run starting in a region
- *   may reach into the next, so a mark counts only while the next region's
- *   mark is set too (see skip_region for why that suffices).
+ *   Per-region records keep a search off regions that cannot hold the
+ *   start of a fit, each in O(1): the chunks fall into regions of 2048
+ *   (BM_REGION), and each region keeps its free-chunk count and a mark.
+ *   A run of n chunks starting in region r lies in r and r + 1 unless it
+ *   covers r + 1 whole, so r is skipped when it has no free chunk, or when
+ *   r + 1 is not wholly free and the two hold fewer than n free chunks
+ *   (sound for any n and any alignment).  The mark m says that no free run
+ *   of m chunks starts in the region (a run from the region before counted
+ *   from the region's first chunk, as a search that skipped that region
+ *   sees it); m is one of 1..8, 10, 12, 16, 24, 32, 48, 64, and a claim
+ *   between two of them is kept as the longer (weaker, still true).  A
+ *   search that leaves a region without a fit (and with no run still open,
+ *   for the long search) marks it with its n; searches for n >= m skip it.
+ *   A free that lands between used chunks is a free run of its own: it
+ *   raises its first region's mark past its length if the mark denied it,
+ *   so the mark survives the frees that cannot make a fit; a free that
+ *   joins a free neighbour clears the marks of its region and the one
+ *   before; either clears the marks of the further regions it reaches.
+ *   Alloc and free move the counts of the regions a run spans.
  *   Growth: when no block can serve, the heap asks cfg.get_pages for pages
  *   and returns NULL only when the manager refuses.  Pages that begin
  *   exactly where a block ends (the bench's memory manager places them so)
- *   extend that block: its tail (the maps, region marks and segment table
+ *   extend that block: its tail (the maps, region records and segment table
  *   at its end) moves to the new end, and the old tail, the gap below it
  *   and the new memory become free chunks, so runs span the old boundary
- *   and the free run at the block's top joins the new memory.  Other pages
+ *   and the free run at the block's top joins the new memory; the region
+ *   records move with the tail, the marks of the last two old regions are
+ *   cleared.  Other pages
  *   start a block of their own.  The request is sized for extending the
  *   block that ends highest when that is less than a block of its own
  *   (both at least BM_GROW_PAGES, or exactly what is needed if the manager
@@ -65,25 +78,28 @@
  *   after a free chunk is a head; no bit is set past nchunks; free_chunks
  *   counts the free bits; every chunk below the hint is used; a block
  *   holds as many chunks as fit between its descriptor and its tail, and
- *   its segments add up to it; a region mark that counts is true.
+ *   its segments add up to it; a region's count is the free bits in it; a
+ *   region's mark is true.
  *
  * Data structures
- *   A block: [descriptor][chunks][free bits][head bits][region marks]
- *   [segment pages].  struct hb_heap at the start of the initial block
- *   holds the globals and the initial block's descriptor; every other
- *   block starts with a struct bm_block.  Chunk 0 is the first chunk-aligned
- *   address after the descriptor; the tail (whole words) ends at the
- *   block's end.  A block is one or more segments, memory-manager blocks in
- *   address order: the first is what the others leave (the initial block's
- *   is the block create() was given), the others' page counts follow the
- *   region marks.  Blocks are a singly linked list; free finds a pointer's
+ *   A block: [descriptor][chunks][free bits][head bits][region records]
+ *   [segment pages]; a region record is 2 bytes (bm_rec): the region's
+ *   free chunks in 12 bits, its mark in 4; one per region and a 0 past the
+ *   last.  struct hb_heap at the start of the initial block holds the
+ *   globals and the initial block's descriptor; every other block starts
+ *   with a struct bm_block.  Chunk 0 is the first chunk-aligned address
+ *   after the descriptor; the tail (whole words) ends at the block's end.
+ *   A block is one or more segments, memory-manager blocks in address
+ *   order: the first is what the others leave (the initial block's is the
+ *   block create() was given), the others' page counts follow the
+ *   region records.  Blocks are a singly linked list; free finds a pointer's
  *   block by a range test.
  *
  * Metadata (C = chunk size)
  *   Per allocation: no header; the maps cost 2 bits per chunk whether used
  *   or not, i.e. 0.25/C of the pool (1.6% at C=16, 0.8% at C=32), the
- *   region marks 2 bytes per 2048 chunks and 2 more per block, rounded up
- *   to a word, a segment after the first one word: all reported as
+ *   region records 2 bytes per 2048 chunks and 2 more per block, rounded
+ *   up to a word, a segment after the first one word: all reported as
  *   meta_bytes.  Rounding a request up to whole chunks is part of granted
  *   (usable size is the whole run).  Global: struct hb_heap (globals + the
  *   initial block's descriptor); per extra block (not per segment) a
@@ -97,28 +113,31 @@
  *   alloc: O(N/W * log2 n) per block searched for n <= W chunks (n = 1: one
  *   ctz per word), O(N/W) for longer runs and for large alignments; in all
  *   O(B + total chunks / W * log W).  A block with too few free chunks is
- *   skipped in O(1), a marked region in O(1) (unaligned requests of up to
- *   2048 chunks mark regions; every search skips them).  Growth adds one or
+ *   skipped in O(1), and so is a region that its count or its mark rules
+ *   out (unaligned requests of up to 64 chunks mark regions; the small and
+ *   long searches skip them, whatever their alignment).  Growth adds one or
  *   two get_pages calls (three or four when the pages land elsewhere) and,
  *   to extend a block, O(N/W + segments) to move its tail.  free: O(1)
  *   when the pointer lies in the block touched last, else O(B) to find its
- *   block; then O(n/W) for an n-chunk run (its end, its free bits and the
- *   marks of its regions, a word at a time).  contract: O(N/W + segments)
- *   per segment given back.  walk/stats: O(N/W) per block plus O(1) per
- *   allocation; check: the same plus O(N/W) per marked region.
+ *   block; then O(n/W) for an n-chunk run (its end and its free bits, a
+ *   word at a time, and the records of its regions); alloc pays the same
+ *   per region for the counts.  contract: O(N/W + segments) per segment
+ *   given back.  walk/stats: O(N/W) per block plus O(1) per allocation;
+ *   check: the same plus O(N/W) per marked region.
  *   Measured (guest instructions in the heap, call sequence subtracted;
- *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 1 040 on
- *   MIPS32 and 800 on x86 at 10^4 live blocks (growth-10000); 17 475 over
- *   every workload, freeing a 482 KiB run (30 837 chunks) on trace-awk
- *   (MIPS32); alloc median 128 on fill-16-same, 260 on churn, and on the
- *   traces, where every allocation searches one map of several MiB, 3 401
- *   on trace-awk, 1 425 on trace-gcc, 5 479 on trace-python3 (MIPS32); free
- *   median 94 (MIPS32).  On the host (x86-64, -O3: build/host-bench of
- *   make bench), instructions per call, inclusive, as `valgrind
- *   --tool=callgrind --trace-children=yes hb-bench --heap bitmap,malloc
- *   --workload fill-16-same --no-quality --no-minpool --repetitions 2`
- *   counts them in the speed children: alloc 106.5 and free 91.1, against
- *   158.5 and 108.9 for glibc malloc through its wrapper.
+ *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 892 on MIPS32
+ *   and 761 on x86 at 10^4 live blocks (growth-10000); 13 842 over every
+ *   workload, freeing a 482 KiB run (30 837 chunks) on trace-awk (MIPS32);
+ *   alloc median 141 on fill-16-same, 286 on churn, and on the traces,
+ *   where every allocation searches one map of several MiB, 2 230 on
+ *   trace-awk, 874 on trace-gcc, 1 900 on trace-python3, 330 on trace-sort
+ *   (MIPS32); free median 122 on fill-16-same (MIPS32).  On the host
+ *   (x86-64, -O3: build/host-bench of make bench), instructions per call,
+ *   inclusive, as `valgrind --tool=callgrind --trace-children=yes hb-bench
+ *   --heap bitmap,malloc --workload fill-16-same --no-quality --no-minpool
+ *   --repetitions 2` counts them in the speed children: alloc 123.6 and
+ *   free 105.6, against 157.6 and 107.9 for glibc malloc through its
+ *   wrapper.
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
@@ -130,10 +149,14 @@
  *   0.66 for a block per memory-manager block, which leaves a tail too
  *   short for the next request at each boundary.  Blocks that are not
  *   adjacent stay apart, and a block never grows downwards nor bridges two
- *   blocks.  The price is one large map: the region marks keep a search to
- *   the regions that may hold a fit, but a free anywhere in a region clears
- *   its mark, and on the traces, whose frees fall all over the map, the
- *   median allocation still searches several regions (figures above).
+ *   blocks.  The price is one large map: the region records keep a search
+ *   to the regions that may hold a fit, but a region with enough free
+ *   chunks and no true mark is searched a word at a time, and on the
+ *   traces, whose frees fall all over the map, the median allocation still
+ *   searches a region or two (figures above); keeping the records costs
+ *   alloc about 13 and free about 28 instructions (fill-16-same,
+ *   MIPS32).  The marks take 4 bits, coarse above 8 chunks, so that a
+ *   region's record, count included, fits in 2 bytes of the tail.
  *   Alignment above the chunk size costs only the search, never slack
  *   chunks; max_align is 64 KiB (BM_MAX_ALIGN): larger alignments would
  *   make a fresh block for a small request mostly slack.
@@ -169,16 +192,23 @@ typedef unsigned long bm_word; /* a machine word on ILP32 and LP64 targets */
 #define BM_REGION_SHIFT 11 /* a search region: 2048 chunks (32 or 64 map words) */
 #define BM_REGION ((size_t)1 << BM_REGION_SHIFT)
 #define BM_REGION_WORDS (BM_REGION / BM_W)
-#define BM_RNONE ((uint16_t)0xffff)
 
-_Static_assert(BM_REGION % BM_W == 0 && BM_REGION < BM_RNONE, "a region is whole map words; a region mark holds "
-                                                              "a run length of up to a region");
+/* A region record (see skip_region): the region's free chunks in the low
+   12 bits, its mark (an index into bm_miss_len) in the top 4. */
+typedef uint16_t bm_rec;
+#define BM_COUNT ((bm_rec)0x0fff)
+#define BM_MARK_SHIFT 12
+#define BM_RNONE ((bm_rec)0xf000) /* the mark that claims nothing */
+
+_Static_assert(BM_REGION % BM_W == 0 && BM_REGION <= BM_COUNT, "a region is whole map words; a record counts the "
+                                                               "free chunks of a whole region");
+_Static_assert(sizeof(bm_rec) == 2, "the essay's bytes per region");
 
 struct bm_block {
     struct bm_block *next;
     bm_word *freebits; /* bit i of word i/W: chunk i is free; bits past nchunks are 0 */
     bm_word *heads;    /* bit i of word i/W: chunk i is the first of an allocation */
-    uint16_t *rmiss;   /* region marks (see skip_region); one past the last region: 0 */
+    bm_rec *reg;       /* per region (see skip_region); one past the last region: 0 */
     uintptr_t base;    /* address of chunk 0, aligned to the chunk size */
     size_t nchunks;
     size_t nwords;
@@ -315,25 +345,65 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
 
 /* ---- region marks ------------------------------------------------ */
 
-/* Region marks.  rmiss[r] = m: no free run of m chunks (m <= BM_REGION)
-   starts in region r (chunks r * BM_REGION on), as long as no chunk of
-   region r + 1 was freed since: a free clears the marks of its own regions
-   only, so a mark counts while the next region's mark is set too (the
-   mark past the last region is 0).  A region can be marked again only by
-   a search that went through it, or from a hint inside the next region,
-   below which every chunk is used: so two set marks in a row mean no free
-   in the second since the first was set. */
+/* Region marks.  Mark c of region r says that no bm_miss_len[c] free
+   chunks in a row start in r (chunks r * BM_REGION on), counting a free
+   run that begins before r from r's first chunk on, as a search that
+   starts at r does; the last mark claims nothing (BM_RNONE).  Such a
+   stretch lies in r and r + 1, so a free clears the marks of the regions
+   it touches after its first and of the one before it when it joins a free
+   neighbour (release_run); an extension clears the last two regions'
+   marks.  A claim that falls between two lengths is kept as the longer,
+   which is weaker and still true. */
+static const uint16_t bm_miss_len[16] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64, 0xffff};
+
+static inline int marked(const struct bm_block *b, size_t r, size_t n)
+{
+    return bm_miss_len[b->reg[r] >> BM_MARK_SHIFT] <= n;
+}
+
+/* The mark of the claim "no n free chunks in a row start here". */
+static inline bm_rec mark_for(size_t n)
+{
+    bm_rec c = 0;
+    while (c < 15 && bm_miss_len[c] < n)
+        c++;
+    return (bm_rec)(c << BM_MARK_SHIFT);
+}
+
+/* Region counts.  The low bits of reg[r] count the free chunks in region
+   r (the record past the last region is 0).  A free run of n chunks that
+   starts in r lies in r and r + 1 unless it covers r + 1 whole, so none
+   starts in r when r has no free chunk, or when r + 1 has a used chunk (or
+   is the last region, or past it) and the two regions hold fewer than n
+   free chunks between them.  This holds for any n and any alignment. */
 static inline int skip_region(const struct bm_block *b, size_t r, size_t n)
 {
-    return b->rmiss[r] <= n && b->rmiss[r + 1] != BM_RNONE;
+    size_t here = b->reg[r] & BM_COUNT, next = b->reg[r + 1] & BM_COUNT;
+    return here == 0 || (here + next < n && next < BM_REGION) || marked(b, r, n);
 }
 
 /* Region r was searched in vain for a free run of n <= BM_REGION chunks:
-   keep the smaller claim while the old one counts, else this one. */
-static inline void mark_region(uint16_t *m, size_t n)
+   keep the stronger claim. */
+static inline void mark_region(bm_rec *m, size_t n)
 {
-    if (m[0] > n || m[1] == BM_RNONE)
-        m[0] = (uint16_t)n;
+    bm_rec c = mark_for(n);
+    if ((*m & BM_RNONE) > c)
+        *m = (bm_rec)((*m & BM_COUNT) | c);
+}
+
+/* Chunks i .. i+n-1 (n >= 1) became free (add) or used (!add): move the
+   counts of the regions they lie in. */
+static void count_run(bm_rec *reg, size_t i, size_t n, int add)
+{
+    size_t r = i >> BM_REGION_SHIFT, in = BM_REGION - (i & (BM_REGION - 1)); /* chunks of region r from i on */
+    for (;;) {
+        size_t take = n < in ? n : in;
+        reg[r] = (bm_rec)(add ? reg[r] + take : reg[r] - take);
+        if ((n -= take) == 0)
+            return;
+        r++;
+        in = BM_REGION;
+    }
 }
 
 /* The map word after the region of word k (or nwords). */
@@ -432,7 +502,7 @@ static size_t find_long(struct bm_block *b, size_t from, size_t n, size_t step, 
                 break;
             if (run == BM_NONE) { /* a region searched in vain, no run pending */
                 if (marks)
-                    mark_region(&b->rmiss[k / BM_REGION_WORDS - 1], n);
+                    mark_region(&b->reg[k / BM_REGION_WORDS - 1], n);
                 if ((k = skip_regions(b, k, n)) == b->nwords)
                     return BM_NONE;
             }
@@ -446,7 +516,7 @@ static size_t find_long(struct bm_block *b, size_t from, size_t n, size_t step, 
             return s;
     }
     if (marks)
-        mark_region(&b->rmiss[(b->nwords - 1) / BM_REGION_WORDS], n);
+        mark_region(&b->reg[(b->nwords - 1) / BM_REGION_WORDS], n);
     return BM_NONE;
 }
 
@@ -500,7 +570,7 @@ static inline __attribute__((always_inline)) size_t find_small(struct bm_block *
         }
         if (++k == stop) {
             if (k % BM_REGION_WORDS == 0 || k == b->nwords) /* a region searched in vain */
-                mark_region(&b->rmiss[(k - 1) / BM_REGION_WORDS], n);
+                mark_region(&b->reg[(k - 1) / BM_REGION_WORDS], n);
             if (k == b->nwords || (k = skip_regions(b, k, n)) == b->nwords)
                 return BM_NONE;
             stop = region_end(b, k);
@@ -521,17 +591,22 @@ static inline size_t words_for(size_t nchunks)
     return (nchunks + BM_W - 1) / BM_W;
 }
 
-/* Words of the region marks of a block of n chunks (one per region and
-   the 0 past the last). */
-static inline size_t mark_words(size_t n)
+static inline size_t regions_for(size_t nchunks)
 {
-    return ((((n + BM_REGION - 1) >> BM_REGION_SHIFT) + 1) * sizeof(uint16_t) + sizeof(bm_word) - 1) / sizeof(bm_word);
+    return (nchunks + BM_REGION - 1) >> BM_REGION_SHIFT;
+}
+
+/* Words of the region records of a block of n chunks (one per region and
+   the {0, 0} past the last). */
+static inline size_t region_words(size_t n)
+{
+    return ((regions_for(n) + 1) * sizeof(bm_rec) + sizeof(bm_word) - 1) / sizeof(bm_word);
 }
 
 /* Words of the tail of a block of n chunks and nsegs >= 1 segments. */
 static inline size_t tail_words(size_t n, size_t nsegs)
 {
-    return 2 * words_for(n) + mark_words(n) + nsegs - 1;
+    return 2 * words_for(n) + region_words(n) + nsegs - 1;
 }
 
 /* The page counts of b's segments after the first, in address order (the
@@ -539,7 +614,7 @@ static inline size_t tail_words(size_t n, size_t nsegs)
    the block create() was given). */
 static inline bm_word *segs_of(const struct bm_block *b)
 {
-    return b->heads + b->nwords + mark_words(b->nchunks);
+    return b->heads + b->nwords + region_words(b->nchunks);
 }
 
 /* Where the tail of n chunks and nsegs segments starts in a block ending at
@@ -564,7 +639,7 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
         return 0;
     /* A region of chunks costs its bytes, 2 map bits a chunk and a mark;
        the estimate is a few chunks off at most (rounding to words). */
-    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(uint16_t);
+    size_t avail = end - base, per = BM_REGION * chunk + BM_REGION / 4 + sizeof(bm_rec);
     size_t n = avail / per * BM_REGION + avail % per * BM_REGION / per;
     while (n && !layout_fits(base, end, n, nsegs, chunk))
         n--;
@@ -574,18 +649,19 @@ static size_t chunks_that_fit(uintptr_t base, uintptr_t end, size_t nsegs, size_
 }
 
 /* Point b's maps at tail and record its chunk count; the region marks
-   say nothing yet. */
-static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n)
+   from region `keep` on say nothing yet, the record past the last region
+   is {0, 0}.  The caller sets the region counts. */
+static inline void set_geometry(struct bm_block *b, uintptr_t tail, size_t n, size_t keep)
 {
     b->nchunks = n;
     b->nwords = words_for(n);
     b->freebits = (bm_word *)tail;
     b->heads = b->freebits + b->nwords;
-    b->rmiss = (uint16_t *)(void *)(b->heads + b->nwords);
-    size_t regions = (n + BM_REGION - 1) >> BM_REGION_SHIFT;
-    for (size_t r = 0; r < regions; r++)
-        b->rmiss[r] = BM_RNONE;
-    b->rmiss[regions] = 0;
+    b->reg = (bm_rec *)(void *)(b->heads + b->nwords);
+    size_t regions = regions_for(n);
+    for (size_t r = keep; r < regions; r++)
+        b->reg[r] |= BM_RNONE;
+    b->reg[regions] = 0;
 }
 
 /* Lay out a block of one segment over [mem, end) with a descriptor of
@@ -600,9 +676,12 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t
         return 0;
     b->next = NULL;
     b->base = base;
-    set_geometry(b, tail_at(end, n, 1), n);
+    set_geometry(b, tail_at(end, n, 1), n, 0);
     memset(b->freebits, 0, 2 * b->nwords * sizeof(bm_word));
     set_free_bits(b->freebits, 0, n);
+    for (size_t r = 0; r < regions_for(n); r++)
+        b->reg[r] = BM_RNONE;
+    count_run(b->reg, 0, n, 1);
     b->free_chunks = n;
     b->hint = 0;
     b->mem = mem;
@@ -628,18 +707,24 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     if (tail < (uintptr_t)b->freebits)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nsg = nhd + words_for(n) + mark_words(n);
-    size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw;
+    bm_word *nf = (bm_word *)tail, *nhd = nf + words_for(n), *nrg = nhd + words_for(n);
+    bm_word *nsg = nrg + region_words(n);
+    size_t old_n = b->nchunks, nw = b->nwords, add = words_for(n) - nw, old_r = regions_for(old_n);
     /* Upward, highest array first: no copy overwrites a source still to be
-       read (the region marks start over in set_geometry). */
+       read (set_geometry clears the marks of the last two old regions and
+       the new ones, the counts of the new chunks are added below). */
     memmove(nsg, sg, (b->nsegs - 1) * sizeof(bm_word));
+    memmove(nrg, b->reg, old_r * sizeof(bm_rec));
     memmove(nhd, hd, nw * sizeof(bm_word));
     memmove(nf, f, nw * sizeof(bm_word));
     memset(nf + nw, 0, add * sizeof(bm_word));
     memset(nhd + nw, 0, add * sizeof(bm_word));
     nsg[b->nsegs++ - 1] = pages;
-    set_geometry(b, tail, n);
+    set_geometry(b, tail, n, old_r > 2 ? old_r - 2 : 0);
+    for (size_t r = old_r; r < regions_for(n); r++)
+        b->reg[r] = BM_RNONE;
     set_free_bits(b->freebits, old_n, n - old_n);
+    count_run(b->reg, old_n, n - old_n, 1);
     b->free_chunks += n - old_n;
     b->end = end;
     h->nblocks++;
@@ -672,17 +757,23 @@ static size_t trim_last_segment(hb_heap *h, struct bm_block *b)
         return 0;
     bm_word *f = b->freebits, *hd = b->heads, *sg = segs_of(b);
     size_t nw = words_for(n);
-    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nsg = nhd + nw + mark_words(n);
+    bm_word *nf = (bm_word *)tail, *nhd = nf + nw, *nrg = nhd + nw, *nsg = nrg + region_words(n);
     /* Downward, lowest array first: no copy overwrites a source still to be read. */
     memmove(nf, f, nw * sizeof(bm_word));
     memmove(nhd, hd, nw * sizeof(bm_word));
+    memmove(nrg, b->reg, regions_for(n) * sizeof(bm_rec));
     memmove(nsg, sg, (k - 1) * sizeof(bm_word));
     if (n % BM_W) { /* chunks n.. are free and no heads: clear their free bits */
         nf[nw - 1] &= low_bits(n % BM_W);
         nhd[nw - 1] &= low_bits(n % BM_W);
     }
     b->free_chunks -= b->nchunks - n;
-    set_geometry(b, tail, n);
+    if (n % BM_REGION) { /* the free chunks from n on in n's region, which stays, leave the map */
+        bm_rec *last = (bm_rec *)(void *)nrg + (n >> BM_REGION_SHIFT);
+        size_t top = (n | (BM_REGION - 1)) + 1;
+        *last = (bm_rec)(*last - ((b->nchunks < top ? b->nchunks : top) - n));
+    }
+    set_geometry(b, tail, n, regions_for(n));
     if (b->hint > n)
         b->hint = n;
     b->end = end;
@@ -836,6 +927,11 @@ static inline __attribute__((always_inline)) void *take_run(hb_heap *h, struct b
 {
     b->heads[s / BM_W] |= (bm_word)1 << (s % BM_W);
     clear_free_bits(b->freebits, s, n);
+    size_t r = s >> BM_REGION_SHIFT;
+    if ((s + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
+        b->reg[r] = (bm_rec)(b->reg[r] - n);
+    else
+        count_run(b->reg, s, n, 0);
     b->free_chunks -= n;
     if (s == b->hint)
         b->hint = s + n;
@@ -934,24 +1030,45 @@ static size_t run_length(const struct bm_block *b, size_t i)
 
 /* Free the allocation whose head is i in one pass a word at a time: clear
    its head bit and set the free bits of its chunks up to the next free
-   chunk or head (or the end of the map).  Returns its length in chunks. */
+   chunk or head (or the end of the map), and count them in their regions.
+   Returns its length in chunks.  The marks: the run's part in each region after its first is a new free
+   run for that region (clear its mark); a run freed between used chunks
+   (or the map's ends) is otherwise a free run of its own, which only the
+   mark of its first region may deny (mark it one longer); one that joins a
+   free neighbour starts in its region or the one before (clear both). */
 static size_t release_run(struct bm_block *b, size_t i)
 {
     bm_word *f = b->freebits, *hd = b->heads, stop;
     size_t k = i / BM_W, last = b->nwords - 1;
     hd[k] &= ~((bm_word)1 << (i % BM_W));
-    /* Runs may now start in the run's regions (and the one before: skip_region). */
-    b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
     bm_word run = BM_ALL << (i % BM_W); /* the chunks of word k from i on */
     while (!(stop = (f[k] | hd[k]) & run) && k < last) {
         f[k] |= run;
         run = BM_ALL;
-        if (++k % BM_REGION_WORDS == 0)
-            b->rmiss[k / BM_REGION_WORDS] = BM_RNONE;
+        k++;
     }
     size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
     f[k] |= run & low_bits(end);
-    return k * BM_W + end - i;
+    size_t n = k * BM_W + end - i, r = i >> BM_REGION_SHIFT;
+    bm_rec *g = b->reg + r;
+    if ((i + n - 1) >> BM_REGION_SHIFT == r) { /* the common case: inside one region */
+        *g = (bm_rec)(*g + n);
+    } else {
+        count_run(b->reg, i, n, 1);
+        for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
+            b->reg[q] |= BM_RNONE; /* the run's part from q's first chunk on */
+    }
+    if (*g >= BM_RNONE && (r == 0 || g[-1] >= BM_RNONE))
+        return n; /* no claim left that the run may break */
+    int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
+    if (joins || (stop && ((f[k] >> end) & 1u))) {
+        *g |= BM_RNONE;
+        if (joins && r)
+            g[-1] |= BM_RNONE;
+    } else if (bm_miss_len[*g >> BM_MARK_SHIFT] <= n) {
+        *g = (bm_rec)((*g & BM_COUNT) | mark_for(n + 1));
+    }
+    return n;
 }
 
 static int bm_free(hb_heap *h, void *ptr)
@@ -1121,7 +1238,7 @@ static const char *check_layout(const hb_heap *h, const struct bm_block *b)
         return "block map size inconsistent with its chunk count";
     if (end < mem || end - mem < descriptor || b->base != hb_align_up(mem + descriptor, h->chunk) || b->nsegs == 0 ||
         b->nsegs - 1 > (end - mem) / sizeof(bm_word) || b->heads != b->freebits + b->nwords ||
-        (const void *)b->rmiss != (const void *)(b->heads + b->nwords))
+        (const void *)b->reg != (const void *)(b->heads + b->nwords))
         return "block descriptor outside its block or misaligned";
     if (!layout_fits(b->base, end, b->nchunks, b->nsegs, h->chunk) || tail != tail_at(end, b->nchunks, b->nsegs) ||
         b->nchunks != chunks_that_fit(b->base, end, b->nsegs, h->chunk))
@@ -1163,12 +1280,17 @@ static const char *check_block(const hb_heap *h, const struct bm_block *b, size_
     if (b->hint > b->nchunks || first_free(b, 0) < b->hint)
         return "search hint past a free chunk or past the end of the map";
     size_t r = 0;
-    for (; r << BM_REGION_SHIFT < b->nchunks; r++)
-        if (b->rmiss[r] != BM_RNONE &&
-            (b->rmiss[r] > BM_REGION || (skip_region(b, r, b->rmiss[r]) && run_starts_in(b, r, b->rmiss[r]))))
+    for (; r << BM_REGION_SHIFT < b->nchunks; r++) {
+        size_t m = bm_miss_len[b->reg[r] >> BM_MARK_SHIFT], free_bits = 0;
+        if ((b->reg[r] & BM_RNONE) != BM_RNONE && run_starts_in(b, r, m))
             return "region marked as missing a free run that starts in it";
-    if (b->rmiss[r] != 0)
-        return "no zero mark past the last region";
+        for (size_t k = r * BM_REGION_WORDS; k < (r + 1) * BM_REGION_WORDS && k < b->nwords; k++)
+            free_bits += popcount_word(b->freebits[k]);
+        if ((b->reg[r] & BM_COUNT) != free_bits)
+            return "region free-chunk count differs from its free bits";
+    }
+    if (b->reg[r] != 0)
+        return "no zero record past the last region";
     size_t free_bits = 0, head_bits = 0;
     for (size_t k = 0; k < b->nwords; k++) {
         if (b->heads[k] & b->freebits[k])
