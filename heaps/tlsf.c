@@ -14,8 +14,7 @@
  *   consecutive first-level classes), and a top word with one position per
  *   word.  Finding a list that surely fits is a shift and one or two scans
  *   for the lowest set position: clz on MIPS32, which has no ctz, so there
- *   position n is bit 31 - n; bsf on x86, where position n is bit n and
- *   bts/btr set and clear a slot's bit in one instruction.  alloc
+ *   position n is bit 31 - n; bsf on x86, where position n is bit n.  alloc
  *   rounds the request up to the next bin boundary ("good fit", not best fit), takes
  *   the head of the first non-empty list at or above it, and splits off the
  *   tail.  free merges at once with free physical neighbours, found through
@@ -96,11 +95,11 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 108 on MIPS32, <= 101 on i386; aligned alloc
- *   <= 131 on MIPS32, <= 120 on i386 (align-mixed); free <= 115 on MIPS32,
- *   <= 108 on i386 (the NULL, alignment and hull tests are one compare of
+ *   workload): plain alloc <= 108 on MIPS32, <= 125 on i386; aligned alloc
+ *   <= 131 on MIPS32, <= 147 on i386 (align-mixed); free <= 115 on MIPS32,
+ *   <= 133 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
- *   are met on i386 and missed on MIPS32 by the aligned alloc and free.
+ *   are missed by the aligned alloc and by free on both.
  *   Where the aligned path's instructions go on MIPS32: entry checks 17,
  *   class 9 and two-level search 19, taking the head 7 (and 14 more when
  *   its list empties: a bitmap word and the top word toggled), the gap
@@ -111,8 +110,11 @@
  *   bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals that each
  *   may empty a list (about 25 each: 4 to tell a class head from a link
  *   or a parked gap, 14 for the bitmaps) and one insertion (about 33);
- *   on i386 bts/btr make a list's emptying or filling about 8
- *   instructions, and the four saved registers cost 8.
+ *   on i386 a list's emptying or filling costs about 9 instructions
+ *   for its two bitmap words (the bit-string forms of bts/btr on memory
+ *   would make it 2 instructions but about 20 micro-ops: the host measured
+ *   1.8x malloc's time with them against 1.1x), and the four saved
+ *   registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -298,8 +300,8 @@ static inline unsigned fls32(uint32_t x)
 
 /* Bit order in a bitmap word.  MIPS32 has clz but no ctz, so there the
    bits run from the top (position n is bit 31 - n) and the lowest set
-   position is a count of leading zeros.  x86 has bsf (ctz) and bit-string
-   instructions, so there position n is bit n. */
+   position is a count of leading zeros.  x86 has bsf (ctz), so
+   there position n is bit n. */
 #if defined(__GNUC__) && (defined(__i386__) || defined(__x86_64__))
 #define TLSF_BITS_FROM_TOP 0
 #else
@@ -430,27 +432,26 @@ static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
     return ((unsigned)w << 5) + pos_first(bitmap_word(h, w));
 }
 
-/* x86 sets and clears bitmap bits with bts/btr, which take a register
-   index into a bit string that may run past the word (as the Linux
-   kernel's __set_bit does): one instruction and one register where the
-   plain form needs a shifted constant, a word index and a
-   read-modify-write (and i386 runs short of registers for those). */
+/* x86: position n is bit n.  Plain read-modify-writes: the bit-string
+   forms on memory (bts %reg, mem) are one instruction but microcoded,
+   about ten micro-ops each; with them the host measured fill-16-same at
+   1.8x malloc's time, against 1.1x with these. */
 #if !TLSF_BITS_FROM_TOP
 static inline void slot_bit_set(hb_heap *h, unsigned slot)
 {
-    __asm__("btsl %1, %0" : "+m"(h->bitmap) : "r"(slot) : "cc");
+    h->bitmap[slot_word(slot)] |= (uint32_t)1 << (slot & 31);
 }
 static inline void slot_bit_clear(hb_heap *h, unsigned slot)
 {
-    __asm__("btrl %1, %0" : "+m"(h->bitmap) : "r"(slot) : "cc");
+    h->bitmap[slot_word(slot)] &= ~((uint32_t)1 << (slot & 31));
 }
 static inline void word_bit_set(hb_heap *h, unsigned w)
 {
-    __asm__("btsl %1, %0" : "+m"(h->top_bitmap) : "r"(w) : "cc");
+    h->top_bitmap |= (uint32_t)1 << w;
 }
 static inline void word_bit_clear(hb_heap *h, unsigned w)
 {
-    __asm__("btrl %1, %0" : "+m"(h->top_bitmap) : "r"(w) : "cc");
+    h->top_bitmap &= ~((uint32_t)1 << w);
 }
 #endif
 
@@ -461,7 +462,7 @@ static inline void word_bit_clear(hb_heap *h, unsigned w)
 #define TLSF_ONE pos_bit(0)
 
 /* The list's bit is set (it held a block).  MIPS toggles it off (one
-   constant, shifted twice); x86 clears it with btr. */
+   constant, shifted twice); x86 clears it with an and. */
 static inline void list_mark_empty_k(hb_heap *h, unsigned slot, uint32_t one)
 {
     unsigned w = slot_word(slot);
