@@ -1344,20 +1344,18 @@ static int bm_check(const hb_heap *h, char *msg, size_t msg_len)
     return HB_OK;
 }
 
+/* Everything but the name and summary: a broken copy of this heap
+   (conformance/broken/bitmap_*.c, which includes this file with one test
+   changed) fills its own table with it. */
+#define BM_OPS_FIELDS                                                                                                  \
+    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE |      \
+            HB_CAP_EXACT_FIT,                                                                                          \
+    .max_align = BM_MAX_ALIGN, .min_initial = 1024, .create = bm_create, .alloc = bm_alloc, .free = bm_free,           \
+    .expand = bm_expand, .contract = bm_contract, .stats = bm_stats, .walk = bm_walk, .check = bm_check,               \
+    .usable_size = bm_usable_size
+
 const struct hb_heap_ops hb_heap_bitmap = {
     .name = "bitmap",
     .summary = "chunk bit maps (free, allocation heads; no header), word-at-a-time first fit from a hint",
-    .caps = HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK | HB_CAP_DETECT_BAD_FREE |
-            HB_CAP_EXACT_FIT,
-    .max_align = BM_MAX_ALIGN,
-    .min_initial = 1024,
-    .create = bm_create,
-    .alloc = bm_alloc,
-    .free = bm_free,
-    .expand = bm_expand,
-    .contract = bm_contract,
-    .stats = bm_stats,
-    .walk = bm_walk,
-    .check = bm_check,
-    .usable_size = bm_usable_size,
+    BM_OPS_FIELDS,
 };

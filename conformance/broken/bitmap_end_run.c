@@ -11,21 +11,8 @@
 #include "../broken.h"
 #include "../../heaps/bitmap.c" /* NOLINT(bugprone-suspicious-include): the heap itself, one test changed */
 
-static const struct hb_heap_ops ops = {"broken_bitmap_end_run",
-                                       "bitmap without the end-of-block run length test",
-                                       HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK |
-                                           HB_CAP_DETECT_BAD_FREE | HB_CAP_EXACT_FIT,
-                                       BM_MAX_ALIGN,
-                                       1024,
-                                       bm_create,
-                                       bm_alloc,
-                                       bm_free,
-                                       bm_expand,
-                                       bm_contract,
-                                       bm_stats,
-                                       bm_walk,
-                                       bm_check,
-                                       bm_usable_size};
+static const struct hb_heap_ops ops = {
+    .name = "broken_bitmap_end_run", .summary = "bitmap without the end-of-block run length test", BM_OPS_FIELDS};
 
 const struct hb_broken_heap hb_broken_bitmap_end_run = {
     &ops,

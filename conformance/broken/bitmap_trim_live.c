@@ -7,21 +7,9 @@
 #include "../broken.h"
 #include "../../heaps/bitmap.c" /* NOLINT(bugprone-suspicious-include): the heap itself, one test changed */
 
-static const struct hb_heap_ops ops = {"broken_bitmap_trim_live",
-                                       "bitmap without the free test of the chunks contract gives back",
-                                       HB_CAP_FREE | HB_CAP_EXPAND | HB_CAP_CONTRACT | HB_CAP_WALK | HB_CAP_CHECK |
-                                           HB_CAP_DETECT_BAD_FREE | HB_CAP_EXACT_FIT,
-                                       BM_MAX_ALIGN,
-                                       1024,
-                                       bm_create,
-                                       bm_alloc,
-                                       bm_free,
-                                       bm_expand,
-                                       bm_contract,
-                                       bm_stats,
-                                       bm_walk,
-                                       bm_check,
-                                       bm_usable_size};
+static const struct hb_heap_ops ops = {.name = "broken_bitmap_trim_live",
+                                       .summary = "bitmap without the free test of the chunks contract gives back",
+                                       BM_OPS_FIELDS};
 
 const struct hb_broken_heap hb_broken_bitmap_trim_live = {
     &ops, "contract gives back a block's last segment, and moves the maps below it, over live allocations",
