@@ -358,9 +358,10 @@ static inline bm_word aligned_pattern(size_t step, size_t off)
    which is weaker and still true. */
 static const uint16_t bm_miss_len[16] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64, 0xffff};
 
-static inline int marked(const struct bm_block *b, size_t r, size_t n)
+/* Does a region's record say no free run of n chunks starts there? */
+static inline int mark_denies(bm_rec rec, size_t n)
 {
-    return bm_miss_len[b->reg[r] >> BM_MARK_SHIFT] <= n;
+    return bm_miss_len[rec >> BM_MARK_SHIFT] <= n;
 }
 
 /* The mark of the claim "no n free chunks in a row start here". */
@@ -381,7 +382,7 @@ static inline bm_rec mark_for(size_t n)
 static inline int skip_region(const struct bm_block *b, size_t r, size_t n)
 {
     size_t here = b->reg[r] & BM_COUNT, next = b->reg[r + 1] & BM_COUNT;
-    return here == 0 || (here + next < n && next < BM_REGION) || marked(b, r, n);
+    return here == 0 || (here + next < n && next < BM_REGION) || mark_denies(b->reg[r], n);
 }
 
 /* Region r was searched in vain for a free run of n <= BM_REGION chunks:
@@ -393,9 +394,9 @@ static inline void mark_region(bm_rec *m, size_t n)
         *m = (bm_rec)((*m & BM_COUNT) | c);
 }
 
-/* Chunks i .. i+n-1 (n >= 1) became free (add) or used (!add): move the
-   counts of the regions they lie in. */
-static void count_run(bm_rec *reg, size_t i, size_t n, int add)
+/* count_run for any run (n may be 0): the loop the growth paths call
+   directly and the fast paths only for a run over more than one region. */
+static void count_span(bm_rec *reg, size_t i, size_t n, int add)
 {
     size_t r = i >> BM_REGION_SHIFT, in = BM_REGION - (i & (BM_REGION - 1)); /* chunks of region r from i on */
     for (;;) {
@@ -406,6 +407,18 @@ static void count_run(bm_rec *reg, size_t i, size_t n, int add)
         r++;
         in = BM_REGION;
     }
+}
+
+/* Chunks i .. i+n-1 (n >= 1) became free (add) or used (!add): move the
+   counts of the regions they lie in.  Returns the region of the last. */
+static inline __attribute__((always_inline)) size_t count_run(bm_rec *reg, size_t i, size_t n, int add)
+{
+    size_t r = i >> BM_REGION_SHIFT, last = (i + n - 1) >> BM_REGION_SHIFT;
+    if (last == r) /* the common case: inside one region */
+        reg[r] = (bm_rec)(add ? reg[r] + n : reg[r] - n);
+    else
+        count_span(reg, i, n, add);
+    return last;
 }
 
 /* The map word after the region of word k (or nwords). */
@@ -683,7 +696,7 @@ static int init_block(const hb_heap *h, struct bm_block *b, void *mem, uintptr_t
     set_free_bits(b->freebits, 0, n);
     for (size_t r = 0; r < regions_for(n); r++)
         b->reg[r] = BM_RNONE;
-    count_run(b->reg, 0, n, 1);
+    count_span(b->reg, 0, n, 1);
     b->free_chunks = n;
     b->hint = 0;
     b->mem = mem;
@@ -726,7 +739,7 @@ static int extend_block(hb_heap *h, struct bm_block *b, size_t pages)
     for (size_t r = old_r; r < regions_for(n); r++)
         b->reg[r] = BM_RNONE;
     set_free_bits(b->freebits, old_n, n - old_n);
-    count_run(b->reg, old_n, n - old_n, 1);
+    count_span(b->reg, old_n, n - old_n, 1);
     b->free_chunks += n - old_n;
     b->end = end;
     h->nblocks++;
@@ -929,11 +942,7 @@ static inline __attribute__((always_inline)) void *take_run(hb_heap *h, struct b
 {
     b->heads[s / BM_W] |= (bm_word)1 << (s % BM_W);
     clear_free_bits(b->freebits, s, n);
-    size_t r = s >> BM_REGION_SHIFT;
-    if ((s + n - 1) >> BM_REGION_SHIFT == r) /* the common case: inside one region */
-        b->reg[r] = (bm_rec)(b->reg[r] - n);
-    else
-        count_run(b->reg, s, n, 0);
+    count_run(b->reg, s, n, 0);
     b->free_chunks -= n;
     if (s == b->hint)
         b->hint = s + n;
@@ -1053,13 +1062,10 @@ static size_t release_run(struct bm_block *b, size_t i)
     f[k] |= run & low_bits(end);
     size_t n = k * BM_W + end - i, r = i >> BM_REGION_SHIFT;
     bm_rec *g = b->reg + r;
-    if ((i + n - 1) >> BM_REGION_SHIFT == r) { /* the common case: inside one region */
-        *g = (bm_rec)(*g + n);
-    } else {
-        count_run(b->reg, i, n, 1);
-        for (size_t q = (i + n - 1) >> BM_REGION_SHIFT; q > r; q--)
-            b->reg[q] |= BM_RNONE; /* the run's part from q's first chunk on */
-    }
+    size_t top = count_run(b->reg, i, n, 1);
+    if (top != r) /* a span: its part in each region after its first is a new run there */
+        for (size_t q = top; q > r; q--)
+            b->reg[q] |= BM_RNONE;
     if (*g >= BM_RNONE && (r == 0 || g[-1] >= BM_RNONE))
         return n; /* no claim left that the run may break */
     int joins = i && ((f[(i - 1) / BM_W] >> ((i - 1) % BM_W)) & 1u);
@@ -1067,7 +1073,7 @@ static size_t release_run(struct bm_block *b, size_t i)
         *g |= BM_RNONE;
         if (joins && r)
             g[-1] |= BM_RNONE;
-    } else if (bm_miss_len[*g >> BM_MARK_SHIFT] <= n) {
+    } else if (mark_denies(*g, n)) {
         *g = (bm_rec)((*g & BM_COUNT) | mark_for(n + 1));
     }
     return n;
