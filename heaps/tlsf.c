@@ -579,27 +579,6 @@ static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot, u
         list_mark_empty_k(h, slot, one);
 }
 
-/* ---- splitting and merging ---------------------------------------------- */
-
-/* b (free, off the lists, prev used) becomes used with `chunk` bytes; the
-   rest, if big enough, becomes a free block.  Returns the chunk kept. */
-static inline size_t block_split(hb_heap *h, tlsf_block *b, size_t chunk)
-{
-    size_t have = listed_block_size(b);
-    size_t rest = have - chunk;
-    if (rest >= TLSF_MIN_CHUNK) {
-        tlsf_block *r = block_at(b, chunk);
-        r->size = rest | TLSF_FREE;
-        block_set_prev_phys(block_at(r, rest), r);
-        block_insert(h, r, rest);
-        b->size = chunk;
-        return chunk;
-    }
-    block_at(b, have)->size &= ~TLSF_PREV_FREE;
-    b->size = have;
-    return have;
-}
-
 /* ---- pools --------------------------------------------------------------- */
 
 /* First header position in [start, end): one word below an ALIGN boundary. */
@@ -802,9 +781,10 @@ static inline void *grant(hb_heap *h, tlsf_block *b, size_t chunk)
     return block_to_ptr(b);
 }
 
-/* b (free, off the lists, predecessor used; `flag` says whether a parked
-   gap now lies below it) becomes a used block of `chunk` bytes; the tail,
-   if big enough, is filed. */
+/* b (free, off the lists, predecessor used, size `have`; `flag` says
+   whether a parked gap now lies below it) becomes a used block of `chunk`
+   bytes; the tail, if big enough, is filed.  Plain and aligned allocs both
+   end here. */
 static inline void *carve_tail(hb_heap *h, tlsf_block *b, size_t have, size_t chunk, size_t flag, uint32_t one)
 {
     tlsf_block *next = block_at(b, have);
@@ -891,7 +871,7 @@ static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size
         return alloc_fail(h);
     if (align <= TLSF_ALIGN) {
         tlsf_block *b = take_block_grown(h, chunk);
-        return b ? grant(h, b, block_split(h, b, chunk)) : alloc_fail(h);
+        return b ? carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE) : alloc_fail(h);
     }
     tlsf_block *b = take_block_grown(h, chunk + align + TLSF_GAP_EXTRA);
     return b ? carve_aligned(h, b, chunk, align, TLSF_ONE) : alloc_fail(h);
@@ -926,7 +906,7 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         return h->slow(h, chunk, 0);
     tlsf_block *b = h->heads[slot];
     block_remove_head(h, b, slot, TLSF_ONE);
-    return grant(h, b, block_split(h, b, chunk));
+    return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
 }
 
 /* x rotated right by log2(ALIGN): a multiple of ALIGN becomes x / ALIGN,
