@@ -111,10 +111,8 @@
  *   may empty a list (about 25 each: 4 to tell a class head from a link
  *   or a parked gap, 14 for the bitmaps) and one insertion (about 33);
  *   on i386 a list's emptying or filling costs about 8 instructions
- *   for its two bitmap words (the bit-string forms of bts/btr on memory
- *   would make it 2 instructions but about 20 micro-ops: the host measured
- *   1.8x malloc's time with them against 1.1x), and the four saved
- *   registers cost 8.
+ *   for its two bitmap words (bit_set says why not fewer), and the four
+ *   saved registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -439,7 +437,10 @@ static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
    read-modify-write to GCC, which measured faster there (fill-16-same
    1.12x malloc's time against 1.30x).  Neither uses the bit-string forms
    on memory (bts %reg, mem): one instruction, but microcoded, about ten
-   micro-ops each (1.8x malloc's time on the host). */
+   micro-ops each (1.8x malloc's time on the host).  Host times: the
+   xmalloc claim of `build/host-bench/harness/bench/hb-bench --heap tlsf
+   --workload fill-16-same --no-quality --no-minpool` (after make bench),
+   three runs each on an idle machine. */
 #if !TLSF_BITS_FROM_TOP
 static inline uint32_t bit_set(uint32_t word, unsigned n)
 {
