@@ -48,7 +48,7 @@ METRICS = tuple(DETERMINISTIC)
 
 # Settings that change deterministic figures: a baseline measured with
 # other values is not comparable figure by figure.
-SETTINGS = ("seed", "compiler", "flags", "build_type", "word_bytes", "page_size", "default_align")
+SETTINGS = ("seed", "compiler", "flags", "build_type", "word_bytes", "page_size", "default_align", "initial_bytes")
 
 
 class RunError(Exception):

@@ -123,6 +123,11 @@ def check_consistency(t, doc, errs):
         frag = r["fragmentation"]
         if frag and frag["fixed_pool"] and frag["footprint_ratio"] is not None:
             errs.append(f"{t}.results[{i}]: a fixed pool with a footprint ratio")
+        init = r["initial_bytes"]
+        if init is not None and init % doc["environment"]["page_size"]:
+            errs.append(f"{t}.results[{i}]: initial_bytes {init} is not whole pages")
+        if init is not None and frag and not frag["fixed_pool"] and (frag["peak_pool_bytes"] or 0) < init:
+            errs.append(f"{t}.results[{i}]: peak pool {frag['peak_pool_bytes']} below its initial block {init}")
     listed = {(f["heap"], f["workload"]) for f in doc["failures"]}
     if listed != failed:
         errs.append(f"{t}: failures {sorted(listed)} differ from the failed results {sorted(failed)}")

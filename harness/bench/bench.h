@@ -54,8 +54,17 @@ extern const struct hb_subject hb_subject_malloc, hb_subject_empty;
    sequence's peak live set (and, for heaps that do not reuse freed memory,
    from its total), capped by the target's address space. */
 size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq);
-int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const struct hb_opseq *seq, char *err,
-                     size_t errlen);
+/* The arena comes from the host's malloc: keep well inside a 32-bit
+   target's ~3 GiB address space. */
+#define HB_ARENA_CAP (sizeof(void *) > 4 ? (size_t)1 << 30 : (size_t)384 << 20)
+/* The initial block (bytes, whole pages) a subject starts from: for a heap
+   that expands, `asked` (--initial-bytes; 0: HB_INITIAL_BYTES) or its
+   min_initial if larger; for one that cannot, the whole arena; 0 for
+   malloc and the empty operation. */
+#define HB_INITIAL_BYTES ((size_t)64 * 1024)
+size_t hb_initial_bytes(const struct hb_subject *s, const struct hb_opseq *seq, size_t asked);
+int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const struct hb_opseq *seq,
+                     size_t initial_bytes, char *err, size_t errlen);
 /* After a drained run: a fresh heap, as if newly opened. */
 int hb_instance_reset(struct hb_instance *in, char *err, size_t errlen);
 void hb_instance_close(struct hb_instance *in);

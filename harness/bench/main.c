@@ -55,6 +55,9 @@ static void usage(FILE *f)
             "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
             "  --timeout S         seconds one pass of a heap x workload may take (default 60)\n"
+            "  --initial-bytes N   the initial block of every heap that expands, in bytes (or with K, M, G),\n"
+            "                      rounded up to pages, at least the heap's min_initial (default 64K);\n"
+            "                      promises are judged with the default only\n"
             "  --stats-every K     fragmentation: read stats after every K-th operation (default 1, exact;\n"
             "                      16 under an emulator)\n"
             "  --no-speed          skip the speed meter\n"
@@ -163,6 +166,25 @@ static int parse_num(const char *opt, const char *v, double lo, double hi, doubl
         return -1;
     }
     *out = x;
+    return 0;
+}
+
+/* --initial-bytes: a whole number of bytes, or of KiB, MiB, GiB with a
+   suffix K, M, G; at least a page and at most the arena cap. */
+static int parse_bytes(const char *opt, const char *v, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    end += shift != 0;
+    if (!*v || *end || errno || *v == '-' || *v == '+' || x > (unsigned long long)HB_ARENA_CAP >> shift ||
+        x << shift < HB_PAGE_SIZE) {
+        fprintf(stderr, "hb-bench: %s: '%s' is not a size from %u to %zu bytes (a whole number, or with K, M or G)\n",
+                opt, v, (unsigned)HB_PAGE_SIZE, (size_t)HB_ARENA_CAP);
+        return -1;
+    }
+    *out = (size_t)(x << shift);
     return 0;
 }
 
@@ -340,6 +362,8 @@ int main(int argc, char **argv)
             bad = parse_num(a, v, 1, 86400, &r.speed_budget);
         else if (strcmp(a, "--timeout") == 0)
             bad = parse_num(a, v, 0.1, 86400, &r.timeout);
+        else if (strcmp(a, "--initial-bytes") == 0)
+            bad = parse_bytes(a, v, &r.initial_bytes);
         else if (strcmp(a, "--no-speed") == 0)
             r.speed = 0;
         else if (strcmp(a, "--no-quality") == 0)

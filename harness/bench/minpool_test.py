@@ -11,13 +11,43 @@ with the minimum-pool meter on, then checks:
     expansion "off" beside its footprint;
   - t-align16's refusals are counted as refused_align, not as failed allocs nor catastrophic; t-alignnull's
     NULLs are failed allocs;
-  - listheap's provenance: an example, its source file, a 16-digit hash, its HB_HEAP_VERSION "1.0".
+  - listheap's provenance: an example, its source file, a 16-digit hash, its HB_HEAP_VERSION "1.0";
+  - the initial block: 64 KiB by default; with --initial-bytes 200K (a second run, churn only) listheap starts
+    from 204 800 bytes, its peak pool at least that, the run says so (environment.initial_bytes), and my-heap
+    (fixed pool) still gets the whole arena.
 Exit 0 when all hold, 1 with one line per problem.
 """
 import json
 import os
 import subprocess
 import sys
+
+
+def check_initial_bytes(runner, out, root, errs):
+    """--initial-bytes 200K: a heap that expands starts from it, a fixed pool still gets the arena."""
+    run = subprocess.run(runner + ["--heap", "my-heap,listheap", "--workload", "churn", "--no-speed", "--no-minpool",
+                                   "--initial-bytes", "200K", "--out", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if run.returncode != 0:
+        errs.append(f"--initial-bytes 200K: hb-bench-faults exited {run.returncode}: {run.stdout[-500:]}")
+        return
+    val = subprocess.run([sys.executable, os.path.join(root, "tools", "validate_results.py"), out],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if val.returncode != 0:
+        errs.append("--initial-bytes 200K: validate_results.py: " + val.stdout.strip())
+    target = [f[:-5] for f in os.listdir(out) if f.endswith(".json")][0]
+    doc = json.load(open(os.path.join(out, f"{target}.json")))
+    res = {r["heap"]: r for r in doc["results"]}
+    if doc["environment"]["initial_bytes"] != 204800:
+        errs.append(f"--initial-bytes 200K: environment.initial_bytes {doc['environment']['initial_bytes']}")
+    lh = res["listheap"]
+    if lh["initial_bytes"] != 204800 or lh["fragmentation"]["peak_pool_bytes"] < 204800:
+        errs.append(f"--initial-bytes 200K: listheap started from {lh['initial_bytes']} bytes, peak pool "
+                    f"{lh['fragmentation']['peak_pool_bytes']}")
+    mine = res["my-heap"]
+    if mine["initial_bytes"] != mine["arena_bytes"]:
+        errs.append(f"--initial-bytes 200K: my-heap (fixed pool) got {mine['initial_bytes']} bytes, not its arena "
+                    f"{mine['arena_bytes']}")
 
 
 def main():
@@ -69,6 +99,11 @@ def main():
         errs.append(f"listheap: provenance {p}, wanted {want} and a 16-digit hash")
     if heaps["t-align16"]["provenance"] is not None:
         errs.append("t-align16: a test heap has no provenance entry")
+
+    if doc["environment"]["initial_bytes"] is not None or lh["initial_bytes"] != 65536:
+        errs.append(f"default run: initial_bytes {doc['environment']['initial_bytes']} (want null), listheap's "
+                    f"{lh['initial_bytes']} (want 65536)")
+    check_initial_bytes(runner, out + "-initial", root, errs)
     for e in errs:
         print("FAIL:", e)
     print("minpool_test: " + ("FAILED" if errs else "all checks hold"))

@@ -268,8 +268,8 @@ static int join_counts(const struct hb_opseq *seq, uint32_t cal, uint32_t *v, ch
     return 0;
 }
 
-int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, uint32_t cal, struct hb_pathlen_fig *f,
-                       char *msg, size_t msglen)
+int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, size_t initial_bytes, uint32_t cal,
+                       struct hb_pathlen_fig *f, char *msg, size_t msglen)
 {
     struct hb_instance in;
     memset(f, 0, sizeof *f);
@@ -277,7 +277,7 @@ int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, u
         snprintf(msg, msglen, "cannot seek in %s", counts_path);
         return -1;
     }
-    if (hb_instance_open(&in, s, seq, msg, msglen) != 0)
+    if (hb_instance_open(&in, s, seq, initial_bytes, msg, msglen) != 0)
         return -1;
     size_t n = seq->n ? seq->n : 1;
     void **slots = calloc(seq->nslots ? seq->nslots : 1, sizeof *slots);

@@ -56,8 +56,8 @@ uint32_t hb_probe_known(uint32_t x);
 int hb_pathlen_begin(const char *counts, uint32_t *cal);
 /* In a child: one heap x workload, every call between its markers; the
    figures in *f.  0, or -1 with the reason in msg. */
-int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, uint32_t cal, struct hb_pathlen_fig *f,
-                       char *msg, size_t msglen);
+int hb_pathlen_measure(const struct hb_subject *s, const struct hb_opseq *seq, size_t initial_bytes, uint32_t cal,
+                       struct hb_pathlen_fig *f, char *msg, size_t msglen);
 /* --pathlen-probe: calibration and probe figures only, printed. */
 int hb_pathlen_probe(const char *counts);
 /* The instruction range [lo, hi) of histogram bucket b. */

@@ -91,6 +91,8 @@ static const char *set_incomplete(const struct hb_run *r, const struct promise *
 {
     if (strcmp(p->workloads, "*") == 0 ? !r->full_workload_set : 0)
         return "not judged: partial run";
+    if (r->initial_bytes)
+        return "not judged: --initial-bytes (promises hold for the default initial block)";
     for (size_t w = 0; w < r->nworkloads; w++) {
         const char *wl = r->workloads[w]->name;
         if (strcmp(p->workloads, "*") != 0 && !in_list(p->workloads, wl))

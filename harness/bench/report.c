@@ -101,6 +101,10 @@ static void json_environment(struct hb_json *j, const struct hb_run *r)
     hb_json_num(j, "rep_ms", r->rep_ms);
     hb_json_bool(j, "speed_cut_short", r->speed_cut_short);
     hb_json_bool(j, "full_workload_set", r->full_workload_set);
+    if (r->initial_bytes)
+        hb_json_uint(j, "initial_bytes", r->initial_bytes);
+    else
+        hb_json_null(j, "initial_bytes");
     hb_json_bool(j, "pathlen", r->counts != NULL);
     if (r->counts)
         hb_json_uint(j, "pathlen_calibration", r->pl_calibration);
@@ -463,10 +467,15 @@ static void write_json(FILE *f, const struct hb_run *r, const struct hb_verdict 
             json_failure(&j, r, x, 0);
         else
             hb_json_null(&j, "failure");
-        if (r->subjects[x->subject].kind == HB_SUBJECT_HEAP)
-            hb_json_uint(&j, "arena_bytes", hb_arena_bytes(&r->subjects[x->subject], &r->seqs[x->workload]));
-        else
+        const struct hb_subject *sub = &r->subjects[x->subject];
+        const struct hb_opseq *seq = &r->seqs[x->workload];
+        if (sub->kind == HB_SUBJECT_HEAP) {
+            hb_json_uint(&j, "arena_bytes", hb_arena_bytes(sub, seq));
+            hb_json_uint(&j, "initial_bytes", hb_initial_bytes(sub, seq, r->initial_bytes));
+        } else {
             hb_json_null(&j, "arena_bytes");
+            hb_json_null(&j, "initial_bytes");
+        }
         json_speed(&j, r, x);
         json_quality(&j, r, x);
         json_pathlen(&j, x);

@@ -104,7 +104,8 @@ static void open_instance(const struct job *j, struct hb_instance *in)
 {
     char err[240];
     const struct hb_run *r = j->r;
-    if (hb_instance_open(in, &r->subjects[j->rec->subject], &r->seqs[j->rec->workload], err, sizeof err) != 0)
+    if (hb_instance_open(in, &r->subjects[j->rec->subject], &r->seqs[j->rec->workload], r->initial_bytes, err,
+                         sizeof err) != 0)
         hb_sv_fail("%s", err);
 }
 
@@ -181,7 +182,7 @@ static void heap_body(void *ctx)
         return;
     if (r->counts) {
         enter(o, HB_METER_PATHLEN, "path-length pass");
-        if (hb_pathlen_measure(sub, seq, r->pl_calibration, &o->pl, msg, sizeof msg) != 0) {
+        if (hb_pathlen_measure(sub, seq, r->initial_bytes, r->pl_calibration, &o->pl, msg, sizeof msg) != 0) {
             say(o, V_ERROR, msg);
             return;
         }

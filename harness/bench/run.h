@@ -22,8 +22,9 @@ struct hb_run {
     double timeout;      /* seconds one child may run */
     double speed_budget; /* seconds the whole speed meter may take (0: derived) */
     int speed, quality;
-    size_t stats_every; /* quality: stats after every k-th own op (1: exact) */
-    const char *counts; /* path length: the plugin's count file, or NULL */
+    size_t stats_every;   /* quality: stats after every k-th own op (1: exact) */
+    size_t initial_bytes; /* initial block of heaps that expand (0: HB_INITIAL_BYTES; see hb_initial_bytes) */
+    const char *counts;   /* path length: the plugin's count file, or NULL */
     const char *outdir, *commit;
     /* what runs */
     const struct hb_subject *subjects;

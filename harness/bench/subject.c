@@ -3,8 +3,8 @@
  * memory manager, the C library's malloc (host speed baseline), or the
  * empty operation (harness overhead).  Every heap is fed the same way: one
  * contiguous arena sized from the workload, an initial block of 64 KiB (or
- * the heap's min_initial) for heaps that expand, the whole arena for those
- * that cannot.
+ * --initial-bytes; at least the heap's min_initial) for heaps that expand,
+ * the whole arena for those that cannot.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +54,7 @@ const struct hb_subject hb_subject_malloc = {"malloc",
 const struct hb_subject hb_subject_empty = {"(empty)", "an empty operation: the harness overhead", HB_SUBJECT_EMPTY, 0,
                                             NULL};
 
-#define INITIAL_BYTES ((size_t)64 * 1024)
 #define MIB ((size_t)1024 * 1024)
-/* The arena comes from the host's malloc: keep well inside a 32-bit
-   target's ~3 GiB address space. */
-#define ARENA_CAP (sizeof(void *) > 4 ? (size_t)1024 * MIB : (size_t)384 * MIB)
 
 size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq)
 {
@@ -73,8 +69,8 @@ size_t hb_arena_bytes(const struct hb_subject *s, const struct hb_opseq *seq)
         if (total / 2 > need / 2)
             need = total + total / 4 + 4 * MIB;
     }
-    if (need > ARENA_CAP)
-        need = ARENA_CAP;
+    if (need > HB_ARENA_CAP)
+        need = HB_ARENA_CAP;
     return hb_align_up(need, HB_PAGE_SIZE);
 }
 
@@ -123,8 +119,20 @@ static int create_heap(struct hb_instance *in, char *err, size_t errlen)
     return 0;
 }
 
-int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const struct hb_opseq *seq, char *err,
-                     size_t errlen)
+size_t hb_initial_bytes(const struct hb_subject *s, const struct hb_opseq *seq, size_t asked)
+{
+    if (s->kind != HB_SUBJECT_HEAP)
+        return 0;
+    if (!(s->ops->caps & HB_CAP_EXPAND))
+        return hb_arena_bytes(s, seq);
+    size_t initial = asked ? asked : HB_INITIAL_BYTES;
+    if (initial < s->ops->min_initial)
+        initial = s->ops->min_initial;
+    return hb_align_up(initial, HB_PAGE_SIZE);
+}
+
+int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const struct hb_opseq *seq,
+                     size_t initial_bytes, char *err, size_t errlen)
 {
     memset(in, 0, sizeof *in);
     in->subject = s;
@@ -143,10 +151,7 @@ int hb_instance_open(struct hb_instance *in, const struct hb_subject *s, const s
     in->alloc = ops->alloc;
     in->free = ops->free;
     in->arena_pages = hb_arena_bytes(s, seq) / HB_PAGE_SIZE;
-    size_t initial = INITIAL_BYTES > ops->min_initial ? INITIAL_BYTES : ops->min_initial;
-    if (!(ops->caps & HB_CAP_EXPAND))
-        initial = in->arena_pages * HB_PAGE_SIZE;
-    in->initial_pages = hb_align_up(initial, HB_PAGE_SIZE) / HB_PAGE_SIZE;
+    in->initial_pages = hb_initial_bytes(s, seq, initial_bytes) / HB_PAGE_SIZE;
     if (in->initial_pages > in->arena_pages)
         in->arena_pages = in->initial_pages;
     in->mm = hb_mm_create(in->arena_pages, 0, HB_MM_CONTIGUOUS);
