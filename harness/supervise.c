@@ -4,12 +4,14 @@
  *
  * Parent: clears the shared record, draws a nonce, forks, then loops on
  * poll(capture pipe) and waitpid(WNOHANG) until the child is gone or a limit
- * is reached (then SIGKILL): the child's CPU time, read from its process
- * CPU clock (clock_getcpuclockid; /proc/<pid>/stat's utime + stime where
- * that clock cannot be read; the wall time itself if neither can) at every
- * wake, or the wall backstop.  The waits are at most 50 ms, and shorter as
- * the CPU limit nears (the time left over the number of CPUs: the child
- * cannot use it faster).  The CPU time reported is the reaped child's
+ * is reached (then SIGKILL).  At every wake it reads the child's CPU time
+ * from its process CPU clock (clock_getcpuclockid; /proc/<pid>/stat's
+ * utime + stime where that clock cannot be read; the wall time itself if
+ * neither can) and notes the wall time whenever the CPU time grew by
+ * HB_SV_PROGRESS since the last note: the child is blocked when the last
+ * note is blocked_limit old.  The waits are at most 50 ms, and shorter as a
+ * limit nears (the CPU time left over the number of CPUs: the child cannot
+ * use it faster).  The CPU time reported is the reaped child's
  * resource usage.  The end is classified from the record,
  * the wait status and the captured output, in this order: completion nonce
  * (with a clean exit); parent's timeout; failure nonce; a sanitizer report
@@ -437,9 +439,14 @@ void *hb_sv_result_area(struct hb_sv *sv, size_t *len)
     return sv->rec->result_len ? sv->rec->result : NULL;
 }
 
+double hb_sv_blocked_limit(double timeout)
+{
+    return timeout + HB_SV_MARGIN;
+}
+
 double hb_sv_backstop(double timeout)
 {
-    return HB_SV_BACKSTOP_FACTOR * timeout + HB_SV_BACKSTOP_MARGIN;
+    return HB_SV_BACKSTOP_FACTOR * timeout + HB_SV_MARGIN;
 }
 
 /* How the parent reads a child's CPU time. */
@@ -501,7 +508,8 @@ static enum hb_sv_limit wait_child(struct hb_sv *sv, pid_t pid, int fd, double t
     }
     struct cpu_meter m = {pid, 0, 0};
     m.has_clock = clock_getcpuclockid(pid, &m.clock) == 0;
-    double backstop = t0 + hb_sv_backstop(o->timeout);
+    double backstop = t0 + hb_sv_backstop(o->timeout), blocked = hb_sv_blocked_limit(o->timeout);
+    double noted_cpu = 0, noted_at = t0; /* the last time the CPU time grew by HB_SV_PROGRESS */
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     int reaped = 0;
@@ -512,8 +520,14 @@ static enum hb_sv_limit wait_child(struct hb_sv *sv, pid_t pid, int fd, double t
             double used = child_cpu(&m);
             if (used < 0)
                 used = now - t0; /* no CPU time to be had: the wall time stands in for it */
+            if (used >= noted_cpu + HB_SV_PROGRESS) {
+                noted_cpu = used;
+                noted_at = now;
+            }
             if (used >= o->timeout)
                 hit = HB_SV_LIMIT_CPU;
+            else if (now - noted_at >= blocked)
+                hit = HB_SV_LIMIT_BLOCKED;
             else if (now >= backstop)
                 hit = HB_SV_LIMIT_WALL;
             if (hit != HB_SV_LIMIT_NONE) {
@@ -528,6 +542,8 @@ static enum hb_sv_limit wait_child(struct hb_sv *sv, pid_t pid, int fd, double t
                 return hit;
             }
             wait_s = (o->timeout - used) / (double)ncpu;
+            if (noted_at + blocked - now < wait_s)
+                wait_s = noted_at + blocked - now;
             if (backstop - now < wait_s)
                 wait_s = backstop - now;
             if (wait_s > 0.05)
@@ -602,6 +618,7 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
         fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     }
     int ws = 0;
+    out->blocked_limit = hb_sv_blocked_limit(o->timeout);
     out->backstop = hb_sv_backstop(o->timeout);
     out->limit = wait_child(sv, pid, fds[0], t0, o, max, &ws, &out->cpu_seconds);
     out->seconds = now_s() - t0;
@@ -678,8 +695,11 @@ void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len)
         snprintf(buf, len, "CRASH: stack overflow %s%s", call, addr);
         break;
     case HB_SV_TIMEOUT:
-        if (o->limit == HB_SV_LIMIT_WALL)
-            snprintf(buf, len, "TIMEOUT: blocked: %.1f s wall with %.2f s of CPU (backstop %g s), killed, %s",
+        if (o->limit == HB_SV_LIMIT_BLOCKED)
+            snprintf(buf, len, "TIMEOUT: blocked: no CPU time used for %g s (%.2f s of CPU in %.1f s wall), killed, %s",
+                     o->blocked_limit, o->cpu_seconds, o->seconds, call);
+        else if (o->limit == HB_SV_LIMIT_WALL)
+            snprintf(buf, len, "TIMEOUT: wall backstop: %.1f s wall with %.2f s of CPU (limit %g s), killed, %s",
                      o->seconds, o->cpu_seconds, o->backstop, call);
         else
             snprintf(buf, len, "TIMEOUT: %.2f s of CPU (limit %g s), %.1f s wall, killed, %s", o->cpu_seconds,

@@ -21,10 +21,14 @@
  *     child's CPU time (its process CPU clock: every thread of it; under
  *     QEMU user mode the emulator's), so a loaded machine that gives the
  *     child a small share of a core cannot make a slow but correct run time
- *     out.  A wall-clock backstop (hb_sv_backstop: a factor times the CPU
- *     limit plus a margin, chosen below) stops a child that blocks without
- *     using CPU (a sleep, a deadlock on a mutex, a read that never returns);
- *     such a child costs that much wall time, but no CPU.
+ *     out.  Two wall-clock limits stop a child that does not use its CPU
+ *     time: one that blocks (a sleep, a deadlock on a mutex, a read that
+ *     never returns, a SIGSTOP) is killed once it used less than
+ *     HB_SV_PROGRESS of CPU in hb_sv_blocked_limit seconds of wall time (the
+ *     CPU limit plus a margin: a blocked case costs what it cost when the
+ *     limit was wall time); a backstop (hb_sv_backstop: a factor times the
+ *     CPU limit plus the margin) bounds the wall time of one that sleeps
+ *     most of the time, or is starved of CPU beyond that factor.
  *   - The child installs an alternate signal stack; a SIGSEGV whose fault
  *     address lies in the stack's range is reported as a stack overflow.
  *   - The child dies with its parent (PR_SET_PDEATHSIG plus a getppid check),
@@ -52,14 +56,16 @@
 #define HB_SV_MSG_LEN 1024
 #define HB_SV_SAN_LEN 256
 #define HB_SV_MAX_TIMEOUT 86400.0 /* seconds: longer is treated as a usage error by callers */
-/* The wall backstop: factor x the CPU limit + margin.  `make test` runs two
-   tests per core, so a busy child gets at least half a core while the tests
-   alone load the machine, and a quarter on a shared runner at a load of 8 on
-   2 cores (the worst docs/ci.md records): with a factor of 4 it still meets
-   its CPU limit before the backstop.  The margin covers the fork and the
-   first scheduling delays of a short limit. */
-#define HB_SV_BACKSTOP_FACTOR 4.0
-#define HB_SV_BACKSTOP_MARGIN 1.0 /* seconds */
+/* The wall limits.  A runnable child, however starved, gets a time slice
+   every few tens of ms, far more than HB_SV_PROGRESS per second; a blocked
+   one gets none.  The margin covers the fork and the first scheduling delays
+   of a short limit.  The backstop's factor: `make test` runs two tests per
+   core, and on this shared 2-core machine a busy child under QEMU got as
+   little as an eighth of a core (0.6 s of CPU in 5 s); a factor of 20 lets
+   one with a twentieth still meet its CPU limit first. */
+#define HB_SV_PROGRESS 0.01 /* seconds of CPU that show a child is not blocked */
+#define HB_SV_BACKSTOP_FACTOR 20.0
+#define HB_SV_MARGIN 1.0 /* seconds */
 
 /* The last heap call the child noted. */
 struct hb_sv_call {
@@ -83,9 +89,10 @@ enum hb_sv_end {
 
 /* Which limit stopped a run that timed out. */
 enum hb_sv_limit {
-    HB_SV_LIMIT_NONE, /* it did not time out */
-    HB_SV_LIMIT_CPU,  /* it used its CPU time limit */
-    HB_SV_LIMIT_WALL  /* the wall backstop: blocked (or starved of CPU beyond the factor) */
+    HB_SV_LIMIT_NONE,    /* it did not time out */
+    HB_SV_LIMIT_CPU,     /* it used its CPU time limit */
+    HB_SV_LIMIT_BLOCKED, /* it used (almost) no CPU for blocked_limit seconds */
+    HB_SV_LIMIT_WALL     /* the wall backstop: mostly asleep, or starved of CPU */
 };
 
 struct hb_sv_outcome {
@@ -93,7 +100,8 @@ struct hb_sv_outcome {
     double seconds;         /* wall time, measured by the parent */
     double cpu_seconds;     /* the child's CPU time (its threads and any children it waited for) */
     double timeout;         /* the CPU time limit that applied */
-    double backstop;        /* the wall limit that applied (hb_sv_backstop) */
+    double blocked_limit;   /* the wall seconds without CPU that counted as blocked */
+    double backstop;        /* the wall limit that applied */
     enum hb_sv_limit limit; /* TIMEOUT: the limit that fired */
     int status;             /* exit status (EXITED, SANITIZER) */
     int signal;             /* SIGNALED, STACK_OVERFLOW */
@@ -128,7 +136,8 @@ void hb_sv_destroy(struct hb_sv *sv);
 /* The parent's view of the result area (NULL when result_bytes was 0). */
 void *hb_sv_result_area(struct hb_sv *sv, size_t *len);
 
-/* The wall-clock backstop of a run whose CPU time limit is timeout. */
+/* The wall-clock limits of a run whose CPU time limit is timeout. */
+double hb_sv_blocked_limit(double timeout);
 double hb_sv_backstop(double timeout);
 
 /* Runs body(ctx) in a forked child and fills *out.  Returns 0, or -1 when
@@ -139,7 +148,8 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
      "EXIT: the heap ended the process (status 0) during alloc: size 24, align 1 (heap call #3)"
      "CRASH: stack overflow during alloc: size 100, align 8 (heap call #12), faulting address 0x7ff..."
      "TIMEOUT: 3.00 s of CPU (limit 3 s), 7.9 s wall, killed, during free: ..."
-     "TIMEOUT: blocked: 13.0 s wall with 0.01 s of CPU (backstop 13 s), killed, during free: ..."
+     "TIMEOUT: blocked: no CPU time used for 4 s (0.01 s of CPU in 4.0 s wall), killed, during free: ..."
+     "TIMEOUT: wall backstop: 61.0 s wall with 1.20 s of CPU (limit 61 s), killed, during free: ..."
    DONE gives "completed in 0.12 s (0.11 s of CPU)". */
 void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len);
 /* "during alloc: size 24, align 1, block 0x1000 (heap call #3)", or "before any heap call". */

@@ -7,8 +7,9 @@
  * time limit is CPU time: a spinning child that shares its CPU with busy
  * processes is killed once it used its limit (not at that much wall time),
  * one that needs less CPU than its limit completes however long it waits
- * for the CPU, and one that sleeps for ever is stopped by the wall backstop
- * and reported as blocked.
+ * for the CPU; one that sleeps for ever is killed as blocked once it used no
+ * CPU for its blocked limit, and one that mostly sleeps, using a little CPU
+ * now and then, by the wall backstop.
  */
 #define _GNU_SOURCE /* sched_setaffinity */
 #include <sched.h>
@@ -164,6 +165,21 @@ static void body_needs_cpu(void *ctx)
     double need = *(const double *)ctx;
     while (own_cpu() < need)
         ;
+}
+
+/* Spins for 12 ms of CPU, sleeps for 0.5 s, for ever: it never goes a
+   second without using CPU, yet uses less than 3 % of the wall time. */
+static void body_dozes(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("walk", 0, 0, NULL);
+    for (;;) {
+        double until = own_cpu() + 0.012;
+        while (own_cpu() < until)
+            ;
+        struct timespec ts = {0, 500000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Blocks for ever without using CPU. */
@@ -364,13 +380,24 @@ int main(void)
            o.cpu_seconds, o.seconds);
     compete_stop();
 
-    /* A child that blocks uses no CPU: the wall backstop stops it. */
+    /* A child that blocks uses no CPU: killed as blocked once it used none
+       for its blocked limit (0.3 s + the margin). */
     o = run(sv, body_sleeps, 0.3, 1);
     hb_sv_describe(&o, line, sizeof line);
-    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_WALL && o.backstop == hb_sv_backstop(0.3) &&
-               o.seconds >= o.backstop && o.seconds < o.backstop + 2 && o.cpu_seconds < 0.1 &&
-               !strncmp(line, "TIMEOUT: blocked: ", 18) && strstr(line, "during lock"),
+    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_BLOCKED && o.blocked_limit == hb_sv_blocked_limit(0.3) &&
+               o.blocked_limit > 0.3 && o.seconds >= o.blocked_limit && o.seconds < o.blocked_limit + 2 &&
+               o.cpu_seconds < 0.1 && !strncmp(line, "TIMEOUT: blocked: ", 18) && strstr(line, "during lock"),
            "blocked: end %d limit %d after %.2f s wall, %.2f s of CPU: %s", o.end, o.limit, o.seconds, o.cpu_seconds,
+           line);
+
+    /* One that uses a little CPU now and then is not blocked, but cannot
+       use its 0.1 s of CPU before the wall backstop. */
+    o = run(sv, body_dozes, 0.1, 1);
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_WALL && o.backstop == hb_sv_backstop(0.1) &&
+               o.backstop > o.blocked_limit && o.seconds >= o.backstop && o.seconds < o.backstop + 2 &&
+               o.cpu_seconds < 0.1 && !strncmp(line, "TIMEOUT: wall backstop: ", 24),
+           "dozing: end %d limit %d after %.2f s wall, %.2f s of CPU: %s", o.end, o.limit, o.seconds, o.cpu_seconds,
            line);
 
     o = run(sv, body_output, 10, 1);

@@ -102,7 +102,7 @@ def main():
                 t = f.get("timeout")
                 if f["kind"] == "timeout":
                     if not t or t["limit"] != "cpu" or t["cpu_seconds"] < t["cpu_limit"] or \
-                            t["backstop"] <= t["cpu_limit"]:
+                            not t["cpu_limit"] < t["blocked_limit"] < t["backstop"]:
                         errs.append(f"{where}: a spinning heap should use its CPU time limit, got {t}")
                 elif t is not None:
                     errs.append(f"{where}: a {f['kind']} failure with a timeout {t}")

@@ -23,6 +23,7 @@
 #include "pathlen.h"
 #include "registry.h"
 #include "run.h"
+#include "supervise.h"
 
 #define MAX_SUBJECTS 64
 #define MAX_WORKLOADS 128
@@ -55,7 +56,7 @@ static void usage(FILE *f)
             "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
             "  --timeout S         seconds of CPU time one pass of a heap x workload may use (default 60;\n"
-            "                      a child blocked without using CPU is stopped at a wall backstop)\n"
+            "                      one using no CPU for that long + %g s counts as blocked)\n"
             "  --stats-every K     fragmentation: read stats after every K-th operation (default 1, exact;\n"
             "                      16 under an emulator)\n"
             "  --no-speed          skip the speed meter\n"
@@ -68,7 +69,7 @@ static void usage(FILE *f)
             "  --help              this text\n"
             "Timing on this build is '%s'%s.  Exit status: 0 all complete, 1 a heap x workload failed or was\n"
             "invalid (listed at the end and in the JSON), 2 bad usage or input.\n",
-            HB_MAX_REPS, HB_TIMING,
+            HB_MAX_REPS, HB_SV_MARGIN, HB_TIMING,
             strcmp(HB_TIMING, "emulator") == 0 ? " (measures the emulator, not the hardware)" : "");
 }
 
