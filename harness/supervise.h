@@ -118,7 +118,7 @@ struct hb_sv_outcome {
 };
 
 struct hb_sv_opts {
-    double timeout;     /* seconds of the child's CPU time, > 0 (the backstop follows from it) */
+    double timeout;     /* seconds of the child's CPU time, > 0 (the wall limits follow from it) */
     int capture;        /* capture the child's stdout and stderr */
     size_t capture_max; /* bytes kept (0: 64 KiB); the rest is read and dropped */
 };
