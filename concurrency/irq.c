@@ -22,9 +22,10 @@
  * Outcomes, per heap:
  *   locked-spin:H, locked-mutex:H   the handler waits for the lock its own
  *       interrupted code holds: a deadlock.  The supervised child is killed
- *       at --timeout and the parent reports "not interrupt-safe: allocation
- *       in interrupt context while the heap lock is held", with the heap
- *       and the interrupted call.  --expect-deadlock makes that the pass.
+ *       (once it used --timeout seconds of CPU when it spins, once it used
+ *       none for that long when it sleeps) and the parent reports "not
+ *       interrupt-safe: allocation in interrupt context while the heap lock
+ *       is held", with the heap and the interrupted call.  --expect-deadlock makes that the pass.
  *   H (no lock at all)   the handler runs the heap's code in the middle of
  *       the heap's own code: the article's "same block allocated twice";
  *       found as an overwritten block, a crash or a sanitizer report.
@@ -369,11 +370,11 @@ static int report(const struct hb_sv_outcome *out, const struct result *res, con
     if (out->end == HB_SV_TIMEOUT && res->in_handler && res->held_at_entry) {
         printf("DEADLOCK %s: not interrupt-safe: allocation in interrupt context while the heap lock is held\n"
                "         the interrupt handler asked for %zu bytes and waited for the lock until it was killed "
-               "after %.1f s;\n"
+               "after %.1f s (%.2f s of CPU);\n"
                "         the code it interrupted holds the lock: it was %s\n"
                "         (trigger %s, seed %" PRIu64 ", interrupt #%lu, %lu of them inside the locked section)\n",
-               opt->heap, (size_t)res->irq_size, out->seconds, call, trig, opt->seed, (unsigned long)res->interrupts,
-               (unsigned long)res->while_locked);
+               opt->heap, (size_t)res->irq_size, out->seconds, out->cpu_seconds, call, trig, opt->seed,
+               (unsigned long)res->interrupts, (unsigned long)res->while_locked);
         if (opt->expect_deadlock)
             printf("expected deadlock detected: heap '%s' (a plain lock) is not interrupt-safe\n", opt->heap);
         return opt->expect_deadlock ? 0 : 1;

@@ -84,7 +84,8 @@ static void usage(FILE *f)
         "                     accounting, overwrite, stress, geometry)\n"
         "  --case GROUP.CASE  only this case\n"
         "  --seed N           seed of every random sequence (default 1, or HB_SEED; printed with each failure)\n"
-        "  --timeout SECONDS  a case running longer is killed and counts as hung (default 60, at most %g)\n"
+        "  --timeout SECONDS  a case using more CPU time is killed and counts as hung (default 60, at most %g);\n"
+        "                     one that uses no CPU time for that + %g s of wall time counts as blocked\n"
         "  --replay-dir DIR   where a failing case writes its shrunk replay file (default: .)\n"
         "  --no-replay        write no replay files\n"
         "  --replay FILE      replay a file written by a failing case: what the case did, checked as it did\n"
@@ -96,7 +97,7 @@ static void usage(FILE *f)
         "                     must fail; prints what the replay files came to\n"
         "  --shrink-seconds S the time shrinking one replay may take (default %g)\n"
         "  --list             list heaps, broken heaps and cases\n",
-        HB_SV_MAX_TIMEOUT, SHRINK_BUDGET_S);
+        HB_SV_MAX_TIMEOUT, HB_SV_MARGIN, SHRINK_BUDGET_S);
 }
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)

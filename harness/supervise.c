@@ -3,8 +3,16 @@
  * supervise.h for the contract).
  *
  * Parent: clears the shared record, draws a nonce, forks, then loops on
- * poll(capture pipe) and waitpid(WNOHANG) until the child is gone or the
- * deadline passes (then SIGKILL).  The end is classified from the record,
+ * poll(capture pipe) and waitpid(WNOHANG) until the child is gone or a limit
+ * is reached (then SIGKILL).  At every wake it reads the child's CPU time
+ * from its process CPU clock (clock_getcpuclockid; /proc/<pid>/stat's
+ * utime + stime where that clock cannot be read; the wall time itself if
+ * neither can) and notes the wall time whenever the CPU time grew by
+ * HB_SV_PROGRESS since the last note: the child is blocked when the last
+ * note is blocked_limit old.  The waits are at most 50 ms, and shorter as a
+ * limit nears (the CPU time left over the number of CPUs: the child cannot
+ * use it faster).  The CPU time reported is the reaped child's
+ * resource usage.  The end is classified from the record,
  * the wait status and the captured output, in this order: completion nonce
  * (with a clean exit); parent's timeout; failure nonce; a sanitizer report
  * (in the output, or the runtime's death callback); signal (a stack overflow
@@ -33,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -430,26 +439,118 @@ void *hb_sv_result_area(struct hb_sv *sv, size_t *len)
     return sv->rec->result_len ? sv->rec->result : NULL;
 }
 
-/* Waits for the child, reading its output, until it is gone or the deadline
-   passes (then kills it).  Returns 1 on timeout; *ws is the wait status. */
-static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size_t max, int *ws)
+double hb_sv_blocked_limit(double timeout)
 {
+    return timeout + HB_SV_MARGIN;
+}
+
+double hb_sv_backstop(double timeout)
+{
+    return HB_SV_BACKSTOP_FACTOR * timeout + HB_SV_MARGIN;
+}
+
+/* How the parent reads a child's CPU time. */
+struct cpu_meter {
+    pid_t pid;
+    int has_clock;
+    clockid_t clock;
+};
+
+/* utime + stime of /proc/<pid>/stat in seconds; -1 if unreadable. */
+static double proc_stat_cpu(pid_t pid)
+{
+    char path[48], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    /* After the command's closing parenthesis: state, then fields 4..13,
+       then utime and stime (fields 14 and 15) in clock ticks. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ticks[2];
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ticks[0], &ticks[1]) != 2)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    return (double)(ticks[0] + ticks[1]) / (double)(hz > 0 ? hz : 100);
+}
+
+/* The child's CPU time so far (every thread of it); -1 if it cannot be read. */
+static double child_cpu(const struct cpu_meter *m)
+{
+    struct timespec ts;
+    if (m->has_clock && clock_gettime(m->clock, &ts) == 0)
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return proc_stat_cpu(m->pid);
+}
+
+static double rusage_s(const struct rusage *ru)
+{
+    return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 + (double)ru->ru_stime.tv_sec +
+           (double)ru->ru_stime.tv_usec / 1e6;
+}
+
+/* Waits for the child, reading its output, until it is gone or a limit is
+   reached (then kills it).  Returns the limit that fired (HB_SV_LIMIT_NONE:
+   the child ended); *ws is the wait status, *cpu the child's CPU time. */
+static enum hb_sv_limit wait_child(struct hb_sv *sv, pid_t pid, int fd, double t0, const struct hb_sv_opts *o,
+                                   size_t max, int *ws, double *cpu)
+{
+    static long ncpu;
+    if (ncpu <= 0) {
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        if (ncpu <= 0)
+            ncpu = 1;
+    }
+    struct cpu_meter m = {pid, 0, 0};
+    m.has_clock = clock_getcpuclockid(pid, &m.clock) == 0;
+    double backstop = t0 + hb_sv_backstop(o->timeout), blocked = hb_sv_blocked_limit(o->timeout);
+    double noted_cpu = 0, noted_at = t0; /* the last time the CPU time grew by HB_SV_PROGRESS */
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
     int reaped = 0;
+    enum hb_sv_limit hit = HB_SV_LIMIT_NONE;
     while (!reaped || fd >= 0) {
-        double left = deadline - now_s();
-        if (left <= 0 && !reaped) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, ws, 0) < 0 && errno == EINTR)
-                ;
-            if (fd >= 0) {
-                drain(sv, fd, max);
-                close(fd);
+        double now = now_s(), wait_s = 0;
+        if (!reaped) {
+            double used = child_cpu(&m);
+            if (used < 0)
+                used = now - t0; /* no CPU time to be had: the wall time stands in for it */
+            if (used >= noted_cpu + HB_SV_PROGRESS) {
+                noted_cpu = used;
+                noted_at = now;
             }
-            return 1;
+            if (used >= o->timeout)
+                hit = HB_SV_LIMIT_CPU;
+            else if (now - noted_at >= blocked)
+                hit = HB_SV_LIMIT_BLOCKED;
+            else if (now >= backstop)
+                hit = HB_SV_LIMIT_WALL;
+            if (hit != HB_SV_LIMIT_NONE) {
+                kill(pid, SIGKILL);
+                while (wait4(pid, ws, 0, &ru) < 0 && errno == EINTR)
+                    ;
+                if (fd >= 0) {
+                    drain(sv, fd, max);
+                    close(fd);
+                }
+                *cpu = rusage_s(&ru);
+                return hit;
+            }
+            wait_s = (o->timeout - used) / (double)ncpu;
+            if (noted_at + blocked - now < wait_s)
+                wait_s = noted_at + blocked - now;
+            if (backstop - now < wait_s)
+                wait_s = backstop - now;
+            if (wait_s > 0.05)
+                wait_s = 0.05; /* also: a child may close its output and live on */
         }
         if (fd >= 0) {
-            /* Wake at least every 50 ms: a child may close its output and live on. */
-            int ms = reaped ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1;
+            int ms = reaped ? 0 : (int)(wait_s * 1000) + 1;
             struct pollfd p = {fd, POLLIN, 0};
             int rc = poll(&p, 1, ms);
             /* Once the child is gone, one last read: a descendant may hold
@@ -459,11 +560,12 @@ static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size
                 fd = -1;
             }
         } else {
-            struct timespec ts = {0, 2000000L};
+            /* Without output to wait on: check the child every 2 ms. */
+            struct timespec ts = {0, wait_s < 0.002 ? (long)(wait_s * 1e9) + 100000L : 2000000L};
             nanosleep(&ts, NULL);
         }
         if (!reaped) {
-            pid_t w = waitpid(pid, ws, WNOHANG);
+            pid_t w = wait4(pid, ws, WNOHANG, &ru);
             if (w == pid)
                 reaped = 1;
             else if (w < 0 && errno != EINTR) {
@@ -472,7 +574,8 @@ static int wait_child(struct hb_sv *sv, pid_t pid, int fd, double deadline, size
             }
         }
     }
-    return 0;
+    *cpu = rusage_s(&ru);
+    return HB_SV_LIMIT_NONE;
 }
 
 int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, void *ctx, struct hb_sv_outcome *out)
@@ -515,7 +618,9 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
         fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     }
     int ws = 0;
-    int timed_out = wait_child(sv, pid, fds[0], t0 + o->timeout, max, &ws);
+    out->blocked_limit = hb_sv_blocked_limit(o->timeout);
+    out->backstop = hb_sv_backstop(o->timeout);
+    out->limit = wait_child(sv, pid, fds[0], t0, o, max, &ws, &out->cpu_seconds);
     out->seconds = now_s() - t0;
     kill(-pid, SIGKILL); /* whatever the child left running (a heap that forked) */
     out->output = sv->out ? sv->out : "";
@@ -523,7 +628,9 @@ int hb_sv_run(struct hb_sv *sv, const struct hb_sv_opts *o, hb_sv_body body, voi
     out->output_truncated = sv->out_truncated;
     out->result = sv->rec->result_len ? sv->rec->result : NULL;
     out->result_len = sv->rec->result_len;
-    classify(sv, nonce, timed_out, ws, out);
+    classify(sv, nonce, out->limit != HB_SV_LIMIT_NONE, ws, out);
+    if (out->end != HB_SV_TIMEOUT)
+        out->limit = HB_SV_LIMIT_NONE; /* it completed just at the limit */
     return 0;
 }
 
@@ -573,7 +680,7 @@ void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len)
         snprintf(addr, sizeof addr, ", faulting address 0x%lx", (unsigned long)o->fault_addr);
     switch (o->end) {
     case HB_SV_DONE:
-        snprintf(buf, len, "completed in %.2f s", o->seconds);
+        snprintf(buf, len, "completed in %.2f s (%.2f s of CPU)", o->seconds, o->cpu_seconds);
         break;
     case HB_SV_FAILED:
         snprintf(buf, len, "FAIL %s", o->message);
@@ -588,8 +695,15 @@ void hb_sv_describe(const struct hb_sv_outcome *o, char *buf, size_t len)
         snprintf(buf, len, "CRASH: stack overflow %s%s", call, addr);
         break;
     case HB_SV_TIMEOUT:
-        snprintf(buf, len, "TIMEOUT: still running after %.2f s (limit %g s), killed, %s", o->seconds, o->timeout,
-                 call);
+        if (o->limit == HB_SV_LIMIT_BLOCKED)
+            snprintf(buf, len, "TIMEOUT: blocked: no CPU time used for %g s (%.2f s of CPU in %.1f s wall), killed, %s",
+                     o->blocked_limit, o->cpu_seconds, o->seconds, call);
+        else if (o->limit == HB_SV_LIMIT_WALL)
+            snprintf(buf, len, "TIMEOUT: wall backstop: %.1f s wall with %.2f s of CPU (limit %g s), killed, %s",
+                     o->seconds, o->cpu_seconds, o->backstop, call);
+        else
+            snprintf(buf, len, "TIMEOUT: %.2f s of CPU (limit %g s), %.1f s wall, killed, %s", o->cpu_seconds,
+                     o->timeout, o->seconds, call);
         break;
     case HB_SV_SANITIZER:
         snprintf(buf, len, "SANITIZER: %s %s", o->sanitizer_line, call);

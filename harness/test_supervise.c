@@ -3,12 +3,22 @@
  * supervisor must tell apart: completion, a reported failure, exit(0) and
  * exit(77) without completing, a crash with its fault address, a stack
  * overflow, abort, a hang with every signal blocked, a sanitizer report
- * (sanitizer builds only), captured output in order and truncated.
+ * (sanitizer builds only), captured output in order and truncated.  The
+ * time limit is CPU time: a spinning child that shares its CPU with busy
+ * processes is killed once it used its limit (not at that much wall time),
+ * one that needs less CPU than its limit completes however long it waits
+ * for the CPU; one that sleeps for ever is killed as blocked once it used no
+ * CPU for its blocked limit, and one that mostly sleeps, using a little CPU
+ * now and then, by the wall backstop.
  */
+#define _GNU_SOURCE /* sched_setaffinity */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +103,92 @@ static void body_hang(void *ctx)
     hb_sv_note("alloc", 7, 4096, NULL);
     for (volatile int spin = 1; spin;)
         ;
+}
+
+/* ---- competition for the CPU ------------------------------------------------
+   Busy processes pinned to one CPU, and a body that pins itself there too:
+   it gets at most a third of that CPU, whatever the rest of the machine does. */
+#define SPINNERS 2
+static int shared_cpu = -1; /* the CPU they share; -1: none */
+static pid_t spinners[SPINNERS];
+
+static void pin(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(shared_cpu, &set);
+    if (shared_cpu >= 0)
+        sched_setaffinity(0, sizeof set, &set);
+}
+
+static int compete_start(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE && shared_cpu < 0; c++)
+        if (CPU_ISSET(c, &set))
+            shared_cpu = c;
+    for (int i = 0; i < SPINNERS; i++) {
+        spinners[i] = fork();
+        if (spinners[i] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            pin();
+            for (volatile int spin = 1; spin;)
+                ;
+        }
+    }
+    return 0;
+}
+
+static void compete_stop(void)
+{
+    for (int i = 0; i < SPINNERS; i++)
+        if (spinners[i] > 0) {
+            kill(spinners[i], SIGKILL);
+            waitpid(spinners[i], NULL, 0);
+        }
+}
+
+static double own_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Spins on the shared CPU until it used *(double *)ctx seconds of CPU time. */
+static void body_needs_cpu(void *ctx)
+{
+    pin();
+    hb_sv_note("alloc", 48, 8, NULL);
+    double need = *(const double *)ctx;
+    while (own_cpu() < need)
+        ;
+}
+
+/* Spins for 12 ms of CPU, sleeps for 0.5 s, for ever: it never goes a
+   second without using CPU, yet uses less than 3 % of the wall time. */
+static void body_dozes(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("walk", 0, 0, NULL);
+    for (;;) {
+        double until = own_cpu() + 0.012;
+        while (own_cpu() < until)
+            ;
+        struct timespec ts = {0, 500000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Blocks for ever without using CPU. */
+static void body_sleeps(void *ctx)
+{
+    (void)ctx;
+    hb_sv_note("lock", 0, 0, NULL);
+    for (;;)
+        pause();
 }
 
 static void body_output(void *ctx)
@@ -215,7 +311,8 @@ int main(void)
     struct hb_sv_outcome o;
 
     o = run(sv, body_done, 10, 1);
-    EXPECT(o.end == HB_SV_DONE, "completed body: end %d", o.end);
+    EXPECT(o.end == HB_SV_DONE && o.limit == HB_SV_LIMIT_NONE && o.cpu_seconds >= 0 && o.cpu_seconds < o.seconds + 1,
+           "completed body: end %d limit %d", o.end, o.limit);
     EXPECT(o.last.seq == 2 && !strcmp(o.last.op, "free") && o.last.ptr == 0x1000 && !strcmp(o.last.phase, "step two"),
            "last call: seq %llu op %s", (unsigned long long)o.last.seq, o.last.op);
     EXPECT(o.result_len == 64 && !memcmp(o.result, "ok!", 4), "result area not passed back");
@@ -255,6 +352,53 @@ int main(void)
     EXPECT(o.end == HB_SV_TIMEOUT && o.seconds >= 0.3 && o.seconds < 5 && !strcmp(o.last.op, "alloc") &&
                o.last.align == 4096,
            "hang: end %d after %.2f s, last '%s'", o.end, o.seconds, o.last.op);
+
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.limit == HB_SV_LIMIT_CPU && o.cpu_seconds >= 0.3 && !strncmp(line, "TIMEOUT: 0.", 11),
+           "hang: limit %d, %.2f s of CPU: %s", o.limit, o.cpu_seconds, line);
+
+    /* CPU time, not wall time: sharing a CPU with SPINNERS busy processes,
+       a spinning child is killed once it used its 0.3 s of CPU (it took
+       more wall time than that), and one that needs 0.3 s of CPU under a
+       limit of 0.6 s completes although it takes longer than 0.6 s. */
+    EXPECT(compete_start() == 0, "no CPU affinity to pin processes with");
+    double forever = 1e9, needs = 0.3;
+    struct hb_sv_opts cpu_limit = {0.3, 1, 0};
+    hb_sv_run(sv, &cpu_limit, body_needs_cpu, &forever, &o);
+    hb_sv_describe(&o, line, sizeof line);
+    printf("  sharing a CPU: %s\n", line);
+    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_CPU && o.cpu_seconds >= 0.3 && o.cpu_seconds < 0.6 &&
+               o.seconds > 1.5 * o.cpu_seconds,
+           "spinning while sharing a CPU: end %d limit %d after %.2f s of CPU, %.2f s wall", o.end, o.limit,
+           o.cpu_seconds, o.seconds);
+    struct hb_sv_opts roomy = {0.6, 1, 0};
+    hb_sv_run(sv, &roomy, body_needs_cpu, &needs, &o);
+    hb_sv_describe(&o, line, sizeof line);
+    printf("  sharing a CPU: %s\n", line);
+    EXPECT(o.end == HB_SV_DONE && o.limit == HB_SV_LIMIT_NONE && o.cpu_seconds >= 0.3 && o.seconds > roomy.timeout,
+           "0.3 s of CPU under a limit of 0.6 s while sharing a CPU: end %d after %.2f s of CPU, %.2f s wall", o.end,
+           o.cpu_seconds, o.seconds);
+    compete_stop();
+
+    /* A child that blocks uses no CPU: killed as blocked once it used none
+       for its blocked limit (0.3 s + the margin). */
+    o = run(sv, body_sleeps, 0.3, 1);
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_BLOCKED && o.blocked_limit == hb_sv_blocked_limit(0.3) &&
+               o.blocked_limit > 0.3 && o.seconds >= o.blocked_limit && o.seconds < o.blocked_limit + 2 &&
+               o.cpu_seconds < 0.1 && !strncmp(line, "TIMEOUT: blocked: ", 18) && strstr(line, "during lock"),
+           "blocked: end %d limit %d after %.2f s wall, %.2f s of CPU: %s", o.end, o.limit, o.seconds, o.cpu_seconds,
+           line);
+
+    /* One that uses a little CPU now and then is not blocked, but cannot
+       use its 0.1 s of CPU before the wall backstop. */
+    o = run(sv, body_dozes, 0.1, 1);
+    hb_sv_describe(&o, line, sizeof line);
+    EXPECT(o.end == HB_SV_TIMEOUT && o.limit == HB_SV_LIMIT_WALL && o.backstop == hb_sv_backstop(0.1) &&
+               o.backstop > o.blocked_limit && o.seconds >= o.backstop && o.seconds < o.backstop + 2 &&
+               o.cpu_seconds < 0.1 && !strncmp(line, "TIMEOUT: wall backstop: ", 24),
+           "dozing: end %d limit %d after %.2f s wall, %.2f s of CPU: %s", o.end, o.limit, o.seconds, o.cpu_seconds,
+           line);
 
     o = run(sv, body_output, 10, 1);
     EXPECT(o.end == HB_SV_DONE && !strcmp(o.output, "one\ntwo\nthree\n"), "captured output '%s'", o.output);

@@ -11,7 +11,9 @@ JSON it wrote:
   - the exit status is 1 and every faulty heap x workload is listed in
     "failures" with the meter, the kind of end (crashed, timeout, exited,
     stack overflow; invalid with its reason for bogus heaps) and the last
-    heap call;
+    heap call; the spinning heap's timeout says it used its CPU time limit
+    (the child's CPU time at least that limit), the other failures have no
+    timeout;
   - a faulty heap has no figure from the meter it failed in (none at all
     when invalid);
   - every other record (bump, malloc, (empty)) is complete: status ok and
@@ -97,6 +99,13 @@ def main():
                     errs.append(f"{where}: expected {heaps[r['heap']]} in the {meter} meter, got {f}")
                 if not f["last_call"] or "alloc" not in f["last_call"]:
                     errs.append(f"{where}: no last heap call in {f}")
+                t = f.get("timeout")
+                if f["kind"] == "timeout":
+                    if not t or t["limit"] != "cpu" or t["cpu_seconds"] < t["cpu_limit"] or \
+                            not t["cpu_limit"] < t["blocked_limit"] < t["backstop"]:
+                        errs.append(f"{where}: a spinning heap should use its CPU time limit, got {t}")
+                elif t is not None:
+                    errs.append(f"{where}: a {f['kind']} failure with a timeout {t}")
             # No figure from the meter it failed in (none at all when invalid);
             # figures of the meters it completed before stay.
             gone = {"bogus": ("speed", "fragmentation", "pathlen"), "quality": ("speed", "fragmentation"),

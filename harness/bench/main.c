@@ -23,6 +23,7 @@
 #include "pathlen.h"
 #include "registry.h"
 #include "run.h"
+#include "supervise.h"
 
 #define MAX_SUBJECTS 64
 #define MAX_WORKLOADS 128
@@ -54,7 +55,8 @@ static void usage(FILE *f)
             "  --reps-per-child N  speed repetitions one child runs per round, 1..16 (default 3;\n"
             "                      under an emulator, all of them)\n"
             "  --speed-budget S    seconds the whole speed meter may take (default: 3x its plan + 30)\n"
-            "  --timeout S         seconds one pass of a heap x workload may take (default 60)\n"
+            "  --timeout S         seconds of CPU time one pass of a heap x workload may use (default 60;\n"
+            "                      one using no CPU for that long + %g s counts as blocked)\n"
             "  --initial-bytes N   the initial block of every heap that expands, in bytes (or with K, M, G),\n"
             "                      rounded up to pages, at least the heap's min_initial (default 64K);\n"
             "                      promises are judged with the default only\n"
@@ -70,7 +72,7 @@ static void usage(FILE *f)
             "  --help              this text\n"
             "Timing on this build is '%s'%s.  Exit status: 0 all complete, 1 a heap x workload failed or was\n"
             "invalid (listed at the end and in the JSON), 2 bad usage or input.\n",
-            HB_MAX_REPS, HB_TIMING,
+            HB_MAX_REPS, HB_SV_MARGIN, HB_TIMING,
             strcmp(HB_TIMING, "emulator") == 0 ? " (measures the emulator, not the hardware)" : "");
 }
 

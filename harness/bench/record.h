@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "supervise.h"
 
 #define HB_MAX_REPS 64
 
@@ -38,6 +39,10 @@ struct hb_failure {
     char phase[128];     /* what the child was doing, e.g. "speed repetition 3" */
     char last_call[200]; /* "alloc: size 24, align 1 (heap call #3)" */
     char detail[600];    /* the supervisor's one line, or the check's message */
+    /* kind "timeout": the limit that fired and the child's times, in seconds */
+    enum hb_sv_limit timeout_limit;            /* HB_SV_LIMIT_NONE unless a timeout */
+    double cpu_limit, blocked_limit, backstop; /* the limits that applied (struct hb_sv_outcome) */
+    double cpu_seconds, wall_seconds;
 };
 
 /* Speed: one figure per repetition, each a child of its own. */

@@ -208,6 +208,20 @@ static void json_failure(struct hb_json *j, const struct hb_run *r, const struct
     hb_json_str(j, "phase", x->fail.phase[0] ? x->fail.phase : NULL);
     hb_json_str(j, "last_call", x->fail.last_call[0] ? x->fail.last_call : NULL);
     hb_json_str(j, "detail", x->fail.detail);
+    if (x->fail.timeout_limit != HB_SV_LIMIT_NONE) {
+        hb_json_obj(j, "timeout");
+        hb_json_str(j, "limit",
+                    x->fail.timeout_limit == HB_SV_LIMIT_WALL      ? "wall backstop"
+                    : x->fail.timeout_limit == HB_SV_LIMIT_BLOCKED ? "blocked"
+                                                                   : "cpu");
+        hb_json_num(j, "cpu_limit", x->fail.cpu_limit);
+        hb_json_num(j, "blocked_limit", x->fail.blocked_limit);
+        hb_json_num(j, "backstop", x->fail.backstop);
+        hb_json_num(j, "cpu_seconds", x->fail.cpu_seconds);
+        hb_json_num(j, "wall_seconds", x->fail.wall_seconds);
+        hb_json_end_obj(j);
+    } else
+        hb_json_null(j, "timeout");
     hb_json_uint(j, "seed", r->seed);
     hb_json_end_obj(j);
 }

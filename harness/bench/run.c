@@ -338,6 +338,14 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
         hb_sv_describe(&o, line, sizeof line);
     const char *kind = o.end == HB_SV_DONE ? verdict_kind[co->verdict] : end_kind(&o);
     set_failure(rec, m, kind, o.last.phase, last, line);
+    if (o.end == HB_SV_TIMEOUT) {
+        rec->fail.timeout_limit = o.limit;
+        rec->fail.cpu_limit = o.timeout;
+        rec->fail.blocked_limit = o.blocked_limit;
+        rec->fail.backstop = o.backstop;
+        rec->fail.cpu_seconds = o.cpu_seconds;
+        rec->fail.wall_seconds = o.seconds;
+    }
     const char *sub = r->subjects[rec->subject].name, *wl = r->workloads[rec->workload]->name;
     fprintf(stderr, "[%s] FAILED %s / %s: %s meter, %s: %s (seed %llu)\n", HB_TARGET, sub, wl, hb_meter_name(m), kind,
             line, (unsigned long long)r->seed);
