@@ -446,7 +446,10 @@ double hb_sv_blocked_limit(double timeout)
 
 double hb_sv_backstop(double timeout)
 {
-    return HB_SV_BACKSTOP_FACTOR * timeout + HB_SV_MARGIN;
+    double wall = HB_SV_BACKSTOP_FACTOR * timeout;
+    if (wall > timeout + HB_SV_BACKSTOP_CAP)
+        wall = timeout + HB_SV_BACKSTOP_CAP;
+    return wall + HB_SV_MARGIN;
 }
 
 /* How the parent reads a child's CPU time. */

@@ -27,8 +27,9 @@
  *     HB_SV_PROGRESS of CPU in hb_sv_blocked_limit seconds of wall time (the
  *     CPU limit plus a margin: a blocked case costs what it cost when the
  *     limit was wall time); a backstop (hb_sv_backstop: a factor times the
- *     CPU limit plus the margin) bounds the wall time of one that sleeps
- *     most of the time, or is starved of CPU beyond that factor.
+ *     CPU limit, at most the limit plus HB_SV_BACKSTOP_CAP, plus the margin)
+ *     bounds the wall time of one that sleeps most of the time, or is
+ *     starved of CPU beyond that factor.
  *   - The child installs an alternate signal stack; a SIGSEGV whose fault
  *     address lies in the stack's range is reported as a stack overflow.
  *   - The child dies with its parent (PR_SET_PDEATHSIG plus a getppid check),
@@ -62,10 +63,15 @@
    of a short limit.  The backstop's factor: `make test` runs two tests per
    core, and on this shared 2-core machine a busy child under QEMU got as
    little as an eighth of a core (0.6 s of CPU in 5 s); a factor of 20 lets
-   one with a twentieth still meet its CPU limit first. */
+   one with a twentieth still meet its CPU limit first.  The cap: a long
+   limit (the bench's 60 s) bounds a heap that hangs, while a correct pass
+   uses a small part of it, so its wall time stays far below the limit plus
+   the cap even on a twentieth of a core; without the cap a heap that sleeps
+   in a loop would cost 20 minutes a pass there, with it 6. */
 #define HB_SV_PROGRESS 0.01 /* seconds of CPU that show a child is not blocked */
 #define HB_SV_BACKSTOP_FACTOR 20.0
-#define HB_SV_MARGIN 1.0 /* seconds */
+#define HB_SV_BACKSTOP_CAP 300.0 /* seconds beyond the CPU limit */
+#define HB_SV_MARGIN 1.0         /* seconds */
 
 /* The last heap call the child noted. */
 struct hb_sv_call {
