@@ -397,37 +397,62 @@ static inline size_t search_rounded(size_t chunk)
 
 /* ---- free lists -------------------------------------------------------- */
 
-#define TLSF_NO_SLOT (~0u)
+/* A list that a search found: its slot, and the bitmap word holding its
+   bit (its index, its byte offset in the bitmap and the value read), which
+   the removal of its head uses when the list empties instead of reading
+   the word again. */
+struct tlsf_hit {
+    unsigned slot;
+    unsigned w;
+    size_t off;
+    uint32_t word;
+};
 
-/* The first non-empty list at or above slot, or TLSF_NO_SLOT (a set bit
-   means a non-empty list: the caller reads its head without a test).  Two
-   bitmap words and two clz at most. */
-/* bitmap[w].  On MIPS the offset is formed apart: GCC otherwise computes
-   the address as (w + SLOTS) * 4 + 4 past the heads, one add more. */
-static inline uint32_t bitmap_word(const hb_heap *h, size_t w)
+/* The bitmap word at byte offset off.  On MIPS the offset is formed apart:
+   GCC otherwise computes the address as (w + SLOTS) * 4 + 4 past the
+   heads, one add more. */
+static inline uint32_t *bitmap_at(hb_heap *h, size_t off)
 {
-#if TLSF_BITS_FROM_TOP
+    return (uint32_t *)((char *)h + offsetof(struct hb_heap, bitmap) + off);
+}
+static inline size_t bitmap_off(unsigned w)
+{
     size_t off = w * sizeof(uint32_t);
+#if TLSF_BITS_FROM_TOP
     __asm__("" : "+r"(off));
-    return *(const uint32_t *)((const char *)h + offsetof(struct hb_heap, bitmap) + off);
-#else
-    return h->bitmap[w];
 #endif
+    return off;
 }
 
-static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
+/* The first non-empty list at or above slot into *hit; 0 if there is none
+   (a set bit means a non-empty list: the caller reads its head without a
+   test).  Two bitmap words and two clz at most. */
+static inline int find_suitable(hb_heap *h, unsigned slot, struct tlsf_hit *hit)
 {
-    size_t w = slot_word(slot);
+    unsigned w = slot_word(slot);
+    size_t off = bitmap_off(w);
+    uint32_t word = *bitmap_at(h, off);
     /* the positions from slot % 32 on, moved down to position 0: the
        first of them is slot plus the first set position */
-    uint32_t map = pos_drop(bitmap_word(h, w), slot & 31);
-    if (map)
-        return slot + pos_first(map);
-    uint32_t top = h->top_bitmap & pos_from((unsigned)w + 1);
-    if (!top)
-        return TLSF_NO_SLOT;
-    w = pos_first(top);
-    return ((unsigned)w << 5) + pos_first(bitmap_word(h, w));
+    uint32_t map = pos_drop(word, slot & 31);
+    /* "unlikely" only for the layout: the longer path, through a second
+       word, runs straight on and the shorter one takes the branch */
+    if (__builtin_expect(map != 0, 0)) {
+        hit->slot = slot + pos_first(map);
+    } else {
+        /* the words above w, moved down likewise */
+        uint32_t top = pos_drop(h->top_bitmap, w + 1);
+        if (!top)
+            return 0;
+        w += 1 + pos_first(top);
+        off = bitmap_off(w);
+        word = *bitmap_at(h, off);
+        hit->slot = (w << 5) + pos_first(word);
+    }
+    hit->w = w;
+    hit->off = off;
+    hit->word = word;
+    return 1;
 }
 
 /* x86: position n is bit n.  i386 loads the word, sets or clears the bit
@@ -569,15 +594,26 @@ static inline void block_remove(hb_heap *h, tlsf_block *b)
     block_remove_k(h, b, TLSF_ONE);
 }
 
-/* Take the head of list `slot`, which is b. */
-static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot, uint32_t one)
+/* Take the head of the list a search found, which is b.  When the list
+   empties, its bit goes from the word the search read. */
+static inline void block_remove_hit(hb_heap *h, tlsf_block *b, const struct tlsf_hit *hit, uint32_t one)
 {
     tlsf_block *next = b->next_free;
-    h->heads[slot] = next;
-    if (next)
-        next->pprev = &h->heads[slot];
-    else
-        list_mark_empty_k(h, slot, one);
+    h->heads[hit->slot] = next;
+    if (next) {
+        next->pprev = &h->heads[hit->slot];
+        return;
+    }
+#if !TLSF_BITS_FROM_TOP
+    /* x86 reads the word again: its address is one addressing mode, and
+       i386 has no register free to keep the word in */
+    list_mark_empty_k(h, hit->slot, one);
+#else
+    uint32_t word = hit->word ^ (one >> (hit->slot & 31));
+    *bitmap_at(h, hit->off) = word;
+    if (!word)
+        h->top_bitmap ^= one >> hit->w;
+#endif
 }
 
 /* ---- pools --------------------------------------------------------------- */
@@ -762,11 +798,11 @@ static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 {
     if (!grow_for(h, need))
         return NULL;
-    unsigned slot = find_suitable_slot(h, mapping_search(need));
-    if (slot == TLSF_NO_SLOT)
+    struct tlsf_hit hit;
+    if (!find_suitable(h, mapping_search(need), &hit))
         return NULL;
-    tlsf_block *b = h->heads[slot];
-    block_remove_head(h, b, slot, TLSF_ONE);
+    tlsf_block *b = h->heads[hit.slot];
+    block_remove_hit(h, b, &hit, TLSF_ONE);
     return b;
 }
 
@@ -891,22 +927,22 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         size_t need = chunk + align + TLSF_GAP_EXTRA;
         if ((align & (align - 1)) | (align >> 17))
             return h->slow(h, 0, 0);
-        unsigned slot = find_suitable_slot(h, mapping_search(need));
-        if (slot == TLSF_NO_SLOT)
+        struct tlsf_hit hit;
+        if (!find_suitable(h, mapping_search(need), &hit))
             return h->slow(h, chunk, align);
-        tlsf_block *b = h->heads[slot];
+        tlsf_block *b = h->heads[hit.slot];
         uint32_t one = TLSF_ONE;
         __asm__("" : "+r"(one)); /* formed once for both lists (see TLSF_ONE) */
-        block_remove_head(h, b, slot, one);
+        block_remove_hit(h, b, &hit, one);
         return carve_aligned(h, b, chunk, align, one);
     }
     if (align & (align - 1))
         return h->slow(h, 0, 0);
-    unsigned slot = find_suitable_slot(h, mapping_search(chunk));
-    if (slot == TLSF_NO_SLOT)
+    struct tlsf_hit hit;
+    if (!find_suitable(h, mapping_search(chunk), &hit))
         return h->slow(h, chunk, 0);
-    tlsf_block *b = h->heads[slot];
-    block_remove_head(h, b, slot, TLSF_ONE);
+    tlsf_block *b = h->heads[hit.slot];
+    block_remove_hit(h, b, &hit, TLSF_ONE);
     return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
 }
 
