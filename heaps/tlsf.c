@@ -325,10 +325,13 @@ static inline unsigned mapping(size_t chunk, int search)
        the constants are summed apart so that they fold into one add */
     uint32_t x = search ? c - 1 : c;
     unsigned base = search ? 1u - (TLSF_FL_SHIFT << TLSF_SL_LOG2) : 0u - (TLSF_FL_SHIFT << TLSF_SL_LOG2);
+    /* f is taken from x, so a search never forms c itself: x's f is c's
+       except when c is a power of two, and there t = 2 SL_COUNT - 1 and the
+       rounding carry into c's class, which is where c belongs. */
 #if TLSF_BITS_FROM_TOP
     /* With clz native, z = 31 - f and t = x >> (f - SL_LOG2) is the top
        SL_LOG2 + 1 bits of x << z (x < 2^(f + 1)): no subtraction for f. */
-    unsigned z = (unsigned)__builtin_clz(c | (1u << TLSF_FL_SHIFT));
+    unsigned z = (unsigned)__builtin_clz(x | (1u << TLSF_FL_SHIFT));
     uint32_t t = (x << z) >> (31 - TLSF_SL_LOG2);
     unsigned slot = t - (z << TLSF_SL_LOG2) + ((31u << TLSF_SL_LOG2) + base);
     /* No instruction: the slot is formed once, not once more inside the
@@ -336,7 +339,7 @@ static inline unsigned mapping(size_t chunk, int search)
     __asm__("" : "+r"(slot));
     return slot;
 #else
-    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
+    unsigned f = fls32(x | (1u << TLSF_FL_SHIFT));
     uint32_t t = x >> (f - TLSF_SL_LOG2);
     return (f << TLSF_SL_LOG2) + t + base;
 #endif
