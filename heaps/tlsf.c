@@ -286,7 +286,13 @@ static inline void block_set_prev_phys(tlsf_block *b, tlsf_block *prev)
 /* Chunk for a request: header + size, rounded to ALIGN, at least the minimum. */
 static inline size_t chunk_for_request(size_t size)
 {
-    size_t c = (size + TLSF_WORD + TLSF_ALIGN - 1) & ~(TLSF_ALIGN - 1);
+    size_t c = size + TLSF_WORD + TLSF_ALIGN - 1;
+#if defined(__mips_isa_rev) && __mips_isa_rev >= 2
+    /* the low bits cleared with one ins (GCC loads the mask and ands) */
+    __asm__("ins %0, $0, 0, %1" : "+r"(c) : "i"(TLSF_ALIGN_LOG2));
+#else
+    c &= ~(TLSF_ALIGN - 1);
+#endif
     return c < TLSF_MIN_CHUNK ? TLSF_MIN_CHUNK : c;
 }
 
