@@ -419,6 +419,14 @@ static inline size_t search_rounded(size_t chunk)
 #define TLSF_LONG(x) (x)
 #define TLSF_SHORT(x) (x)
 #endif
+/* No instruction: x is in one register where two paths join.  On MIPS
+   GCC otherwise keeps free's merged block in two, and the path that did
+   not merge pays a move and a jump to join; on x86 it costs spills. */
+#if TLSF_BITS_FROM_TOP
+#define TLSF_JOIN(x) __asm__("" : "+r"(x))
+#else
+#define TLSF_JOIN(x) ((void)0)
+#endif
 
 /* A list that a search found: its slot, and the bitmap word holding its
    bit (its index, its byte offset in the bitmap and the value read), which
@@ -997,14 +1005,14 @@ static int tlsf_free(hb_heap *h, void *ptr)
     h->used -= chunk;
     h->frees++;
     uint32_t one = TLSF_ONE;
-    __asm__("" : "+r"(one)); /* formed once (see TLSF_ONE) */
-    /* not marked TLSF_LONG: a jump over the merge would cost churn's median */
-    if (hdr & TLSF_PREV_FREE) { /* block_merge_prev */
+    __asm__("" : "+r"(one));               /* formed once (see TLSF_ONE) */
+    if (TLSF_LONG(hdr & TLSF_PREV_FREE)) { /* block_merge_prev */
         tlsf_block *prev = block_prev_phys(b);
         b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
         block_remove_k(h, prev, one);
         b = prev;
     }
+    TLSF_JOIN(b);
     if (TLSF_LONG(nhdr & TLSF_FREE)) { /* block_merge_next */
         block_remove_k(h, next, one);
         next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
