@@ -570,7 +570,9 @@ static inline void list_mark_filled(hb_heap *h, unsigned slot, uint32_t one)
 #endif
 }
 
-static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one)
+/* File b at the head of its class list.  `fills` says the caller's
+   longest path is the one that finds the list empty (for the layout). */
+static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one, int fills)
 {
     unsigned slot = mapping_insert(chunk);
     tlsf_block **head = &h->heads[slot];
@@ -578,10 +580,14 @@ static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint3
     b->next_free = next;
     b->pprev = head;
     *head = b;
-    if (next)
-        next->pprev = &b->next_free;
-    else
+    if ((fills && TLSF_LONG(!next)) || (!fills && !next))
         list_mark_filled(h, slot, one);
+    else
+        next->pprev = &b->next_free;
+}
+static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one)
+{
+    block_insert_f(h, b, chunk, one, 0);
 }
 static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
 {
@@ -880,12 +886,13 @@ static inline void *carve_from_end(hb_heap *h, tlsf_block *b, size_t have, size_
 {
     tlsf_block *end = block_at(b, have);
     /* the payload is x rounded down to align: the tail is what rounding drops */
-    size_t tail = ((uintptr_t)end - chunk + TLSF_WORD) & (align - 1);
-    tlsf_block *a = block_at(end, 0 - chunk - tail);
+    uintptr_t x = (uintptr_t)end - chunk;
+    size_t tail = (x + TLSF_WORD) & (align - 1);
+    tlsf_block *a = (tlsf_block *)(x - tail);
     size_t lead = (uintptr_t)a - (uintptr_t)b;
     b->size = lead | TLSF_FREE;
     block_set_prev_phys(a, b);
-    block_insert_k(h, b, lead, one);
+    block_insert_f(h, b, lead, one, 1);
     if (TLSF_SHORT(tail < TLSF_MIN_CHUNK)) {
         chunk += tail;
         end->size &= ~TLSF_PREV_FREE;
