@@ -419,9 +419,10 @@ static inline size_t search_rounded(size_t chunk)
 #define TLSF_LONG(x) (x)
 #define TLSF_SHORT(x) (x)
 #endif
-/* No instruction: x is in one register where two paths join.  On MIPS
-   GCC otherwise keeps free's merged block in two, and the path that did
-   not merge pays a move and a jump to join; on x86 it costs spills. */
+/* No instruction: x is in one register from here on.  On MIPS GCC
+   otherwise keeps free's merged block in two (the path that did not merge
+   paid a move and a jump to join) and alloc's heap pointer in two (a move
+   on every alloc); on x86 the same costs spills. */
 #if TLSF_BITS_FROM_TOP
 #define TLSF_JOIN(x) __asm__("" : "+r"(x))
 #else
@@ -957,6 +958,7 @@ static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size
 static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
+    TLSF_JOIN(h);
     if (size >> TLSF_REQUEST_LOG2)
         return h->slow(h, 0, 0);
     size_t chunk = chunk_for_request(size);
