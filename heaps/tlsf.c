@@ -95,24 +95,34 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 108 on MIPS32, <= 110 on i386; aligned alloc
- *   <= 131 on MIPS32, <= 132 on i386 (align-mixed); free <= 115 on MIPS32,
+ *   workload): plain alloc <= 101 on MIPS32, <= 110 on i386; aligned alloc
+ *   <= 120 on MIPS32, <= 131 on i386 (align-mixed); free <= 110 on MIPS32,
  *   <= 133 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
- *   are missed by the aligned alloc and by free on both.
- *   Where the aligned path's instructions go on MIPS32: entry checks 17,
- *   class 9 and two-level search 19, taking the head 7 (and 14 more when
- *   its list empties: a bitmap word and the top word toggled), the gap
- *   and its parking 22, filing the tail about 30 (12 of them setting the
- *   two bitmap words when its list was empty), counters 13; carving from
- *   the end (a gap below the minimum chunk) costs a few more.  A free
- *   that merges on both sides pays the entry checks (30, most of them the
- *   bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals that each
- *   may empty a list (about 25 each: 4 to tell a class head from a link
- *   or a parked gap, 14 for the bitmaps) and one insertion (about 33);
- *   on i386 a list's emptying or filling costs about 8 instructions
- *   for its two bitmap words (bit_set says why not fewer), and the four
- *   saved registers cost 8.
+ *   are met on MIPS32 and missed by the aligned alloc and by free on i386.
+ *   The longest paths through the MIPS32 code, with every list they touch
+ *   emptied or filled, are 122 (aligned alloc; 4 more when the alloc
+ *   counter carries, once in 2^32 allocs) and 112 (free): no workload
+ *   reaches them.  On MIPS the search hands the bitmap word it read to the
+ *   removal of the head (struct tlsf_hit), and the layout hints
+ *   (TLSF_LONG, TLSF_SHORT, block_insert_f, TLSF_JOIN) keep the longest
+ *   paths free of jumps back and register copies.
+ *   Where the aligned path's instructions go on MIPS32, on its longest way
+ *   (a gap below the minimum chunk: carved from the end): entry checks 15,
+ *   class 8 and two-level search 22, taking the head 4 (and 8 more when
+ *   its list empties: the bitmap word and the top word toggled), the gap 9,
+ *   the block's position 5, filing the leading part 17 (and 11 more when
+ *   its list was empty: the two bitmap words set), parking the tail 12,
+ *   counters and return 11.  A parked gap below the block instead costs
+ *   14, and splitting off and filing the tail 18 (13 more to fill its
+ *   list).  A free that merges on both sides pays the entry checks (22,
+ *   the bad-pointer tests of HB_CAP_DETECT_BAD_FREE) and the counters (8),
+ *   two removals that each may empty a list (23 each with the merge's own
+ *   loads and stores: 4 to tell a class head from a link or a parked gap,
+ *   13 for the bitmaps) and one insertion (20, and 13 more with the return
+ *   when it fills a list); on i386 a list's emptying or filling costs about
+ *   8 instructions for its two bitmap words (bit_set says why not fewer),
+ *   and the four saved registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
