@@ -95,24 +95,34 @@
  *   Measured under QEMU (-O2, instructions inside the heap per call, call
  *   sequence subtracted, calls that grow the heap excluded; `make bench
  *   ARCHES="mips32 x86" HEAPS=tlsf`, the path-length meter, every
- *   workload): plain alloc <= 108 on MIPS32, <= 110 on i386; aligned alloc
- *   <= 131 on MIPS32, <= 132 on i386 (align-mixed); free <= 115 on MIPS32,
+ *   workload): plain alloc <= 101 on MIPS32, <= 110 on i386; aligned alloc
+ *   <= 120 on MIPS32, <= 131 on i386 (align-mixed); free <= 110 on MIPS32,
  *   <= 133 on i386 (the NULL, alignment and hull tests are one compare of
  *   a rotated offset).  The bench's targets (alloc <= 120, free <= 110)
- *   are missed by the aligned alloc and by free on both.
- *   Where the aligned path's instructions go on MIPS32: entry checks 17,
- *   class 9 and two-level search 19, taking the head 7 (and 14 more when
- *   its list empties: a bitmap word and the top word toggled), the gap
- *   and its parking 22, filing the tail about 30 (12 of them setting the
- *   two bitmap words when its list was empty), counters 13; carving from
- *   the end (a gap below the minimum chunk) costs a few more.  A free
- *   that merges on both sides pays the entry checks (30, most of them the
- *   bad-pointer tests of HB_CAP_DETECT_BAD_FREE), two removals that each
- *   may empty a list (about 25 each: 4 to tell a class head from a link
- *   or a parked gap, 14 for the bitmaps) and one insertion (about 33);
- *   on i386 a list's emptying or filling costs about 8 instructions
- *   for its two bitmap words (bit_set says why not fewer), and the four
- *   saved registers cost 8.
+ *   are met on MIPS32 and missed by the aligned alloc and by free on i386.
+ *   The longest paths through the MIPS32 code, with every list they touch
+ *   emptied or filled, are 122 (aligned alloc; 4 more when the alloc
+ *   counter carries, once in 2^32 allocs) and 112 (free): no workload
+ *   reaches them.  On MIPS the search hands the bitmap word it read to the
+ *   removal of the head (struct tlsf_hit), and the layout hints
+ *   (TLSF_LONG, TLSF_SHORT, block_insert_f, TLSF_JOIN) keep the longest
+ *   paths free of jumps back and register copies.
+ *   Where the aligned path's instructions go on MIPS32, on its longest way
+ *   (a gap below the minimum chunk: carved from the end): entry checks 15,
+ *   class 8 and two-level search 22, taking the head 4 (and 8 more when
+ *   its list empties: the bitmap word and the top word toggled), the gap 9,
+ *   the block's position 5, filing the leading part 17 (and 11 more when
+ *   its list was empty: the two bitmap words set), parking the tail 12,
+ *   counters and return 11.  A parked gap below the block instead costs
+ *   14, and splitting off and filing the tail 18 (13 more to fill its
+ *   list).  A free that merges on both sides pays the entry checks (22,
+ *   the bad-pointer tests of HB_CAP_DETECT_BAD_FREE) and the counters (8),
+ *   two removals that each may empty a list (23 each with the merge's own
+ *   loads and stores: 4 to tell a class head from a link or a parked gap,
+ *   13 for the bitmaps) and one insertion (20, and 13 more with the return
+ *   when it fills a list); on i386 a list's emptying or filling costs about
+ *   8 instructions for its two bitmap words (bit_set says why not fewer),
+ *   and the four saved registers cost 8.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
@@ -286,7 +296,13 @@ static inline void block_set_prev_phys(tlsf_block *b, tlsf_block *prev)
 /* Chunk for a request: header + size, rounded to ALIGN, at least the minimum. */
 static inline size_t chunk_for_request(size_t size)
 {
-    size_t c = (size + TLSF_WORD + TLSF_ALIGN - 1) & ~(TLSF_ALIGN - 1);
+    size_t c = size + TLSF_WORD + TLSF_ALIGN - 1;
+#if defined(__mips_isa_rev) && __mips_isa_rev >= 2
+    /* the low bits cleared with one ins (GCC loads the mask and ands) */
+    __asm__("ins %0, $0, 0, %1" : "+r"(c) : "i"(TLSF_ALIGN_LOG2));
+#else
+    c &= ~(TLSF_ALIGN - 1);
+#endif
     return c < TLSF_MIN_CHUNK ? TLSF_MIN_CHUNK : c;
 }
 
@@ -325,10 +341,13 @@ static inline unsigned mapping(size_t chunk, int search)
        the constants are summed apart so that they fold into one add */
     uint32_t x = search ? c - 1 : c;
     unsigned base = search ? 1u - (TLSF_FL_SHIFT << TLSF_SL_LOG2) : 0u - (TLSF_FL_SHIFT << TLSF_SL_LOG2);
+    /* f is taken from x, so a search never forms c itself: x's f is c's
+       except when c is a power of two, and there t = 2 SL_COUNT - 1 and the
+       rounding carry into c's class, which is where c belongs. */
 #if TLSF_BITS_FROM_TOP
     /* With clz native, z = 31 - f and t = x >> (f - SL_LOG2) is the top
        SL_LOG2 + 1 bits of x << z (x < 2^(f + 1)): no subtraction for f. */
-    unsigned z = (unsigned)__builtin_clz(c | (1u << TLSF_FL_SHIFT));
+    unsigned z = (unsigned)__builtin_clz(x | (1u << TLSF_FL_SHIFT));
     uint32_t t = (x << z) >> (31 - TLSF_SL_LOG2);
     unsigned slot = t - (z << TLSF_SL_LOG2) + ((31u << TLSF_SL_LOG2) + base);
     /* No instruction: the slot is formed once, not once more inside the
@@ -336,7 +355,7 @@ static inline unsigned mapping(size_t chunk, int search)
     __asm__("" : "+r"(slot));
     return slot;
 #else
-    unsigned f = fls32(c | (1u << TLSF_FL_SHIFT));
+    unsigned f = fls32(x | (1u << TLSF_FL_SHIFT));
     uint32_t t = x >> (f - TLSF_SL_LOG2);
     return (f << TLSF_SL_LOG2) + t + base;
 #endif
@@ -397,37 +416,85 @@ static inline size_t search_rounded(size_t chunk)
 
 /* ---- free lists -------------------------------------------------------- */
 
-#define TLSF_NO_SLOT (~0u)
-
-/* The first non-empty list at or above slot, or TLSF_NO_SLOT (a set bit
-   means a non-empty list: the caller reads its head without a test).  Two
-   bitmap words and two clz at most. */
-/* bitmap[w].  On MIPS the offset is formed apart: GCC otherwise computes
-   the address as (w + SLOTS) * 4 + 4 past the heads, one add more. */
-static inline uint32_t bitmap_word(const hb_heap *h, size_t w)
-{
+/* The direction of a branch on the longest path (TLSF_LONG) or off it
+   (TLSF_SHORT), for the layout only.  On MIPS, GCC then lays the longest
+   path out straight, with no jump back, which costs the other direction
+   nothing (a branch and its delay slot either way).  On x86 GCC's own
+   layout suits the common paths better (the same hints cost churn's
+   median free 2 to 3 instructions on i386), so they are not given. */
 #if TLSF_BITS_FROM_TOP
-    size_t off = w * sizeof(uint32_t);
-    __asm__("" : "+r"(off));
-    return *(const uint32_t *)((const char *)h + offsetof(struct hb_heap, bitmap) + off);
+#define TLSF_LONG(x) __builtin_expect(!!(x), 1)
+#define TLSF_SHORT(x) __builtin_expect(!!(x), 0)
 #else
-    return h->bitmap[w];
+#define TLSF_LONG(x) (x)
+#define TLSF_SHORT(x) (x)
 #endif
+/* No instruction: x is in one register from here on.  On MIPS GCC
+   otherwise keeps free's merged block in two (the path that did not merge
+   paid a move and a jump to join) and alloc's heap pointer in two (a move
+   on every alloc); on x86 the same costs spills. */
+#if TLSF_BITS_FROM_TOP
+#define TLSF_JOIN(x) __asm__("" : "+r"(x))
+#else
+#define TLSF_JOIN(x) ((void)0)
+#endif
+
+/* A list that a search found: its slot, and the bitmap word holding its
+   bit (its index, its byte offset in the bitmap and the value read), which
+   the removal of its head uses when the list empties instead of reading
+   the word again. */
+struct tlsf_hit {
+    unsigned slot;
+    unsigned w;
+    size_t off;
+    uint32_t word;
+};
+
+/* The bitmap word at byte offset off.  On MIPS the offset is formed apart:
+   GCC otherwise computes the address as (w + SLOTS) * 4 + 4 past the
+   heads, one add more. */
+static inline uint32_t *bitmap_at(hb_heap *h, size_t off)
+{
+    return (uint32_t *)((char *)h + offsetof(struct hb_heap, bitmap) + off);
+}
+static inline size_t bitmap_off(unsigned w)
+{
+    size_t off = w * sizeof(uint32_t);
+#if TLSF_BITS_FROM_TOP
+    __asm__("" : "+r"(off));
+#endif
+    return off;
 }
 
-static inline unsigned find_suitable_slot(const hb_heap *h, unsigned slot)
+/* The first non-empty list at or above slot into *hit; 0 if there is none
+   (a set bit means a non-empty list: the caller reads its head without a
+   test).  Two bitmap words and two clz at most. */
+static inline int find_suitable(hb_heap *h, unsigned slot, struct tlsf_hit *hit)
 {
-    size_t w = slot_word(slot);
+    unsigned w = slot_word(slot);
+    size_t off = bitmap_off(w);
+    uint32_t word = *bitmap_at(h, off);
     /* the positions from slot % 32 on, moved down to position 0: the
        first of them is slot plus the first set position */
-    uint32_t map = pos_drop(bitmap_word(h, w), slot & 31);
-    if (map)
-        return slot + pos_first(map);
-    uint32_t top = h->top_bitmap & pos_from((unsigned)w + 1);
-    if (!top)
-        return TLSF_NO_SLOT;
-    w = pos_first(top);
-    return ((unsigned)w << 5) + pos_first(bitmap_word(h, w));
+    uint32_t map = pos_drop(word, slot & 31);
+    /* "unlikely" only for the layout: the longer path, through a second
+       word, runs straight on and the shorter one takes the branch */
+    if (__builtin_expect(map != 0, 0)) {
+        hit->slot = slot + pos_first(map);
+    } else {
+        /* the words above w, moved down likewise */
+        uint32_t top = pos_drop(h->top_bitmap, w + 1);
+        if (!top)
+            return 0;
+        w += 1 + pos_first(top);
+        off = bitmap_off(w);
+        word = *bitmap_at(h, off);
+        hit->slot = (w << 5) + pos_first(word);
+    }
+    hit->w = w;
+    hit->off = off;
+    hit->word = word;
+    return 1;
 }
 
 /* x86: position n is bit n.  i386 loads the word, sets or clears the bit
@@ -496,7 +563,7 @@ static inline void list_mark_empty_k(hb_heap *h, unsigned slot, uint32_t one)
         word_bit_clear(h, w);
 #else
     h->bitmap[w] ^= one >> (slot & 31);
-    if (!h->bitmap[w])
+    if (TLSF_LONG(!h->bitmap[w]))
         h->top_bitmap ^= one >> w;
 #endif
 }
@@ -514,7 +581,9 @@ static inline void list_mark_filled(hb_heap *h, unsigned slot, uint32_t one)
 #endif
 }
 
-static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one)
+/* File b at the head of its class list.  `fills` says the caller's
+   longest path is the one that finds the list empty (for the layout). */
+static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one, int fills)
 {
     unsigned slot = mapping_insert(chunk);
     tlsf_block **head = &h->heads[slot];
@@ -522,10 +591,14 @@ static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint3
     b->next_free = next;
     b->pprev = head;
     *head = b;
-    if (next)
-        next->pprev = &b->next_free;
-    else
+    if ((fills && TLSF_LONG(!next)) || (!fills && !next))
         list_mark_filled(h, slot, one);
+    else
+        next->pprev = &b->next_free;
+}
+static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one)
+{
+    block_insert_f(h, b, chunk, one, 0);
 }
 static inline void block_insert(hb_heap *h, tlsf_block *b, size_t chunk)
 {
@@ -554,12 +627,12 @@ static inline void block_remove_k(hb_heap *h, tlsf_block *b, uint32_t one)
     tlsf_block *next = b->next_free;
     tlsf_block **pprev = b->pprev;
     *pprev = next;
-    if (next) {
+    if (TLSF_SHORT(next)) {
         next->pprev = pprev;
         return;
     }
     size_t slot = (size_t)((uintptr_t)pprev - (uintptr_t)h->heads) / sizeof(tlsf_block *);
-    if (slot < TLSF_SLOTS)
+    if (TLSF_LONG(slot < TLSF_SLOTS))
         list_mark_empty_k(h, (unsigned)slot, one);
     else if (pprev == &b->next_free) /* parked */
         h->parked_bytes -= block_size(b);
@@ -569,15 +642,26 @@ static inline void block_remove(hb_heap *h, tlsf_block *b)
     block_remove_k(h, b, TLSF_ONE);
 }
 
-/* Take the head of list `slot`, which is b. */
-static inline void block_remove_head(hb_heap *h, tlsf_block *b, unsigned slot, uint32_t one)
+/* Take the head of the list a search found, which is b.  When the list
+   empties, its bit goes from the word the search read. */
+static inline void block_remove_hit(hb_heap *h, tlsf_block *b, const struct tlsf_hit *hit, uint32_t one)
 {
     tlsf_block *next = b->next_free;
-    h->heads[slot] = next;
-    if (next)
-        next->pprev = &h->heads[slot];
-    else
-        list_mark_empty_k(h, slot, one);
+    h->heads[hit->slot] = next;
+    if (TLSF_SHORT(next)) {
+        next->pprev = &h->heads[hit->slot];
+        return;
+    }
+#if !TLSF_BITS_FROM_TOP
+    /* x86 reads the word again: its address is one addressing mode, and
+       i386 has no register free to keep the word in */
+    list_mark_empty_k(h, hit->slot, one);
+#else
+    uint32_t word = hit->word ^ (one >> (hit->slot & 31));
+    *bitmap_at(h, hit->off) = word;
+    if (TLSF_LONG(!word))
+        h->top_bitmap ^= one >> hit->w;
+#endif
 }
 
 /* ---- pools --------------------------------------------------------------- */
@@ -762,11 +846,11 @@ static tlsf_block *take_block_grown(hb_heap *h, size_t need)
 {
     if (!grow_for(h, need))
         return NULL;
-    unsigned slot = find_suitable_slot(h, mapping_search(need));
-    if (slot == TLSF_NO_SLOT)
+    struct tlsf_hit hit;
+    if (!find_suitable(h, mapping_search(need), &hit))
         return NULL;
-    tlsf_block *b = h->heads[slot];
-    block_remove_head(h, b, slot, TLSF_ONE);
+    tlsf_block *b = h->heads[hit.slot];
+    block_remove_hit(h, b, &hit, TLSF_ONE);
     return b;
 }
 
@@ -813,13 +897,14 @@ static inline void *carve_from_end(hb_heap *h, tlsf_block *b, size_t have, size_
 {
     tlsf_block *end = block_at(b, have);
     /* the payload is x rounded down to align: the tail is what rounding drops */
-    size_t tail = ((uintptr_t)end - chunk + TLSF_WORD) & (align - 1);
-    tlsf_block *a = block_at(end, 0 - chunk - tail);
+    uintptr_t x = (uintptr_t)end - chunk;
+    size_t tail = (x + TLSF_WORD) & (align - 1);
+    tlsf_block *a = (tlsf_block *)(x - tail);
     size_t lead = (uintptr_t)a - (uintptr_t)b;
     b->size = lead | TLSF_FREE;
     block_set_prev_phys(a, b);
-    block_insert_k(h, b, lead, one);
-    if (tail < TLSF_MIN_CHUNK) {
+    block_insert_f(h, b, lead, one, 1);
+    if (TLSF_SHORT(tail < TLSF_MIN_CHUNK)) {
         chunk += tail;
         end->size &= ~TLSF_PREV_FREE;
     } else {
@@ -883,6 +968,7 @@ static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size
 static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 {
     (void)tag;
+    TLSF_JOIN(h);
     if (size >> TLSF_REQUEST_LOG2)
         return h->slow(h, 0, 0);
     size_t chunk = chunk_for_request(size);
@@ -891,22 +977,22 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         size_t need = chunk + align + TLSF_GAP_EXTRA;
         if ((align & (align - 1)) | (align >> 17))
             return h->slow(h, 0, 0);
-        unsigned slot = find_suitable_slot(h, mapping_search(need));
-        if (slot == TLSF_NO_SLOT)
+        struct tlsf_hit hit;
+        if (!find_suitable(h, mapping_search(need), &hit))
             return h->slow(h, chunk, align);
-        tlsf_block *b = h->heads[slot];
+        tlsf_block *b = h->heads[hit.slot];
         uint32_t one = TLSF_ONE;
         __asm__("" : "+r"(one)); /* formed once for both lists (see TLSF_ONE) */
-        block_remove_head(h, b, slot, one);
+        block_remove_hit(h, b, &hit, one);
         return carve_aligned(h, b, chunk, align, one);
     }
     if (align & (align - 1))
         return h->slow(h, 0, 0);
-    unsigned slot = find_suitable_slot(h, mapping_search(chunk));
-    if (slot == TLSF_NO_SLOT)
+    struct tlsf_hit hit;
+    if (!find_suitable(h, mapping_search(chunk), &hit))
         return h->slow(h, chunk, 0);
-    tlsf_block *b = h->heads[slot];
-    block_remove_head(h, b, slot, TLSF_ONE);
+    tlsf_block *b = h->heads[hit.slot];
+    block_remove_hit(h, b, &hit, TLSF_ONE);
     return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
 }
 
@@ -938,14 +1024,15 @@ static int tlsf_free(hb_heap *h, void *ptr)
     h->used -= chunk;
     h->frees++;
     uint32_t one = TLSF_ONE;
-    __asm__("" : "+r"(one));    /* formed once (see TLSF_ONE) */
-    if (hdr & TLSF_PREV_FREE) { /* block_merge_prev */
+    __asm__("" : "+r"(one));               /* formed once (see TLSF_ONE) */
+    if (TLSF_LONG(hdr & TLSF_PREV_FREE)) { /* block_merge_prev */
         tlsf_block *prev = block_prev_phys(b);
         b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
         block_remove_k(h, prev, one);
         b = prev;
     }
-    if (nhdr & TLSF_FREE) { /* block_merge_next */
+    TLSF_JOIN(b);
+    if (TLSF_LONG(nhdr & TLSF_FREE)) { /* block_merge_next */
         block_remove_k(h, next, one);
         next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
         nhdr = next->size;
