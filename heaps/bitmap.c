@@ -625,7 +625,7 @@ static inline __attribute__((always_inline)) size_t find_in_block(hb_heap *h, st
         s = find_long(b, from, r->n, r->step, off);
     else
         s = find_short(b, from, r->n, aligned_pattern(r->step, off));
-    if (r->step == 1)
+    if (r->step == 1 && s != from) /* a fit at the start tells no more than the hint or the reach */
         note_reach(h, b, r->n, s == BM_NONE ? b->nchunks : s + r->n);
     else if (s != BM_NONE && s <= b->reach) /* s may lie inside a free run: its start holds the claim */
         b->reach = run_start(b, s);
@@ -635,11 +635,11 @@ static inline __attribute__((always_inline)) size_t find_in_block(hb_heap *h, st
 /* find_small past the hint's word, from word k: the reach when it covers
    n, else region by region, skipping the regions marked as holding no fit
    of n and marking those searched in vain; then note_reach. */
-static __attribute__((noinline)) size_t find_small_on(hb_heap *h, struct bm_block *b, size_t n, size_t k)
+static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, struct bm_block *b, size_t n, size_t k)
 {
     const bm_word *f = b->freebits;
     size_t s = BM_NONE, stop = k, nw = b->nwords;
-    int jump = n >= h->reach_len && b->reach >= k * BM_W;
+    int jump = n >= h->reach_len && b->reach >= (k + 2) * BM_W; /* nearer, the words cost less than the jump */
     for (;;) {
         bm_word lo;
         if (k == stop) {
@@ -671,7 +671,10 @@ static __attribute__((noinline)) size_t find_small_on(hb_heap *h, struct bm_bloc
         }
         k++;
     }
-    note_reach(h, b, n, s == BM_NONE ? b->nchunks : s + n);
+    if (n == 1 && s != BM_NONE)
+        b->hint = s; /* every chunk from the hint to s is used: take_run moves the hint past s */
+    else
+        note_reach(h, b, n, s == BM_NONE ? b->nchunks : s + n);
     return s;
 }
 
