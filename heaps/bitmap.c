@@ -625,10 +625,12 @@ static inline __attribute__((always_inline)) size_t find_in_block(hb_heap *h, st
         s = find_long(b, from, r->n, r->step, off);
     else
         s = find_short(b, from, r->n, aligned_pattern(r->step, off));
-    if (r->step == 1 && s != from) /* a fit at the start tells no more than the hint or the reach */
+    if (r->step > 1) {
+        if (s != BM_NONE && s <= b->reach) /* s may lie inside a free run: its start holds the claim */
+            b->reach = run_start(b, s);
+    } else if (s != from) { /* a fit at the start tells no more than the hint or the reach */
         note_reach(h, b, r->n, s == BM_NONE ? b->nchunks : s + r->n);
-    else if (s != BM_NONE && s <= b->reach) /* s may lie inside a free run: its start holds the claim */
-        b->reach = run_start(b, s);
+    }
     return s;
 }
 
@@ -639,7 +641,8 @@ static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, st
 {
     const bm_word *f = b->freebits;
     size_t s = BM_NONE, stop = k, nw = b->nwords;
-    int jump = n >= h->reach_len && b->reach >= (k + 2) * BM_W; /* nearer, the words cost less than the jump */
+    size_t k0 = k + 8; /* a reach nearer than this costs more than the words it skips */
+    int jump = n >= h->reach_len && b->reach >= k0 * BM_W;
     for (;;) {
         bm_word lo;
         if (k == stop) {
@@ -671,10 +674,12 @@ static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, st
         }
         k++;
     }
-    if (n == 1 && s != BM_NONE)
-        b->hint = s; /* every chunk from the hint to s is used: take_run moves the hint past s */
-    else
-        note_reach(h, b, n, s == BM_NONE ? b->nchunks : s + n);
+    if (s == BM_NONE)
+        note_reach(h, b, n, b->nchunks);
+    else if (n == 1)
+        b->hint = s;         /* every chunk from the hint to s is used: take_run moves the hint past s */
+    else if (s >= k0 * BM_W) /* far enough for a later search to jump */
+        note_reach(h, b, n, s + n);
     return s;
 }
 
