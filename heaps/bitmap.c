@@ -22,14 +22,16 @@
  *    - alignments of W chunks or more: jump between aligned candidates,
  *      skipping used and free stretches a word at a time.
  *   The common request, n <= W chunks with no alignment above the chunk
- *   size, takes an inline copy of the first search without the aligned
- *   positions (find_small).
+ *   size, takes a copy of the first search without the aligned positions
+ *   (find_small): the hint's word inline, then the regions.
  *   Alignment is exact: the search looks for a run whose first chunk
  *   address is aligned and takes exactly those chunks (no over-allocation,
  *   so nothing leaks on free).  First fit with a start hint: each block
  *   keeps the lowest chunk that may be free (everything below it is used);
  *   an allocation found at the hint moves it past itself, a free below it
- *   pulls it back, and the search starts there.  Blocks are searched oldest
+ *   pulls it back, and the search starts there; a one-chunk fit found past
+ *   the hint's word moves it to the fit (every chunk between is used), so
+ *   the next search does not cross them again.  Blocks are searched oldest
  *   first, so new blocks drain and can be contracted.  (A true next-fit
  *   hint, the OSDev original's, measured worse on the bench's churn
  *   workload: a footprint of 3.6x the peak live bytes.)
@@ -52,6 +54,23 @@
  *   joins a free neighbour clears the marks of its region and the one
  *   before; either clears the marks of the further regions it reaches.
  *   Alloc and free move the counts of the regions a run spans.
+ *   The reach skips what the hint cannot: each block keeps a chunk, the
+ *   reach, below which no free run of reach_len chunks or more starts,
+ *   except the one that holds the reach (one length for the heap).  A
+ *   search for n >= reach_len chunks, at any alignment, starts at the start
+ *   of the free run that holds the reach (or at the reach, its chunk used),
+ *   instead of crossing, region by region, the holes a workload leaves
+ *   behind its allocation front.  An unaligned search that takes the n
+ *   chunks at s (or finds none) proves the claim for n at s + n (or the
+ *   map's end), and replaces the block's claim when it reaches as far (a
+ *   shorter length voids the other blocks' claims); the small search notes
+ *   it only when its fit lies eight words or more past the hint's word,
+ *   where it also jumps to the reach.  A free below the reach moves the
+ *   reach to the freed chunk (the run it makes holds it: one compare per
+ *   free); an unaligned fit takes the first chunks of a free run, which
+ *   breaks no claim, and an aligned one inside a run below the reach moves
+ *   the reach to that run's start; an extension pulls it back to the free
+ *   run at the old top, a trim below it to the hint.
  *   Growth: when no block can serve, the heap asks cfg.get_pages for pages
  *   and returns NULL only when the manager refuses.  Pages that begin
  *   exactly where a block ends (the bench's memory manager places them so)
@@ -79,15 +98,18 @@
  *   counts the free bits; every chunk below the hint is used; a block
  *   holds as many chunks as fit between its descriptor and its tail, and
  *   its segments add up to it; a region's count is the free bits in it; a
- *   region's mark is true.
+ *   region's mark is true; below a block's reach (at most nchunks) every
+ *   free run of reach_len (>= 1) chunks or more holds the reach.
  *
  * Data structures
  *   A block: [descriptor][chunks][free bits][head bits][region records]
  *   [segment pages]; a region record is 2 bytes (bm_rec): the region's
  *   free chunks in 12 bits, its mark in 4; one per region and a 0 past the
  *   last.  struct hb_heap at the start of the initial block holds the
- *   globals and the initial block's descriptor; every other block starts
- *   with a struct bm_block.  Chunk 0 is the first chunk-aligned address
+ *   globals (the live count is allocs - frees, not kept) and the initial
+ *   block's descriptor; every other block starts with a struct bm_block,
+ *   so a descriptor's address is its first segment's.  Chunk 0 is the
+ *   first chunk-aligned address
  *   after the descriptor; the tail (whole words) ends at the block's end.
  *   A block is one or more segments, memory-manager blocks in address
  *   order: the first is what the others leave (the initial block's is the
@@ -121,9 +143,11 @@
  *   when the pointer lies in the block touched last, else O(B) to find its
  *   block; then O(n/W) for an n-chunk run (its end and its free bits, a
  *   word at a time, and the records of its regions); alloc pays the same
- *   per region for the counts.  contract: O(N/W + segments) per segment
- *   given back.  walk/stats: O(N/W) per block plus O(1) per allocation;
- *   check: the same plus O(N/W) per marked region.
+ *   per region for the counts.  A search that starts at the reach first
+ *   finds the start of the free run that holds it, a word at a time: O(run
+ *   length / W).  contract: O(N/W + segments) per segment given back.
+ *   walk/stats: O(N/W) per block plus O(1) per allocation; check: the same
+ *   plus O(N/W) per marked region.
  *   Measured (guest instructions in the heap, call sequence subtracted;
  *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 892 on MIPS32
  *   and 761 on x86 at 10^4 live blocks (growth-10000); 13 842 over every
@@ -154,11 +178,12 @@
  *   blocks.  The price is one large map: the region records keep a search
  *   to the regions that may hold a fit, but a region with enough free
  *   chunks and no true mark is searched a word at a time, and on the
- *   traces, whose frees fall all over the map, the median allocation still
- *   searches a region or two (figures above); keeping the records costs
- *   alloc about 13 and free about 28 instructions (fill-16-same,
- *   MIPS32).  The marks take 4 bits, coarse above 8 chunks, so that a
- *   region's record, count included, fits in 2 bytes of the tail.
+ *   traces, whose frees fall all over the map, an allocation shorter than
+ *   the reach's length still searches a region or two from the hint.
+ *   Free updates the records last, a run that spans regions as a tail
+ *   call, so the common free keeps no register across them.  The marks
+ *   take 4 bits, coarse above 8 chunks, so that a region's record, count
+ *   included, fits in 2 bytes of the tail.
  *   Alignment above the chunk size costs only the search, never slack
  *   chunks; max_align is 64 KiB (BM_MAX_ALIGN): larger alignments would
  *   make a fresh block for a small request mostly slack.
