@@ -593,7 +593,7 @@ static size_t find_aligned(const struct bm_block *b, size_t from, size_t n, size
 
 /* The first chunk of the free run that holds chunk i (free), a word at a
    time down to the hint's word at the furthest. */
-static size_t run_start(const struct bm_block *b, size_t i)
+static inline size_t run_start(const struct bm_block *b, size_t i)
 {
     size_t k = i / BM_W;
     bm_word used = ~b->freebits[k] & low_bits(i % BM_W);
@@ -709,11 +709,10 @@ static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, st
 }
 
 /* The common request, n <= W chunks with no alignment above the chunk
-   size: the first start of n free chunks at or after the hint, a word at a
-   time (find_short without the aligned positions): the hint's word inline,
-   then find_small_on.  The caller has seen free_chunks >= n, so the hint
-   is below nchunks. */
-static inline __attribute__((always_inline)) size_t find_small(hb_heap *h, struct bm_block *b, size_t n)
+   size, in the hint's word: the first start of n free chunks there at or
+   after the hint, or BM_NONE.  The caller has seen free_chunks >= n, so
+   the hint is below nchunks. */
+static inline __attribute__((always_inline)) size_t fit_at_hint(const struct bm_block *b, size_t n)
 {
     const bm_word *f = b->freebits;
     size_t k = b->hint / BM_W;
@@ -723,7 +722,7 @@ static inline __attribute__((always_inline)) size_t find_small(hb_heap *h, struc
         if (starts)
             return k * BM_W + ctz_word(starts);
     }
-    return find_small_on(h, b, n, k + 1);
+    return BM_NONE;
 }
 
 /* ---- block layout -------------------------------------------------- */
@@ -1089,36 +1088,11 @@ static inline __attribute__((always_inline)) void *take_run(hb_heap *h, struct b
     return (void *)(b->base + (s << h->shift));
 }
 
-static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+/* Growth for r, which no block serves: grow, then search the block that
+   received the pages. */
+static __attribute__((noinline)) void *alloc_grow(hb_heap *h, size_t n, size_t align, size_t step)
 {
-    (void)tag;
-    struct bm_req r;
-    r.n = size ? ((size - 1) >> h->shift) + 1 : 1;
-    /* Oldest block first.  The common request (n <= W, no alignment above
-       the chunk size, so any valid one) takes find_small. */
-    if (r.n <= BM_W && align <= h->chunk && !(align & (align - 1))) {
-        for (struct bm_block *b = &h->first; b; b = b->next) {
-            if (b->free_chunks < r.n)
-                continue;
-            size_t s = find_small(h, b, r.n);
-            if (s != BM_NONE)
-                return take_run(h, b, s, r.n);
-        }
-        r.align = h->chunk; /* every chunk start has it */
-        r.step = 1;
-    } else {
-        r.align = hb_effective_align(align, BM_MAX_ALIGN);
-        if (!r.align) {
-            h->failures++;
-            return NULL;
-        }
-        r.step = r.align > h->chunk ? r.align >> h->shift : 1;
-        for (struct bm_block *b = &h->first; b; b = b->next) {
-            size_t s = find_in_block(h, b, &r);
-            if (s != BM_NONE)
-                return take_run(h, b, s, r.n);
-        }
-    }
+    struct bm_req r = {n, align, step};
     for (int fresh = 0;; fresh = 1) {
         struct bm_block *b = grow(h, &r, fresh);
         if (!b) {
@@ -1127,8 +1101,63 @@ static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         }
         size_t s = find_in_block(h, b, &r);
         if (s != BM_NONE)
+            return take_run(h, b, s, n);
+    }
+}
+
+/* A small request that bm_alloc's probe did not serve (`probed`: the
+   initial block's hint word holds no fit): oldest block first, then
+   growth. */
+static __attribute__((noinline)) void *alloc_small(hb_heap *h, size_t n, int probed)
+{
+    for (struct bm_block *b = &h->first; b; b = b->next, probed = 0) {
+        if (b->free_chunks < n)
+            continue;
+        size_t s = probed ? BM_NONE : fit_at_hint(b, n);
+        if (s == BM_NONE)
+            s = find_small_on(h, b, n, b->hint / BM_W + 1);
+        if (s != BM_NONE)
+            return take_run(h, b, s, n);
+    }
+    return alloc_grow(h, n, h->chunk, 1); /* every chunk start has the alignment */
+}
+
+/* Any other request: longer than a word of chunks or aligned above the
+   chunk size. */
+static __attribute__((noinline)) void *alloc_other(hb_heap *h, size_t n, size_t align)
+{
+    struct bm_req r;
+    r.n = n;
+    r.align = hb_effective_align(align, BM_MAX_ALIGN);
+    if (!r.align) {
+        h->failures++;
+        return NULL;
+    }
+    r.step = r.align > h->chunk ? r.align >> h->shift : 1;
+    for (struct bm_block *b = &h->first; b; b = b->next) {
+        size_t s = find_in_block(h, b, &r);
+        if (s != BM_NONE)
             return take_run(h, b, s, r.n);
     }
+    return alloc_grow(h, r.n, r.align, r.step);
+}
+
+/* The fast path: a small request (n <= W chunks, no alignment above the
+   chunk size, so any valid one) that fits in the initial block's hint
+   word, with no register saved for the rest (tail calls). */
+static void *bm_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
+{
+    (void)tag;
+    size_t n = size ? ((size - 1) >> h->shift) + 1 : 1;
+    if (n > BM_W || align > h->chunk || (align & (align - 1)))
+        return alloc_other(h, n, align);
+    struct bm_block *b = &h->first;
+    if (b->free_chunks < n)
+        return alloc_small(h, n, 0);
+    size_t s = fit_at_hint(b, n);
+    if (s == BM_NONE)
+        return alloc_small(h, n, 1);
+    return take_run(h, b, s, n);
 }
 
 /* ---- free ---------------------------------------------------------- */
