@@ -392,10 +392,11 @@ static inline int mark_denies(bm_rec rec, size_t n)
 /* The mark of the claim "no n free chunks in a row start here". */
 static inline bm_rec mark_for(size_t n)
 {
-    bm_rec c = 0;
-    while (c < 15 && bm_miss_len[c] < n)
-        c++;
-    return (bm_rec)(c << BM_MARK_SHIFT);
+    size_t c = 0; /* how many lengths are below n: a binary search of the sorted table */
+    for (size_t step = 8; step; step >>= 1)
+        if (bm_miss_len[c + step - 1] < n)
+            c += step;
+    return (bm_rec)((c < 15 ? c : 15) << BM_MARK_SHIFT);
 }
 
 /* Region counts.  The low bits of reg[r] count the free chunks in region
