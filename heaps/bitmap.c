@@ -628,6 +628,8 @@ static void note_reach(hb_heap *h, struct bm_block *b, size_t n, size_t pos)
 {
     if (pos < b->reach)
         return;
+    if (n > h->reach_len && pos < b->reach + n + 8 * BM_W) /* the shorter claim still serves n nearby */
+        return;
     if (n < h->reach_len)
         for (struct bm_block *c = &h->first; c; c = c->next)
             c->reach = 0;

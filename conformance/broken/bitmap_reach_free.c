@@ -15,5 +15,5 @@ static const struct hb_heap_ops ops = {.name = "broken_bitmap_reach_free",
 
 const struct hb_broken_heap hb_broken_bitmap_reach_free = {
     &ops, "a free below a block's reach leaves it there, so a search from the reach passes over a fit",
-    "integrity.random integrity.two_heaps free.drain expansion.contract_keeps_live "
+    "integrity.random integrity.two_heaps free.drain expansion.contract_keeps_live expansion.contract_contiguous "
     "accounting.shadow accounting.exact_fit stress.random geometry.lengths"};
