@@ -22,8 +22,11 @@
  *    - alignments of W chunks or more: jump between aligned candidates,
  *      skipping used and free stretches a word at a time.
  *   The common request, n <= W chunks with no alignment above the chunk
- *   size, takes a copy of the first search without the aligned positions
- *   (find_small): the hint's word inline, then the regions.
+ *   size, takes a copy of the first search without the aligned positions:
+ *   bm_alloc itself tries the initial block's hint word (fit_at_hint) and
+ *   takes the fit without saving a register; anything else is a tail call
+ *   (the small search past the hint's word, find_small_on; the other
+ *   requests; growth).
  *   Alignment is exact: the search looks for a run whose first chunk
  *   address is aligned and takes exactly those chunks (no over-allocation,
  *   so nothing leaks on free).  First fit with a start hint: each block
@@ -62,8 +65,10 @@
  *   instead of crossing, region by region, the holes a workload leaves
  *   behind its allocation front.  An unaligned search that takes the n
  *   chunks at s (or finds none) proves the claim for n at s + n (or the
- *   map's end), and replaces the block's claim when it reaches as far (a
- *   shorter length voids the other blocks' claims); the small search notes
+ *   map's end), and replaces the block's claim when it reaches as far, a
+ *   longer length only when it lies eight words or more past the claim
+ *   (the shorter claim serves both; the traces alternate lengths), and a
+ *   shorter one voids the other blocks' claims.  The small search notes
  *   it only when its fit lies eight words or more past the hint's word,
  *   where it also jumps to the reach.  A free below the reach moves the
  *   reach to the freed chunk (the run it makes holds it: one compare per
@@ -148,22 +153,22 @@
  *   length / W).  contract: O(N/W + segments) per segment given back.
  *   walk/stats: O(N/W) per block plus O(1) per allocation; check: the same
  *   plus O(N/W) per marked region.
- *   Measured (guest instructions in the heap, call sequence subtracted;
- *   `make bench ARCHES="mips32 x86" HEAPS=bitmap`): free max 892 on MIPS32
- *   and 761 on x86 at 10^4 live blocks (growth-10000); 13 842 over every
- *   workload, freeing a 482 KiB run (30 837 chunks) on trace-awk (MIPS32);
- *   alloc median 141 on fill-16-same, 286 on churn, and on the traces,
- *   where every allocation searches one map of several MiB, 2 230 on
- *   trace-awk, 874 on trace-gcc, 1 900 on trace-python3, 330 on trace-sort
- *   (MIPS32); free median 122 on fill-16-same (MIPS32).  On the host
- *   (x86-64, -O3: build/host-bench of make bench), instructions per call,
- *   inclusive, as `valgrind --tool=callgrind --trace-children=yes hb-bench
- *   --heap bitmap --workload fill-16-same --no-quality --no-minpool
- *   --repetitions 3 --rep-ms 200` counts them in the speed children (each
- *   runs the workload many times, so malloc is measured warm, as it is
- *   timed): alloc 123.6 and free 105.6, against 86.6 and 116.0 for glibc
- *   malloc through its wrapper (1.13x in instructions; timed on an idle
- *   host, 0.92x to 0.98x).
+ *   Measured (guest instructions per call, the call sequence of 9 on
+ *   MIPS32 and 11 on x86 included; `make bench ARCHES="mips32 x86"
+ *   HEAPS=bitmap`): free max 894 on MIPS32 and 775 on x86 at 10^4 live
+ *   blocks (growth-10000); 13 845 over every workload, freeing a 482 KiB
+ *   run (30 837 chunks) on trace-awk (MIPS32).  Medians on MIPS32: alloc
+ *   106 on fill-16-same (the fast path), 237 on churn, and on the traces,
+ *   where every allocation searches one map of several MiB, 749 on
+ *   trace-awk, 560 on trace-gcc, 571 on trace-python3, 143 on trace-sort;
+ *   free 112 on fill-16-same, 109 on churn.  On the host (x86-64, -O3:
+ *   build/host-bench of make bench), instructions per call, inclusive, as
+ *   `valgrind --tool=callgrind --trace-children=yes hb-bench --heap bitmap
+ *   --workload fill-16-same --no-quality --no-minpool --repetitions 3
+ *   --rep-ms 200` counts them in the speed children (each runs the
+ *   workload many times, so malloc is measured warm, as it is timed):
+ *   alloc 101.6 and free 98.5, against 90.1 and 116.0 for glibc malloc
+ *   through its wrapper (0.97x in instructions).
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
@@ -662,7 +667,7 @@ static inline __attribute__((always_inline)) size_t find_in_block(hb_heap *h, st
     return s;
 }
 
-/* find_small past the hint's word, from word k: the reach when it covers
+/* The small search past the hint's word, from word k: the reach when it covers
    n, else region by region, skipping the regions marked as holding no fit
    of n and marking those searched in vain; then note_reach. */
 static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, struct bm_block *b, size_t n, size_t k)
