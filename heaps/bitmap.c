@@ -667,15 +667,33 @@ static inline __attribute__((always_inline)) size_t find_in_block(hb_heap *h, st
     return s;
 }
 
-/* The small search past the hint's word, from word k: the reach when it covers
-   n, else region by region, skipping the regions marked as holding no fit
-   of n and marking those searched in vain; then note_reach. */
+/* The small search past the hint's word, from word k: the reach when it
+   covers n and lies eight words or more ahead, else the next words of
+   the hint's region, then region by region, skipping the regions whose
+   records rule out a fit of n and marking those searched in vain; then
+   note_reach. */
 static inline __attribute__((always_inline)) size_t find_small_on(hb_heap *h, struct bm_block *b, size_t n, size_t k)
 {
     const bm_word *f = b->freebits;
     size_t s = BM_NONE, stop = k, nw = b->nwords;
     size_t k0 = k + 8; /* a reach nearer than this costs more than the words it skips */
     int jump = n >= h->reach_len && b->reach >= k0 * BM_W;
+    /* Without a jump, first the words before k0 in the hint's region,
+       where most searches end, with no look at the records. */
+    size_t near = region_end(b, k - 1) < k0 ? region_end(b, k - 1) : k0;
+    for (near = jump ? k : near; k < near; k++) {
+        bm_word lo = f[k];
+        if (lo) {
+            bm_word starts = n > 1 ? fit_starts(lo, k + 1 < nw ? f[k + 1] : 0, n) : lo;
+            if (starts) {
+                s = k * BM_W + ctz_word(starts);
+                if (n == 1)
+                    b->hint = s; /* as below */
+                return s;
+            }
+        }
+    }
+    stop = k;
     for (;;) {
         bm_word lo;
         if (k == stop) {
