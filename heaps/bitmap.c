@@ -158,9 +158,9 @@
  *   HEAPS=bitmap`): free max 894 on MIPS32 and 775 on x86 at 10^4 live
  *   blocks (growth-10000); 13 845 over every workload, freeing a 482 KiB
  *   run (30 837 chunks) on trace-awk (MIPS32).  Medians on MIPS32: alloc
- *   106 on fill-16-same (the fast path), 237 on churn, and on the traces,
+ *   106 on fill-16-same (the fast path), 215 on churn, and on the traces,
  *   where every allocation searches one map of several MiB, 749 on
- *   trace-awk, 560 on trace-gcc, 571 on trace-python3, 143 on trace-sort;
+ *   trace-awk, 607 on trace-gcc, 571 on trace-python3, 143 on trace-sort;
  *   free 112 on fill-16-same, 109 on churn.  On the host (x86-64, -O3:
  *   build/host-bench of make bench), instructions per call, inclusive, as
  *   `valgrind --tool=callgrind --trace-children=yes hb-bench --heap bitmap
