@@ -1280,8 +1280,8 @@ static size_t release_run(struct bm_block *b, size_t i)
         run = BM_ALL;
         k++;
     }
-    size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W;      /* in word k */
-    f[k] |= run & (stop ? (stop & (~stop + 1)) - 1 : low_bits(end)); /* the chunks below end */
+    size_t end = stop ? ctz_word(stop) : b->nchunks - k * BM_W; /* in word k */
+    f[k] |= run & low_bits(end);
     return k * BM_W + end - i;
 }
 
