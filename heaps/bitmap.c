@@ -167,8 +167,8 @@
  *   --workload fill-16-same --no-quality --no-minpool --repetitions 3
  *   --rep-ms 200` counts them in the speed children (each runs the
  *   workload many times, so malloc is measured warm, as it is timed):
- *   alloc 101.6 and free 98.5, against 90.1 and 116.0 for glibc malloc
- *   through its wrapper (0.97x in instructions).
+ *   alloc 101.6 and free 98.5, against 86.6 and 116.0 for glibc malloc
+ *   through its wrapper (0.99x in instructions).
  *
  * Trade-offs
  *   No header means free is safe against a wrong size and bad frees are
