@@ -433,6 +433,10 @@ static inline size_t search_rounded(size_t chunk)
    otherwise keeps free's merged block in two (the path that did not merge
    paid a move and a jump to join) and alloc's heap pointer in two (a move
    on every alloc); on x86 the same costs spills. */
+/* 64-bit targets are judged on speed, 32-bit ones on their longest path:
+   only the former take the in-place list paths (see the essay). */
+#define TLSF_IN_PLACE (SIZE_MAX > UINT32_MAX)
+
 #if TLSF_BITS_FROM_TOP
 #define TLSF_JOIN(x) __asm__("" : "+r"(x))
 #else
@@ -992,6 +996,24 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
     if (!find_suitable(h, mapping_search(chunk), &hit))
         return h->slow(h, chunk, 0);
     tlsf_block *b = h->heads[hit.slot];
+#if TLSF_IN_PLACE
+    size_t have = listed_block_size(b);
+    size_t rest = have - chunk;
+    if (rest >= TLSF_MIN_CHUNK && mapping_insert(rest) == hit.slot) {
+        /* the tail stays in b's class: it takes b's place at the head */
+        tlsf_block *r = block_at(b, chunk);
+        tlsf_block *next = b->next_free;
+        r->size = rest | TLSF_FREE;
+        r->next_free = next;
+        r->pprev = &h->heads[hit.slot];
+        h->heads[hit.slot] = r;
+        if (next)
+            next->pprev = &r->next_free;
+        block_set_prev_phys(block_at(b, have), r);
+        b->size = chunk;
+        return grant(h, b, chunk);
+    }
+#endif
     block_remove_hit(h, b, &hit, TLSF_ONE);
     return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
 }
@@ -1028,6 +1050,18 @@ static int tlsf_free(hb_heap *h, void *ptr)
     if (TLSF_LONG(hdr & TLSF_PREV_FREE)) { /* block_merge_prev */
         tlsf_block *prev = block_prev_phys(b);
         b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
+#if TLSF_IN_PLACE
+        if (!(nhdr & TLSF_FREE)) {
+            /* prev heads the list of the merged block's class: it stays */
+            size_t merged = prev->size - TLSF_FREE + chunk;
+            if (prev->pprev == &h->heads[mapping_insert(merged)]) {
+                prev->size = merged | TLSF_FREE;
+                next->size = nhdr | TLSF_PREV_FREE;
+                block_set_prev_phys(next, prev);
+                return HB_OK;
+            }
+        }
+#endif
         block_remove_k(h, prev, one);
         b = prev;
     }
