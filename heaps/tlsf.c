@@ -436,6 +436,14 @@ static inline size_t search_rounded(size_t chunk)
 /* 64-bit targets are judged on speed, 32-bit ones on their longest path:
    only the former take the in-place list paths (see the essay). */
 #define TLSF_IN_PLACE (SIZE_MAX > UINT32_MAX)
+/* No instruction: GCC can no longer tell that stores through x before and
+   after lie side by side, so it does not pair them into one vector store
+   (at -O3 on x86-64 it did: four instructions for two stores). */
+#if TLSF_IN_PLACE
+#define TLSF_APART(x) __asm__("" : "+r"(x))
+#else
+#define TLSF_APART(x) ((void)0)
+#endif
 
 #if TLSF_BITS_FROM_TOP
 #define TLSF_JOIN(x) __asm__("" : "+r"(x))
@@ -593,6 +601,7 @@ static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint3
     tlsf_block **head = &h->heads[slot];
     tlsf_block *next = *head;
     b->next_free = next;
+    TLSF_APART(b);
     b->pprev = head;
     *head = b;
     if ((fills && TLSF_LONG(!next)) || (!fills && !next))
@@ -667,6 +676,28 @@ static inline void block_remove_hit(hb_heap *h, tlsf_block *b, const struct tlsf
         h->top_bitmap ^= one >> hit->w;
 #endif
 }
+
+#if TLSF_IN_PLACE
+/* 64-bit targets only (see TLSF_IN_PLACE).  A block alone on list `from`
+   can hand that list's place to a block of list `to` without the general
+   removal and insertion when `to` is empty and both bits lie in one
+   bitmap word: the word then stays non-zero, the top word is untouched. */
+static inline int list_can_move(const hb_heap *h, unsigned to, unsigned from)
+{
+    return !h->heads[to] && slot_word(to) == slot_word(from);
+}
+/* r becomes the only block of list `to`, which list_can_move allowed;
+   list `from` loses its only block.  Both bits toggle in one store. */
+static inline void list_move_lone(hb_heap *h, unsigned from, unsigned to, tlsf_block *r)
+{
+    h->heads[from] = NULL;
+    r->next_free = NULL;
+    TLSF_APART(r);
+    r->pprev = &h->heads[to];
+    h->heads[to] = r;
+    h->bitmap[slot_word(to)] ^= slot_bit(from) | slot_bit(to);
+}
+#endif
 
 /* ---- pools --------------------------------------------------------------- */
 
@@ -999,20 +1030,28 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
 #if TLSF_IN_PLACE
     size_t have = listed_block_size(b);
     size_t rest = have - chunk;
-    if (rest >= TLSF_MIN_CHUNK && mapping_insert(rest) == hit.slot) {
-        /* the tail stays in b's class: it takes b's place at the head */
+    if (rest >= TLSF_MIN_CHUNK) {
+        unsigned to = mapping_insert(rest); /* <= hit.slot */
         tlsf_block *r = block_at(b, chunk);
         tlsf_block *next = b->next_free;
+        if (to == hit.slot) { /* the tail takes b's place at the head */
+            r->next_free = next;
+            TLSF_APART(r);
+            r->pprev = &h->heads[to];
+            h->heads[to] = r;
+            if (next)
+                next->pprev = &r->next_free;
+        } else if (!next && list_can_move(h, to, hit.slot)) {
+            list_move_lone(h, hit.slot, to, r);
+        } else {
+            goto filed;
+        }
         r->size = rest | TLSF_FREE;
-        r->next_free = next;
-        r->pprev = &h->heads[hit.slot];
-        h->heads[hit.slot] = r;
-        if (next)
-            next->pprev = &r->next_free;
         block_set_prev_phys(block_at(b, have), r);
         b->size = chunk;
         return grant(h, b, chunk);
     }
+filed:
 #endif
     block_remove_hit(h, b, &hit, TLSF_ONE);
     return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
@@ -1044,6 +1083,7 @@ static int tlsf_free(hb_heap *h, void *ptr)
     if (nhdr & TLSF_PREV_FREE)
         return HB_EBADPTR;
     h->used -= chunk;
+    TLSF_APART(h);
     h->frees++;
     uint32_t one = TLSF_ONE;
     __asm__("" : "+r"(one));               /* formed once (see TLSF_ONE) */
@@ -1052,15 +1092,22 @@ static int tlsf_free(hb_heap *h, void *ptr)
         b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
 #if TLSF_IN_PLACE
         if (!(nhdr & TLSF_FREE)) {
-            /* prev heads the list of the merged block's class: it stays */
+            /* prev heads the list of the merged block's class, or is alone
+               on the list below it: it stays, or its bit moves up */
             size_t merged = prev->size - TLSF_FREE + chunk;
-            if (prev->pprev == &h->heads[mapping_insert(merged)]) {
-                prev->size = merged | TLSF_FREE;
-                next->size = nhdr | TLSF_PREV_FREE;
-                block_set_prev_phys(next, prev);
-                return HB_OK;
+            unsigned to = mapping_insert(merged);
+            tlsf_block **head = &h->heads[to];
+            if (prev->pprev != head) {
+                if (prev->pprev != head - 1 || prev->next_free || !list_can_move(h, to, to - 1))
+                    goto filed;
+                list_move_lone(h, to - 1, to, prev);
             }
+            prev->size = merged | TLSF_FREE;
+            next->size = nhdr | TLSF_PREV_FREE;
+            block_set_prev_phys(next, prev);
+            return HB_OK;
         }
+    filed:
 #endif
         block_remove_k(h, prev, one);
         b = prev;
