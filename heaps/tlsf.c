@@ -595,9 +595,8 @@ static inline void list_mark_filled(hb_heap *h, unsigned slot, uint32_t one)
 
 /* File b at the head of its class list.  `fills` says the caller's
    longest path is the one that finds the list empty (for the layout). */
-static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one, int fills)
+static inline void block_insert_at(hb_heap *h, tlsf_block *b, unsigned slot, uint32_t one, int fills)
 {
-    unsigned slot = mapping_insert(chunk);
     tlsf_block **head = &h->heads[slot];
     tlsf_block *next = *head;
     b->next_free = next;
@@ -608,6 +607,10 @@ static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint3
         list_mark_filled(h, slot, one);
     else
         next->pprev = &b->next_free;
+}
+static inline void block_insert_f(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one, int fills)
+{
+    block_insert_at(h, b, mapping_insert(chunk), one, fills);
 }
 static inline void block_insert_k(hb_heap *h, tlsf_block *b, size_t chunk, uint32_t one)
 {
@@ -998,6 +1001,26 @@ static void *__attribute__((noinline)) alloc_slow(hb_heap *h, size_t chunk, size
     return b ? carve_aligned(h, b, chunk, align, TLSF_ONE) : alloc_fail(h);
 }
 
+#if TLSF_IN_PLACE
+/* 64-bit: a split whose tail goes to list `to` (not b's list `slot`) the
+   general way, out of line so that the in-place paths of tlsf_alloc keep
+   a small prologue (a tail call: no return through tlsf_alloc). */
+static void *__attribute__((noinline)) alloc_split(hb_heap *h, tlsf_block *b, unsigned slot, size_t chunk,
+                                                   unsigned to)
+{
+    unsigned w = slot_word(slot);
+    struct tlsf_hit hit = {slot, w, bitmap_off(w), h->bitmap[w]};
+    size_t have = listed_block_size(b);
+    tlsf_block *r = block_at(b, chunk);
+    block_remove_hit(h, b, &hit, TLSF_ONE);
+    r->size = (have - chunk) | TLSF_FREE;
+    block_set_prev_phys(block_at(b, have), r);
+    block_insert_at(h, r, to, TLSF_ONE, 0);
+    b->size = chunk;
+    return grant(h, b, chunk);
+}
+#endif
+
 /* One function for both paths: a call between them would cost a prologue
    (and on MIPS a GOT load) on the aligned path, the longest. */
 static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
@@ -1044,14 +1067,13 @@ static void *tlsf_alloc(hb_heap *h, size_t size, size_t align, const char *tag)
         } else if (!next && list_can_move(h, to, hit.slot)) {
             list_move_lone(h, hit.slot, to, r);
         } else {
-            goto filed;
+            return alloc_split(h, b, hit.slot, chunk, to);
         }
         r->size = rest | TLSF_FREE;
         block_set_prev_phys(block_at(b, have), r);
         b->size = chunk;
         return grant(h, b, chunk);
     }
-filed:
 #endif
     block_remove_hit(h, b, &hit, TLSF_ONE);
     return carve_tail(h, b, listed_block_size(b), chunk, 0, TLSF_ONE);
@@ -1063,6 +1085,43 @@ static inline size_t rotr_align(size_t x)
 {
     return (x >> TLSF_ALIGN_LOG2) | (x << (sizeof(size_t) * 8 - TLSF_ALIGN_LOG2));
 }
+
+/* A free after its checks and counters: b (header hdr) merges with its
+   free neighbours, the next block being `next` (header nhdr), and the
+   result is filed. */
+static inline __attribute__((always_inline)) int free_merge_body(hb_heap *h, tlsf_block *b, size_t hdr,
+                                                                 tlsf_block *next, size_t nhdr)
+{
+    uint32_t one = TLSF_ONE;
+    __asm__("" : "+r"(one));               /* formed once (see TLSF_ONE) */
+    if (TLSF_LONG(hdr & TLSF_PREV_FREE)) { /* block_merge_prev */
+        tlsf_block *prev = block_prev_phys(b);
+        b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
+        block_remove_k(h, prev, one);
+        b = prev;
+    }
+    TLSF_JOIN(b);
+    if (TLSF_LONG(nhdr & TLSF_FREE)) { /* block_merge_next */
+        block_remove_k(h, next, one);
+        next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
+        nhdr = next->size;
+    }
+    size_t chunk = (uintptr_t)next - (uintptr_t)b;
+    next->size = nhdr | TLSF_PREV_FREE;
+    block_set_prev_phys(next, b);
+    b->size = chunk | TLSF_FREE;
+    block_insert_k(h, b, chunk, one);
+    return HB_OK;
+}
+
+#if TLSF_IN_PLACE
+/* 64-bit: the frees that the in-place path of tlsf_free leaves, out of
+   line so that it keeps a small prologue (a tail call). */
+static int __attribute__((noinline)) free_merge(hb_heap *h, tlsf_block *b, size_t hdr, tlsf_block *next, size_t nhdr)
+{
+    return free_merge_body(h, b, hdr, next, nhdr);
+}
+#endif
 
 static int tlsf_free(hb_heap *h, void *ptr)
 {
@@ -1085,45 +1144,32 @@ static int tlsf_free(hb_heap *h, void *ptr)
     h->used -= chunk;
     TLSF_APART(h);
     h->frees++;
-    uint32_t one = TLSF_ONE;
-    __asm__("" : "+r"(one));               /* formed once (see TLSF_ONE) */
-    if (TLSF_LONG(hdr & TLSF_PREV_FREE)) { /* block_merge_prev */
-        tlsf_block *prev = block_prev_phys(b);
-        b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
 #if TLSF_IN_PLACE
-        if (!(nhdr & TLSF_FREE)) {
-            /* prev heads the list of the merged block's class, or is alone
-               on the list below it: it stays, or its bit moves up */
-            size_t merged = prev->size - TLSF_FREE + chunk;
-            unsigned to = mapping_insert(merged);
-            tlsf_block **head = &h->heads[to];
-            if (prev->pprev != head) {
-                if (prev->pprev != head - 1 || prev->next_free || !list_can_move(h, to, to - 1))
-                    goto filed;
-                list_move_lone(h, to - 1, to, prev);
-            }
+    if ((hdr & TLSF_PREV_FREE) && !(nhdr & TLSF_FREE)) {
+        /* prev heads the list of the merged block's class, or is alone on
+           the list below it: it stays there, or its bit moves up.  Fewer
+           values are kept for the other frees (they reload them): GCC
+           otherwise saves five registers on this path. */
+        b->size = hdr | TLSF_FREE; /* a second free of ptr is caught */
+        tlsf_block *prev = block_prev_phys(b);
+        size_t merged = prev->size - TLSF_FREE + chunk;
+        unsigned to = mapping_insert(merged);
+        tlsf_block **head = &h->heads[to];
+        if (prev->pprev == head || (prev->pprev == head - 1 && !prev->next_free && list_can_move(h, to, to - 1) &&
+                                    (list_move_lone(h, to - 1, to, prev), 1))) {
             prev->size = merged | TLSF_FREE;
-            next->size = nhdr | TLSF_PREV_FREE;
+            next->size |= TLSF_PREV_FREE;
             block_set_prev_phys(next, prev);
             return HB_OK;
         }
-    filed:
-#endif
-        block_remove_k(h, prev, one);
-        b = prev;
-    }
-    TLSF_JOIN(b);
-    if (TLSF_LONG(nhdr & TLSF_FREE)) { /* block_merge_next */
-        block_remove_k(h, next, one);
-        next = block_at(next, nhdr - TLSF_FREE); /* a free block's PREV_FREE is clear: b is used */
+        hdr = b->size - TLSF_FREE;
+        next = block_at(b, hdr & ~TLSF_FLAGS);
         nhdr = next->size;
     }
-    chunk = (uintptr_t)next - (uintptr_t)b;
-    next->size = nhdr | TLSF_PREV_FREE;
-    block_set_prev_phys(next, b);
-    b->size = chunk | TLSF_FREE;
-    block_insert_k(h, b, chunk, one);
-    return HB_OK;
+    return free_merge(h, b, hdr, next, nhdr);
+#else
+    return free_merge_body(h, b, hdr, next, nhdr);
+#endif
 }
 
 static int tlsf_expand(hb_heap *h, void *block, size_t len)
