@@ -147,7 +147,12 @@
  *   (malloc 75.3 and 101.8).  On fill-16-same 40% of the allocs move
  *   their tail one list down: the heap grows a page at a time, so the
  *   block being split is under a page and crosses a bin boundary every
- *   few 32-byte splits.
+ *   few 32-byte splits.  The branch between the two paths alternates
+ *   with it (callgrind's branch simulation: 0.28 mispredictions per
+ *   alloc), so the alloc's time varies more than its instructions: the
+ *   xmalloc claim of `hb-bench --heap tlsf --workload fill-16-same
+ *   --no-quality --no-minpool` is 0.74x-0.80x on a quiet machine, up to
+ *   0.96x on a busy one.
  *   An alloc that grows the heap reaches about 1150 on i386 and 1300 on
  *   MIPS32 (the memory manager's own instructions not counted): it scans
  *   the pool list (O(pools)) for a pool to merge with.
