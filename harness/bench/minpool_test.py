@@ -23,20 +23,30 @@ import subprocess
 import sys
 
 
-def check_initial_bytes(runner, out, root, errs):
-    """--initial-bytes 200K: a heap that expands starts from it, a fixed pool still gets the arena."""
-    run = subprocess.run(runner + ["--heap", "my-heap,listheap", "--workload", "churn", "--no-speed", "--no-minpool",
-                                   "--initial-bytes", "200K", "--out", out],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_bench(runner, args, out, label, errs):
+    """Runs the bench with args into out and validates the run folder; returns its target's JSON (None if the run
+    failed to start a folder)."""
+    run = subprocess.run(runner + args + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(run.stdout[-3000:])
     if run.returncode != 0:
-        errs.append(f"--initial-bytes 200K: hb-bench-faults exited {run.returncode}: {run.stdout[-500:]}")
-        return
-    val = subprocess.run([sys.executable, os.path.join(root, "tools", "validate_results.py"), out],
+        errs.append(f"{label}hb-bench-faults exited {run.returncode}")
+    val = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "validate_results.py"), out],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if val.returncode != 0:
-        errs.append("--initial-bytes 200K: validate_results.py: " + val.stdout.strip())
-    target = [f[:-5] for f in os.listdir(out) if f.endswith(".json")][0]
-    doc = json.load(open(os.path.join(out, f"{target}.json")))
+        errs.append(f"{label}validate_results.py: " + val.stdout.strip())
+    targets = [f[:-5] for f in os.listdir(out) if f.endswith(".json")] if os.path.isdir(out) else []
+    return json.load(open(os.path.join(out, f"{targets[0]}.json"))) if targets else None
+
+
+def check_initial_bytes(runner, out, errs):
+    """--initial-bytes 200K: a heap that expands starts from it, a fixed pool still gets the arena."""
+    doc = run_bench(runner, ["--heap", "my-heap,listheap", "--workload", "churn", "--no-speed", "--no-minpool",
+                             "--initial-bytes", "200K"], out, "--initial-bytes 200K: ", errs)
+    if not doc:
+        return
     res = {r["heap"]: r for r in doc["results"]}
     if doc["environment"]["initial_bytes"] != 204800:
         errs.append(f"--initial-bytes 200K: environment.initial_bytes {doc['environment']['initial_bytes']}")
@@ -52,21 +62,13 @@ def check_initial_bytes(runner, out, root, errs):
 
 def main():
     out, runner = sys.argv[1], sys.argv[sys.argv.index("--") + 1:]
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(os.path.dirname(here))
-    cmd = runner + ["--heap", "my-heap,listheap,t-align16,t-alignnull", "--workload", "churn,align-mixed",
-                    "--no-speed", "--minpool", "--out", out]
-    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    print(run.stdout[-3000:])
     errs = []
-    if run.returncode != 0:
-        errs.append(f"hb-bench-faults exited {run.returncode}")
-    val = subprocess.run([sys.executable, os.path.join(root, "tools", "validate_results.py"), out],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if val.returncode != 0:
-        errs.append("validate_results.py: " + val.stdout.strip())
-    target = [f[:-5] for f in os.listdir(out) if f.endswith(".json")][0]
-    doc = json.load(open(os.path.join(out, f"{target}.json")))
+    doc = run_bench(runner, ["--heap", "my-heap,listheap,t-align16,t-alignnull", "--workload", "churn,align-mixed",
+                             "--no-speed", "--minpool"], out, "", errs)
+    if not doc:
+        for e in errs:
+            print("FAIL:", e)
+        return 1
     res = {(r["heap"], r["workload"]): r for r in doc["results"]}
     heaps = {h["name"]: h for h in doc["heaps"]}
 
@@ -103,7 +105,7 @@ def main():
     if doc["environment"]["initial_bytes"] is not None or lh["initial_bytes"] != 65536:
         errs.append(f"default run: initial_bytes {doc['environment']['initial_bytes']} (want null), listheap's "
                     f"{lh['initial_bytes']} (want 65536)")
-    check_initial_bytes(runner, out + "-initial", root, errs)
+    check_initial_bytes(runner, out + "-initial", errs)
     for e in errs:
         print("FAIL:", e)
     print("minpool_test: " + ("FAILED" if errs else "all checks hold"))
