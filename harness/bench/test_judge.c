@@ -133,7 +133,7 @@ int main(void)
     expect_state("fastest third within 9 %", nine, quiet_cpu, steady, steady, 9, 18, "met", NULL);
     /* The figures of the case above, which was met, with another initial
        block: promises hold for the default one only. */
-    judge_initial_bytes = 128 * 1024;
+    judge_initial_bytes = (size_t)128 * 1024;
     expect_state("a non-default initial block", nine, quiet_cpu, steady, steady, 9, 18, "not judged: --initial-bytes",
                  NULL);
     judge_initial_bytes = 0;
