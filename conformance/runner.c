@@ -444,15 +444,21 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
     snprintf(path, sizeof path, "%s/hb-replay-%s-%s-seed%llu.txt", opt->replay_dir, heap, cas,
              (unsigned long long)opt->seed);
     hb_sv_describe(failure, line, sizeof line);
+    char how[128]; /* what delta debugging did: a sequence it could not shorten is not "shrunk from" itself */
+    if (s.final < s.original)
+        snprintf(how, sizeof how, "shrunk from %zu by delta debugging (%u trials, %.2f s)", s.original, s.trials,
+                 s.seconds);
+    else
+        snprintf(how, sizeof how, "not shortened by delta debugging (%u trial%s, %.2f s)", s.trials,
+                 s.trials == 1 ? "" : "s", s.seconds);
     int n = snprintf(header, sizeof header,
                      "heapbench replay: heap %s, case %s, seed %llu, target %s\n"
                      "failure: %s\n"
                      "run: hb_conformance --replay %s --heap %s\n",
                      ops->name, label, (unsigned long long)opt->seed, HB_ARCH_NAME, line, path, ops->name);
     if (s.reproduced && !slow)
-        snprintf(header + n, sizeof header - (size_t)n,
-                 "%zu operations, shrunk from %zu by delta debugging (%u trials, %.2f s); replay fails with: %s",
-                 s.final, s.original, s.trials, s.seconds, s.kind);
+        snprintf(header + n, sizeof header - (size_t)n, "%zu operations, %s; replay fails with: %s", s.final, how,
+                 s.kind);
     else
         snprintf(header + n, sizeof header - (size_t)n, "the %zu recorded operations, not shrunk: %s", s.original,
                  slow ? "replaying them takes longer than the trial time limit"
@@ -462,9 +468,8 @@ static void write_replay(const struct options *opt, const struct hb_heap_ops *op
     if (hb_replay_write(r, path, header, why, sizeof why) != 0)
         printf("      replay: not written: %s\n", why);
     else if (s.reproduced && !slow)
-        printf("      replay: hb_conformance --replay %s --heap %s (%zu operations, shrunk from %zu in %u trials, "
-               "%.2f s)\n",
-               path, ops->name, s.final, s.original, s.trials, s.seconds);
+        printf("      replay: hb_conformance --replay %s --heap %s (%zu operations, %s)\n", path, ops->name, s.final,
+               how);
     else
         printf("      replay: %s holds the %zu recorded operations, not shrunk: %s\n", path, s.original,
                slow ? "replaying them takes too long" : "replaying them does not fail");
