@@ -40,8 +40,8 @@ struct hb_failure {
     char last_call[200]; /* "alloc: size 24, align 1 (heap call #3)" */
     char detail[600];    /* the supervisor's one line, or the check's message */
     /* kind "timeout": the limit that fired and the child's times, in seconds */
-    enum hb_sv_limit timeout_limit;            /* HB_SV_LIMIT_NONE unless a timeout */
-    double cpu_limit, blocked_limit, backstop; /* the limits that applied (struct hb_sv_outcome) */
+    enum hb_sv_limit timeout_limit; /* HB_SV_LIMIT_NONE unless a timeout */
+    double cpu_limit;               /* the wall limits follow from it (hb_sv_blocked_limit, hb_sv_backstop) */
     double cpu_seconds, wall_seconds;
 };
 

@@ -215,8 +215,8 @@ static void json_failure(struct hb_json *j, const struct hb_run *r, const struct
                     : x->fail.timeout_limit == HB_SV_LIMIT_BLOCKED ? "blocked"
                                                                    : "cpu");
         hb_json_num(j, "cpu_limit", x->fail.cpu_limit);
-        hb_json_num(j, "blocked_limit", x->fail.blocked_limit);
-        hb_json_num(j, "backstop", x->fail.backstop);
+        hb_json_num(j, "blocked_limit", hb_sv_blocked_limit(x->fail.cpu_limit));
+        hb_json_num(j, "backstop", hb_sv_backstop(x->fail.cpu_limit));
         hb_json_num(j, "cpu_seconds", x->fail.cpu_seconds);
         hb_json_num(j, "wall_seconds", x->fail.wall_seconds);
         hb_json_end_obj(j);

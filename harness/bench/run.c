@@ -341,8 +341,6 @@ static int run_child(struct hb_run *r, struct hb_record *rec, enum hb_meter m, i
     if (o.end == HB_SV_TIMEOUT) {
         rec->fail.timeout_limit = o.limit;
         rec->fail.cpu_limit = o.timeout;
-        rec->fail.blocked_limit = o.blocked_limit;
-        rec->fail.backstop = o.backstop;
         rec->fail.cpu_seconds = o.cpu_seconds;
         rec->fail.wall_seconds = o.seconds;
     }
