@@ -459,10 +459,6 @@ static inline size_t search_rounded(size_t chunk)
 #define TLSF_LONG(x) (x)
 #define TLSF_SHORT(x) (x)
 #endif
-/* No instruction: x is in one register from here on.  On MIPS GCC
-   otherwise keeps free's merged block in two (the path that did not merge
-   paid a move and a jump to join) and alloc's heap pointer in two (a move
-   on every alloc); on x86 the same costs spills. */
 /* 64-bit targets are judged on speed, 32-bit ones on their longest path:
    only the former take the in-place list paths (see the essay). */
 #define TLSF_IN_PLACE (SIZE_MAX > UINT32_MAX)
@@ -475,6 +471,10 @@ static inline size_t search_rounded(size_t chunk)
 #define TLSF_APART(x) ((void)0)
 #endif
 
+/* No instruction: x is in one register from here on.  On MIPS GCC
+   otherwise keeps free's merged block in two (the path that did not merge
+   paid a move and a jump to join) and alloc's heap pointer in two (a move
+   on every alloc); on x86 the same costs spills. */
 #if TLSF_BITS_FROM_TOP
 #define TLSF_JOIN(x) __asm__("" : "+r"(x))
 #else
